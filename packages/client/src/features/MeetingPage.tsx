@@ -1,0 +1,87 @@
+import { useEffect, useState } from 'react';
+import { z } from 'zod';
+import { PublicMeetingView, UserView } from '@amphi/protocol';
+import { MeetingSession } from '../core/MeetingSession.ts';
+import { api } from '../ui/api.ts';
+import { LanguageSwitch, useI18n } from '../ui/i18n.tsx';
+import { EndScreen } from './ended/EndScreen.tsx';
+import { PreJoin, type JoinChoice } from './prejoin/PreJoin.tsx';
+import { RoomView } from './room/RoomView.tsx';
+
+const PublicResponse = z.object({ meeting: PublicMeetingView });
+const MeResponse = z.object({ user: UserView });
+
+/** /m/:id — from the link to the pre-join screen, the meeting, and the end screen. */
+export function MeetingPage({ meetingId }: { meetingId: string }) {
+  const { t } = useI18n();
+  const [meeting, setMeeting] = useState<PublicMeetingView | null | undefined>(undefined);
+  const [userName, setUserName] = useState<string | undefined>();
+  const [session, setSession] = useState<MeetingSession | undefined>();
+  const [speakerId, setSpeakerId] = useState<string | undefined>();
+  const [, force] = useState(0);
+
+  useEffect(() => {
+    api('GET', `/api/meetings/${encodeURIComponent(meetingId)}/public`, PublicResponse).then(
+      (r) => setMeeting(r.meeting),
+      () => setMeeting(null),
+    );
+    api('GET', '/api/me', MeResponse).then(
+      (r) => setUserName(r.user.name),
+      () => {},
+    );
+  }, [meetingId]);
+
+  useEffect(() => {
+    if (!session) return;
+    return session.on('change', () => force((n) => n + 1));
+  }, [session]);
+
+  const join = (choice: JoinChoice) => {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const s = new MeetingSession({
+      signalingUrl: `${scheme}://${location.host}/ws`,
+      meetingId,
+      name: choice.name,
+      localStream: choice.stream,
+      audio: choice.audio,
+      video: choice.video,
+    });
+    setSpeakerId(choice.speakerId);
+    setSession(s);
+    void s.start();
+  };
+
+  useEffect(() => {
+    const onUnload = () => void session?.leave();
+    window.addEventListener('pagehide', onUnload);
+    return () => window.removeEventListener('pagehide', onUnload);
+  }, [session]);
+
+  let content;
+  if (meeting === undefined) content = <main id="main" className="centered" aria-busy="true" />;
+  else if (meeting === null)
+    content = (
+      <main id="main" className="centered">
+        <p className="card" role="alert">
+          {t('prejoin.notFound')}
+        </p>
+      </main>
+    );
+  else if (!session || session.state === 'connecting') content = <PreJoin meeting={meeting} defaultName={userName} onJoin={join} busy={Boolean(session)} />;
+  else if (session.state === 'joined') content = <RoomView session={session} speakerId={speakerId} />;
+  else content = <EndScreen state={session.state} reason={session.endReason} errorCode={session.error?.code} onRejoin={() => setSession(undefined)} />;
+
+  return (
+    <div className="page">
+      {(!session || session.state !== 'joined') && (
+        <header className="topbar">
+          <a className="brand" href="/">
+            {t('app.name')}
+          </a>
+          <LanguageSwitch />
+        </header>
+      )}
+      {content}
+    </div>
+  );
+}

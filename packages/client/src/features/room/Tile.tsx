@@ -1,0 +1,62 @@
+import { useEffect, useRef } from 'react';
+import type { ParticipantInfo } from '@amphi/protocol';
+import { Icon } from '../../ui/Icon.tsx';
+import { useI18n } from '../../ui/i18n.tsx';
+
+function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
+}
+
+/**
+ * One person on the stage: their video, or their initials when the camera is off (never a
+ * black rectangle), their name, and a muted badge. Remote audio plays from the tile.
+ */
+export function Tile({ info, videoTrack, audioTrack, self, speakerId }: { info: ParticipantInfo; videoTrack: MediaStreamTrack | undefined; audioTrack: MediaStreamTrack | undefined; self: boolean; speakerId: string | undefined }) {
+  const { t } = useI18n();
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const audioRef = useRef<HTMLAudioElement>(null);
+  const showVideo = Boolean(videoTrack) && info.video;
+
+  useEffect(() => {
+    const el = videoRef.current;
+    if (!el) return;
+    el.srcObject = videoTrack ? new MediaStream([videoTrack]) : null;
+  }, [videoTrack, showVideo]);
+
+  useEffect(() => {
+    const el = audioRef.current;
+    if (!el) return;
+    el.srcObject = audioTrack ? new MediaStream([audioTrack]) : null;
+    const sink = el as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+    if (speakerId && sink.setSinkId) void sink.setSinkId(speakerId).catch(() => {});
+  }, [audioTrack, speakerId]);
+
+  const label = self ? t('room.you', { name: info.name }) : info.name;
+  return (
+    <li className="tile" data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
+      {showVideo ? (
+        <video ref={videoRef} className={self ? 'mirror' : undefined} autoPlay playsInline muted />
+      ) : (
+        <div className="avatar" aria-hidden="true">
+          {initials(info.name)}
+        </div>
+      )}
+      {!self && <audio ref={audioRef} autoPlay />}
+      <div className="tile-label">
+        {!info.audio && (
+          <span className="badge-muted" data-testid="muted-badge" title={t('room.muted')}>
+            <Icon name="micOff" />
+            <span className="sr-only">{t('room.muted')}</span>
+          </span>
+        )}
+        <span className="tile-name">{label}</span>
+        {info.role === 'host' && <span className="badge">{t('room.host')}</span>}
+      </div>
+    </li>
+  );
+}

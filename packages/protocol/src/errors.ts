@@ -1,0 +1,36 @@
+/**
+ * The catalogue of stable error codes shared by the HTTP API and the signaling protocol.
+ * Clients branch on `code`, never on message text. docs/errors.md documents every code
+ * (a unit test keeps the two in step).
+ */
+export const ERROR_CODES = [
+  // The peer sent something we could not read or did not expect (its fault, connection stays open).
+  'protocol.malformed',
+  'protocol.unknown_type',
+  'protocol.invalid',
+  'protocol.too_large',
+  'protocol.out_of_order',
+  // Meetings
+  'meeting.not_found',
+  'meeting.ended',
+  // Who you are and what you may do
+  'auth.unauthenticated',
+  'auth.invalid_credentials',
+  'auth.forbidden',
+  // HTTP edge
+  'http.invalid_body',
+  'http.not_found',
+  'http.csrf',
+  'http.rate_limited',
+  // Media plane
+  'media.unavailable',
+  'media.negotiation_failed',
+  // Our fault
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Logger } from './Logger.ts';
+import { SessionService } from './auth/SessionService.ts';
+import { generatePassword, hashPassword } from './auth/passwords.ts';
+import { MeetingRegistry } from './domain/MeetingRegistry.ts';
+import { buildHttpApp } from './http/buildHttpApp.ts';
+import { findJanusLibDir, generateSecrets, renderJanusConfig, writeJanusConfig } from './janus/JanusConfig.ts';
+import { JanusMediaBackend } from './janus/JanusMediaBackend.ts';
+import { freePort, JanusProcess } from './janus/JanusProcess.ts';
+import { Storage } from './storage/Storage.ts';
+
+/** A running Amphi: the composition root's product. close() stops everything it started. */
+export interface Amphi {
+  url: string;
+  http: FastifyInstance;
+  janus: JanusProcess | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts everything from the config (the composition root: the only place that
+ * wires adapters to the domain). Order: data folder → database → Janus → HTTP.
+ */
+export async function startAmphi(config: Config, log: Logger, clientDir: string | undefined): Promise<Amphi> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log.error('shutdown step failed', { err: String(err) }));
+    cleanups.length = 0;
+  };
+  try {
+    const storage = await Storage.open(config.database);
+    cleanups.push(() => storage.close());
+    await ensureAdministrator(storage, config, log);
+
+    let janusTarget: { url: string; apiSecret: string; adminKey: string };
+    let janus: JanusProcess | undefined;
+    if (config.janus.mode === 'managed') {
+      const secrets = generateSecrets();
+      const wsPort = config.janus.wsPort || (await freePort());
+      const configDir = path.join(config.dataDir, 'janus');
+      writeJanusConfig(configDir, renderJanusConfig({ configDir, libDir: findJanusLibDir(), wsPort, secrets, ice: config.ice, logLevel: config.janus.logLevel }));
+      janus = new JanusProcess({ binary: config.janus.binary, configDir, logFile: path.join(config.dataDir, 'janus.log'), wsPort, log });
+      cleanups.push(() => janus!.stop());
+      await janus.start();
+      janusTarget = { url: `ws://127.0.0.1:${wsPort}`, apiSecret: secrets.apiSecret, adminKey: secrets.adminKey };
+    } else {
+      janusTarget = { url: config.janus.url, apiSecret: config.janus.apiSecret, adminKey: config.janus.adminKey };
+    }
+
+    const media = new JanusMediaBackend(janusTarget, log);
+    cleanups.push(() => media.close());
+    await media.start();
+
+    const live = new MeetingRegistry(media, storage.meetings, log);
+    cleanups.push(async () => live.shutdown());
+
+    const http = await buildHttpApp({
+      storage,
+      sessions: new SessionService(storage.sessions, storage.users),
+      live,
+      publicUrl: config.publicUrl,
+      iceServers: config.ice.iceServers,
+      clientDir,
+      log,
+    });
+    cleanups.push(() => http.close());
+    await http.listen({ host: config.host, port: config.port });
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    return { url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, http, janus, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/**
+ * The first start creates an administrator, from AMPHI_ADMIN_EMAIL / AMPHI_ADMIN_PASSWORD or
+ * with a generated password printed once (and kept in the data folder, readable by root only).
+ */
+async function ensureAdministrator(storage: Storage, config: Config, log: Logger): Promise<void> {
+  if ((await storage.users.count()) > 0) return;
+  const email = config.admin.email ?? 'admin@amphi.local';
+  const generated = config.admin.password === undefined;
+  const password = config.admin.password ?? generatePassword();
+  await storage.users.create({ email, name: 'Administrator', passwordHash: await hashPassword(password), isAdmin: true });
+  if (generated) {
+    const file = path.join(config.dataDir, 'initial-admin.txt');
+    fs.writeFileSync(file, `email: ${email}\npassword: ${password}\n`, { mode: 0o600 });
+    log.info('created the administrator account', { email, passwordFile: file });
+    process.stdout.write(
+      `\n  Amphi created an administrator account.\n  Sign in with  email: ${email}\n                password: ${password}\n  (also saved in ${file}; delete that file once you have changed it)\n\n`,
+    );
+  } else {
+    log.info('created the administrator account from AMPHI_ADMIN_EMAIL', { email });
+  }
+}

@@ -1,0 +1,132 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { IceServer } from '@amphi/protocol';
+
+/** Everything Amphi can be told at start. Read once, validated, then passed down. */
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: URL;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  janus:
+    | { mode: 'managed'; binary: string; wsPort: number | 0; logLevel: number }
+    | { mode: 'external'; url: string; apiSecret: string; adminKey: string };
+  ice: {
+    /** Interface Janus gathers candidates on (ice_enforce_list), e.g. "eth0". */
+    interface: string | undefined;
+    /** Public address for 1:1 NAT (nat_1_1_mapping). */
+    nat11: string | undefined;
+    rtpPorts: { min: number; max: number };
+    /** STUN server Janus uses to learn its public address, "host:port". */
+    stunServer: string | undefined;
+    /** STUN/TURN servers handed to browsers. */
+    iceServers: IceServer[];
+  };
+  admin: { email: string | undefined; password: string | undefined };
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const PortRange = z
+  .string()
+  .regex(/^\d{1,5}-\d{1,5}$/, 'expected MIN-MAX, e.g. 20000-40000')
+  .transform((s) => s.split('-').map(Number) as [number, number])
+  .refine(([a, b]) => a >= 1024 && b <= 65535 && a < b, 'expected 1024 ≤ MIN < MAX ≤ 65535')
+  .transform(([min, max]) => ({ min, max }));
+const HostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');
+
+const Env = z.object({
+  AMPHI_HOST: z.string().min(1).default('127.0.0.1'),
+  AMPHI_PORT: Port.default(8080),
+  AMPHI_PUBLIC_URL: z.string().url().optional(),
+  AMPHI_DATA_DIR: z.string().min(1).default('data'),
+  AMPHI_DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'expected sqlite:/path/file.sqlite or postgres://user@host/db')
+    .optional(),
+  AMPHI_JANUS_BIN: z.string().min(1).default('/usr/bin/janus'),
+  AMPHI_JANUS_WS_PORT: Port.default(0),
+  AMPHI_JANUS_LOG_LEVEL: z.coerce.number().int().min(0).max(7).default(4),
+  AMPHI_JANUS_URL: z.string().regex(/^wss?:\/\/.+/, 'expected ws://host:port').optional(),
+  AMPHI_JANUS_API_SECRET: z.string().min(1).optional(),
+  AMPHI_JANUS_ADMIN_KEY: z.string().min(1).optional(),
+  AMPHI_ICE_INTERFACE: z.string().regex(/^[A-Za-z0-9_.:\-,]+$/, 'expected interface names, e.g. eth0').optional(),
+  AMPHI_NAT_1_1: z.string().regex(/^[0-9a-fA-F.:,]+$/, 'expected an IP address').optional(),
+  AMPHI_RTP_PORTS: PortRange.default({ min: 20000, max: 40000 }),
+  AMPHI_STUN_SERVER: HostPort.optional(),
+  AMPHI_ICE_SERVERS: z.string().optional(),
+  AMPHI_ADMIN_EMAIL: z.string().email().optional(),
+  AMPHI_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
+  AMPHI_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+/** Builds the Config from environment variables (only main.ts passes process.env). */
+export function loadConfig(env: Record<string, string | undefined>, cwd: string): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('AMPHI_') && v !== ''));
+  const parsed = Env.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  const dataDir = path.resolve(cwd, e.AMPHI_DATA_DIR);
+  const publicUrl = new URL(e.AMPHI_PUBLIC_URL ?? `http://localhost:${e.AMPHI_PORT}`);
+  if (publicUrl.pathname !== '/') problems.push('AMPHI_PUBLIC_URL: Amphi must be served at the root of its host (no path)');
+
+  let database: Config['database'];
+  const dbUrl = e.AMPHI_DATABASE_URL;
+  if (!dbUrl) database = { kind: 'sqlite', file: path.join(dataDir, 'amphi.sqlite') };
+  else if (dbUrl.startsWith('sqlite:')) database = { kind: 'sqlite', file: path.resolve(cwd, dbUrl.slice('sqlite:'.length)) };
+  else database = { kind: 'postgres', url: dbUrl };
+
+  let janus: Config['janus'];
+  if (e.AMPHI_JANUS_URL) {
+    if (!e.AMPHI_JANUS_API_SECRET) problems.push('AMPHI_JANUS_API_SECRET: required with AMPHI_JANUS_URL');
+    if (!e.AMPHI_JANUS_ADMIN_KEY) problems.push('AMPHI_JANUS_ADMIN_KEY: required with AMPHI_JANUS_URL');
+    janus = { mode: 'external', url: e.AMPHI_JANUS_URL, apiSecret: e.AMPHI_JANUS_API_SECRET ?? '', adminKey: e.AMPHI_JANUS_ADMIN_KEY ?? '' };
+  } else {
+    janus = { mode: 'managed', binary: e.AMPHI_JANUS_BIN, wsPort: e.AMPHI_JANUS_WS_PORT, logLevel: e.AMPHI_JANUS_LOG_LEVEL };
+  }
+
+  let iceServers: IceServer[] = [];
+  if (e.AMPHI_ICE_SERVERS) {
+    try {
+      const servers = z.array(IceServer).safeParse(JSON.parse(e.AMPHI_ICE_SERVERS));
+      if (servers.success) iceServers = servers.data;
+      else problems.push('AMPHI_ICE_SERVERS: expected a JSON array of {urls, username?, credential?}');
+    } catch {
+      problems.push('AMPHI_ICE_SERVERS: not valid JSON');
+    }
+  }
+  if ((e.AMPHI_ADMIN_EMAIL === undefined) !== (e.AMPHI_ADMIN_PASSWORD === undefined)) {
+    problems.push('AMPHI_ADMIN_EMAIL and AMPHI_ADMIN_PASSWORD: set both or neither');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    host: e.AMPHI_HOST,
+    port: e.AMPHI_PORT,
+    publicUrl,
+    dataDir,
+    database,
+    janus,
+    ice: {
+      interface: e.AMPHI_ICE_INTERFACE,
+      nat11: e.AMPHI_NAT_1_1,
+      rtpPorts: e.AMPHI_RTP_PORTS,
+      stunServer: e.AMPHI_STUN_SERVER,
+      iceServers,
+    },
+    admin: { email: e.AMPHI_ADMIN_EMAIL, password: e.AMPHI_ADMIN_PASSWORD },
+    logLevel: e.AMPHI_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,66 @@
+import crypto from 'node:crypto';
+import type { ParticipantInfo, Role } from '@amphi/protocol';
+import type { MediaPeer } from '../ports/MediaBackend.ts';
+import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
+import type { Subscription } from './Subscription.ts';
+
+/**
+ * Where a participant's media stands:
+ *   waiting-media  no media peer yet (joining, or the media server is being restarted)
+ *   ready          peer open, the browser may publish
+ *   publishing     offer handed to the media server, PeerConnection not up yet
+ *   live           publisher PeerConnection up: others can subscribe to the feed
+ *   left           gone; nothing else happens to this participant
+ */
+export type MediaState = 'waiting-media' | 'ready' | 'publishing' | 'live' | 'left';
+
+const TRANSITIONS: Record<MediaState, readonly MediaState[]> = {
+  'waiting-media': ['ready', 'left'],
+  ready: ['publishing', 'waiting-media', 'left'],
+  publishing: ['live', 'ready', 'waiting-media', 'left'],
+  live: ['waiting-media', 'publishing', 'left'],
+  left: [],
+};
+
+export function canTransition(from: MediaState, to: MediaState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Someone in a live meeting: who they are, what they send, and their media. */
+export class Participant {
+  readonly id = crypto.randomUUID();
+  audio: boolean;
+  video: boolean;
+  peer: MediaPeer | undefined;
+  subscription!: Subscription;
+  /** Resolves when the media peer is open (replaced on every media reset). */
+  peerReady: Promise<MediaPeer>;
+  #state: MediaState = 'waiting-media';
+
+  constructor(
+    readonly name: string,
+    readonly role: Role,
+    readonly userId: string | undefined,
+    readonly channel: ParticipantChannel,
+    sending: { audio: boolean; video: boolean },
+  ) {
+    this.audio = sending.audio;
+    this.video = sending.video;
+    this.peerReady = new Promise(() => {});
+  }
+
+  get state(): MediaState {
+    return this.#state;
+  }
+
+  /** Moves to `to`; refuses transitions the table does not allow. */
+  transition(to: MediaState): boolean {
+    if (!canTransition(this.#state, to)) return false;
+    this.#state = to;
+    return true;
+  }
+
+  info(): ParticipantInfo {
+    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video };
+  }
+}

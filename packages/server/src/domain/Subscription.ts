@@ -1,0 +1,116 @@
+import type { SubscribedStream } from '@amphi/protocol';
+import type { Logger } from '../Logger.ts';
+import type { MediaPeer } from '../ports/MediaBackend.ts';
+import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
+
+const ANSWER_TIMEOUT_MS = 15_000;
+
+/**
+ * Keeps one participant's subscriber PeerConnection in line with what they should receive.
+ * The meeting says what is wanted (`desired()`), this class converges on it one renegotiation
+ * at a time: update the media server, send the offer, wait for the browser's answer, hand it
+ * over — never two offers in flight, so offers and answers cannot cross.
+ */
+export class Subscription {
+  #current = new Set<number>();
+  #running = false;
+  #dirty = false;
+  #negotiationId = 0;
+  #pending: { id: number; resolve: (sdp: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly channel: ParticipantChannel,
+    private readonly peerOf: () => MediaPeer | undefined,
+    private readonly desired: () => number[],
+    private readonly participantOf: (feedId: number) => string | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** Something changed in the meeting: converge again (coalesces bursts). */
+  refresh(): void {
+    if (this.#closed) return;
+    this.#dirty = true;
+    if (!this.#running) void this.#run();
+  }
+
+  /** The browser's answer to offer `negotiationId`. Returns false if no such offer is waiting. */
+  answer(negotiationId: number, sdp: string): boolean {
+    const pending = this.#pending;
+    if (!pending || pending.id !== negotiationId) return false;
+    this.#pending = undefined;
+    clearTimeout(pending.timer);
+    pending.resolve(sdp);
+    return true;
+  }
+
+  /** The media server restarted: nothing is subscribed any more. */
+  reset(): void {
+    this.#abortPending(new Error('media reset'));
+    this.#current.clear();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#abortPending(new Error('closed'));
+  }
+
+  #abortPending(err: Error): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending.reject(err);
+    }
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    let failures = 0;
+    try {
+      while (this.#dirty && !this.#closed) {
+        this.#dirty = false;
+        const peer = this.peerOf();
+        if (!peer) continue; // media is being rebuilt; the reset will refresh again
+        const wanted = new Set(this.desired());
+        const add = [...wanted].filter((f) => !this.#current.has(f));
+        const remove = [...this.#current].filter((f) => !wanted.has(f));
+        if (add.length === 0 && remove.length === 0) continue;
+        try {
+          const offer = await peer.updateSubscription({ add, remove });
+          this.#current = wanted;
+          if (!offer) continue;
+          const id = ++this.#negotiationId;
+          const streams: SubscribedStream[] = [];
+          for (const s of offer.streams) {
+            const participantId = this.participantOf(s.feedId);
+            if (participantId) streams.push({ mid: s.mid, participantId, kind: s.kind });
+          }
+          const answered = new Promise<string>((resolve, reject) => {
+            const timer = setTimeout(() => {
+              if (this.#pending?.id === id) this.#pending = undefined;
+              reject(new Error('no answer to subscription offer'));
+            }, ANSWER_TIMEOUT_MS);
+            this.#pending = { id, resolve, reject, timer };
+          });
+          this.channel.send({ type: 'subscribe-offer', negotiationId: id, sdp: offer.sdp, streams });
+          const answerSdp = await answered;
+          await peer.answerSubscription(answerSdp);
+          failures = 0;
+        } catch (err) {
+          if (this.#closed) return;
+          failures++;
+          this.log.warn('subscription update failed', { err: String(err), failures });
+          // Publishers may have left while we were negotiating: try again from the meeting's
+          // current state, a few times, then wait for the next change.
+          if (failures <= 3) {
+            this.#dirty = true;
+            await new Promise((r) => setTimeout(r, 200 * failures));
+          }
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+}

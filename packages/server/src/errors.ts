@@ -1,0 +1,48 @@
+import type { ErrorCode } from '@amphi/protocol';
+
+/**
+ * The one error type of the server. `code` is stable and documented; `message` is for people.
+ * Edges map codes to HTTP statuses (httpStatusOf) or send them as signaling `error` messages.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+  }
+}
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  'protocol.malformed': 400,
+  'protocol.unknown_type': 400,
+  'protocol.invalid': 400,
+  'protocol.too_large': 413,
+  'protocol.out_of_order': 409,
+  'meeting.not_found': 404,
+  'meeting.ended': 410,
+  'auth.unauthenticated': 401,
+  'auth.invalid_credentials': 401,
+  'auth.forbidden': 403,
+  'http.invalid_body': 400,
+  'http.not_found': 404,
+  'http.csrf': 403,
+  'http.rate_limited': 429,
+  'media.unavailable': 503,
+  'media.negotiation_failed': 502,
+  internal: 500,
+};
+
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code];
+}
+
+/** Turns anything thrown into an AppError; unknown failures become `internal` and keep their cause. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  return new AppError('internal', 'internal error', { cause: err });
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}

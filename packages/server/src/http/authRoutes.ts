@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import { LoginRequest, type UserView } from '@amphi/protocol';
+import { AppError } from '../errors.ts';
+import { verifyPassword } from '../auth/passwords.ts';
+import { SESSION_COOKIE } from '../auth/SessionService.ts';
+import type { User, UserRepository } from '../storage/UserRepository.ts';
+import { readCookie, sessionCookie } from './cookies.ts';
+import { currentUser, noStore, parseBody, type HttpContext } from './context.ts';
+import { RateLimiter } from './RateLimiter.ts';
+
+export function userView(user: User): UserView {
+  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin };
+}
+
+// Verifying against a dummy hash when the account does not exist keeps the timing the same,
+// so response times do not reveal which emails have accounts.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/** Local sign-in: POST /api/auth/login, POST /api/auth/logout, GET /api/me. */
+export function authRoutes(app: FastifyInstance, ctx: HttpContext & { users: UserRepository }): void {
+  const perIp = new RateLimiter(20, 15 * 60_000);
+  const perEmail = new RateLimiter(10, 15 * 60_000);
+
+  app.post('/api/auth/login', async (req, reply) => {
+    noStore(reply);
+    if (!perIp.hit(req.ip)) throw new AppError('http.rate_limited', 'too many sign-in attempts; try again in 15 minutes');
+    const body = parseBody(LoginRequest, req.body);
+    if (!perEmail.hit(body.email)) throw new AppError('http.rate_limited', 'too many sign-in attempts; try again in 15 minutes');
+    const user = await ctx.users.byEmail(body.email);
+    const ok = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !user.passwordHash || !ok) throw new AppError('auth.invalid_credentials', 'wrong email or password');
+    const session = await ctx.sessions.create(user.id);
+    reply.header('set-cookie', sessionCookie(SESSION_COOKIE, session.token, { secure: ctx.secureCookies, expires: session.expiresAt }));
+    return { user: userView(user) };
+  });
+
+  app.post('/api/auth/logout', async (req, reply) => {
+    noStore(reply);
+    await ctx.sessions.destroy(readCookie(req.headers.cookie, SESSION_COOKIE));
+    reply.header('set-cookie', sessionCookie(SESSION_COOKIE, '', { secure: ctx.secureCookies, expires: new Date(0) }));
+    return { ok: true };
+  });
+
+  app.get('/api/me', async (req, reply) => {
+    noStore(reply);
+    const user = await currentUser(ctx, req);
+    if (!user) throw new AppError('auth.unauthenticated', 'not signed in');
+    return { user: userView(user) };
+  });
+}

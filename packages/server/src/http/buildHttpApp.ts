@@ -1,0 +1,103 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import { CSRF_HEADER, MAX_SIGNALING_MESSAGE_BYTES, type IceServer } from '@amphi/protocol';
+import { AppError, httpStatusOf, toAppError } from '../errors.ts';
+import type { Logger } from '../Logger.ts';
+import type { SessionService } from '../auth/SessionService.ts';
+import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
+import type { Storage } from '../storage/Storage.ts';
+import { SignalingConnection } from '../signaling/SignalingConnection.ts';
+import { authRoutes } from './authRoutes.ts';
+import { currentUser, type HttpContext } from './context.ts';
+import { meetingRoutes } from './meetingRoutes.ts';
+import { staticRoutes } from './staticRoutes.ts';
+
+export interface HttpDeps {
+  storage: Storage;
+  sessions: SessionService;
+  live: MeetingRegistry;
+  publicUrl: URL;
+  iceServers: IceServer[];
+  clientDir: string | undefined;
+  log: Logger;
+}
+
+/**
+ * Frames above the protocol limit still arrive whole up to this size so that the client gets a
+ * typed `protocol.too_large` error and keeps its connection; beyond it the socket is closed (1009).
+ */
+const WS_HARD_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** Builds the HTTP + WebSocket application without listening (tests inject requests into it). */
+export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: 'loopback' });
+  const secureCookies = deps.publicUrl.protocol === 'https:';
+  const ctx: HttpContext = { sessions: deps.sessions, publicUrl: deps.publicUrl, secureCookies };
+  const publicOrigin = deps.publicUrl.origin;
+  const wsOrigin = publicOrigin.replace(/^http/, 'ws');
+
+  app.setErrorHandler((err, req, reply) => {
+    let appError: AppError;
+    const fastifyErr = err as { statusCode?: number; code?: string; message: string };
+    if (err instanceof AppError) appError = err;
+    else if (fastifyErr.statusCode === 413) appError = new AppError('protocol.too_large', 'request body too large');
+    else if (fastifyErr.statusCode && fastifyErr.statusCode >= 400 && fastifyErr.statusCode < 500) appError = new AppError('http.invalid_body', fastifyErr.message);
+    else appError = toAppError(err);
+    if (appError.code === 'internal') deps.log.error('request failed', { url: req.url, err: String(err), stack: (err as Error).stack });
+    reply.code(httpStatusOf(appError.code)).send({ error: { code: appError.code, message: appError.message } });
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).send({ error: { code: 'http.not_found', message: 'not found' } });
+  });
+
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('permissions-policy', 'camera=(self), microphone=(self), display-capture=(self)');
+    reply.header(
+      'content-security-policy',
+      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ${wsOrigin}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+    );
+  });
+
+  // CSRF: state-changing API calls must carry a custom header (cross-site pages cannot add one
+  // without a CORS preflight, which Amphi never answers) and, when the browser says where the
+  // request comes from, come from Amphi's own origin.
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (!req.url.startsWith('/api/')) return;
+    const origin = req.headers.origin;
+    if (req.headers[CSRF_HEADER] !== '1' || (origin !== undefined && origin !== publicOrigin)) {
+      throw new AppError('http.csrf', 'cross-site request refused');
+    }
+  });
+
+  await app.register(websocket, { options: { maxPayload: WS_HARD_LIMIT_BYTES } });
+
+  app.get('/api/health', async () => ({ ok: true }));
+  authRoutes(app, { ...ctx, users: deps.storage.users });
+  meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, live: deps.live });
+
+  app.get('/ws', {
+    websocket: true,
+    // A page on another site must not open a signaling socket with the visitor's cookie.
+    preValidation: async (req) => {
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== publicOrigin) throw new AppError('http.csrf', 'WebSocket from another origin refused');
+    },
+  }, async (socket, req) => {
+    // Buffer frames until we know who this is, so none is lost while the session is looked up.
+    const early: Buffer[] = [];
+    const hold = (data: Buffer) => early.push(data);
+    socket.on('message', hold);
+    const user = await currentUser(ctx, req).catch(() => undefined);
+    socket.off('message', hold);
+    const connection = new SignalingConnection(socket, { userId: user?.id }, deps.live, deps.iceServers, deps.log.child({ ws: req.id }));
+    for (const frame of early) socket.emit('message', frame, false);
+    void connection;
+  });
+
+  if (deps.clientDir) staticRoutes(app, deps.clientDir);
+  return app;
+}

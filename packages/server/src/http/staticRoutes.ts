@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * Serves the built web client from memory: the files are few and small, and reading them
+ * once at start keeps the hot path free of disk I/O. Every page path that is not a file gets
+ * index.html (the client routes by itself).
+ */
+export function staticRoutes(app: FastifyInstance, clientDir: string): void {
+  const files = new Map<string, { body: Buffer; type: string }>();
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.set('/' + path.relative(clientDir, full).split(path.sep).join('/'), { body: fs.readFileSync(full), type: TYPES[path.extname(entry.name)] ?? 'application/octet-stream' });
+    }
+  };
+  if (!fs.existsSync(path.join(clientDir, 'index.html'))) {
+    throw new Error(`the web client is not built (no ${clientDir}/index.html): run "npm run build"`);
+  }
+  walk(clientDir);
+  const index = files.get('/index.html')!;
+
+  app.get('/*', async (req, reply) => {
+    const urlPath = req.url.split('?')[0] ?? '/';
+    const file = files.get(urlPath);
+    if (file) {
+      // Bundles carry a content hash in their name: cache them for good.
+      reply.header('cache-control', /\/assets\/.*-[A-Z0-9]{8}\./i.test(urlPath) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      return reply.type(file.type).send(file.body);
+    }
+    if (urlPath.startsWith('/api/') || urlPath.startsWith('/assets/')) {
+      return reply.code(404).type('application/json').send({ error: { code: 'http.not_found', message: 'not found' } });
+    }
+    reply.header('cache-control', 'no-cache');
+    return reply.type(index.type).send(index.body);
+  });
+}

@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './Logger.ts';
+import { startAmphi } from './app.ts';
+
+// The only module that reads process.*: everything else gets what it needs from here.
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, process.cwd());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`amphi: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const clientDir = fileURLToPath(new URL('../../client/dist', import.meta.url));
+  const amphi = await startAmphi(config, log, clientDir);
+  log.info('amphi started', { url: amphi.url, publicUrl: config.publicUrl.toString(), janusPid: amphi.janus?.pid });
+  process.stdout.write(`\n  Amphi is running at ${config.publicUrl.toString()}\n\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    amphi.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`amphi: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import type { IceCandidate, PeerTarget } from '@amphi/protocol';
+import type { TypedEmitter } from '../TypedEmitter.ts';
+
+/** What the domain needs from a media server (Janus in production, a fake in domain tests). */
+export interface MediaBackend extends TypedEmitter<MediaBackendEvents> {
+  /** True while the media server answers. */
+  readonly available: boolean;
+  /** Opens a media room for a live meeting. Throws AppError('media.unavailable') when down. */
+  openRoom(label: string): Promise<MediaRoom>;
+  close(): Promise<void>;
+}
+
+export type MediaBackendEvents = {
+  /** The media server went away: every room and peer is dead. */
+  down: () => void;
+  /** The media server is back with nothing in it: rooms and peers must be created again. */
+  reset: () => void;
+};
+
+export interface MediaRoom {
+  readonly id: number;
+  /** Opens the media side of one participant in this room. */
+  openPeer(display: string): Promise<MediaPeer>;
+  /** Destroys the room; safe to call twice and after a reset. */
+  close(): Promise<void>;
+}
+
+/** Which media a publisher sends. */
+export interface Sending {
+  audio: boolean;
+  video: boolean;
+}
+
+/** One m-line of a subscription: which publisher feed and media kind it carries. */
+export interface SubscribedMedia {
+  mid: string;
+  feedId: number;
+  kind: 'audio' | 'video';
+}
+
+export interface SubscriptionOffer {
+  sdp: string;
+  streams: SubscribedMedia[];
+}
+
+/**
+ * The media side of one participant: a publisher PeerConnection and one multistream
+ * subscriber PeerConnection, both terminated on the media server.
+ */
+export interface MediaPeer extends TypedEmitter<MediaPeerEvents> {
+  /** The publisher's feed id, known once publish() has succeeded. */
+  readonly feedId: number | undefined;
+  /** Takes the browser's publisher offer and returns the media server's answer. */
+  publish(offerSdp: string, sending: Sending): Promise<string>;
+  /** Starts or stops relaying the publisher's audio / video (muting stops the packets). */
+  setSending(sending: Sending): Promise<void>;
+  /**
+   * Changes which feeds the subscriber PeerConnection receives. Returns the new offer for the
+   * browser, or null when the media server had nothing to renegotiate.
+   */
+  updateSubscription(change: { add: number[]; remove: number[] }): Promise<SubscriptionOffer | null>;
+  /** Hands the browser's answer to the latest subscription offer to the media server. */
+  answerSubscription(answerSdp: string): Promise<void>;
+  trickle(target: PeerTarget, candidate: IceCandidate): Promise<void>;
+  /** Unpublishes, leaves and releases everything; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export type MediaPeerEvents = {
+  /** An ICE candidate from the media server for one of the two PeerConnections. */
+  trickle: (target: PeerTarget, candidate: IceCandidate) => void;
+  /** The publisher PeerConnection is up: its feed can now be subscribed to. */
+  publisherUp: (feedId: number) => void;
+  /** A PeerConnection was torn down by the media server (ICE failure, DTLS alert…). */
+  hangup: (target: PeerTarget, reason: string) => void;
+};

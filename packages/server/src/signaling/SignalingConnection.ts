@@ -1,0 +1,188 @@
+import type { WebSocket } from 'ws';
+import {
+  CLOSE_CODES,
+  parseClientMessage,
+  type ClientMessage,
+  type ErrorCode,
+  type IceServer,
+  type ServerMessage,
+} from '@amphi/protocol';
+import { AppError, assertNever, toAppError } from '../errors.ts';
+import type { Logger } from '../Logger.ts';
+import type { LiveMeeting } from '../domain/LiveMeeting.ts';
+import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
+import type { Participant } from '../domain/Participant.ts';
+import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
+
+/**
+ * The connection's lifecycle:
+ *   new ──join──▶ joining ──ok──▶ joined ──leave/close/end──▶ closed
+ *                    └──fail──▶ new
+ */
+type ConnectionState = 'new' | 'joining' | 'joined' | 'closed';
+
+/** Who opened the socket, as the HTTP edge established it from the session cookie. */
+export interface ConnectionIdentity {
+  userId: string | undefined;
+}
+
+/**
+ * One participant's signaling WebSocket: parse → validate → dispatch → reply.
+ * Every bad frame gets a typed `error` and the connection stays open; one client's mistakes
+ * never touch anyone else's meeting.
+ */
+export class SignalingConnection implements ParticipantChannel {
+  #state: ConnectionState = 'new';
+  #meeting: LiveMeeting | undefined;
+  #participant: Participant | undefined;
+  readonly #log: Logger;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly identity: ConnectionIdentity,
+    private readonly meetings: MeetingRegistry,
+    private readonly iceServers: IceServer[],
+    log: Logger,
+  ) {
+    this.#log = log;
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.send({ type: 'error', code: 'protocol.malformed', message: 'binary frames are not part of the protocol' });
+        return;
+      }
+      void this.#receive(data as Buffer);
+    });
+    socket.on('close', () => this.#closed());
+    socket.on('error', (err) => this.#log.debug('socket error', { err: String(err) }));
+  }
+
+  send(message: ServerMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  close(code: number, reason: string): void {
+    this.#state = 'closed';
+    this.socket.close(code, reason);
+  }
+
+  async #receive(raw: Buffer): Promise<void> {
+    const parsed = parseClientMessage(raw);
+    if (!parsed.ok) {
+      this.#error(parsed.code, parsed.message, parsed.rid);
+      return;
+    }
+    const message = parsed.message;
+    try {
+      await this.#dispatch(message);
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError.code === 'internal') this.#log.error('signaling handler failed', { type: message.type, err: String(err), stack: (err as Error)?.stack });
+      this.#error(appError.code, appError.message, 'rid' in message ? message.rid : undefined);
+    }
+  }
+
+  async #dispatch(message: ClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'ping':
+        this.send({ type: 'pong', rid: message.rid });
+        return;
+      case 'join':
+        return this.#join(message);
+      case 'publish': {
+        const { meeting, participant } = this.#joined();
+        const sdp = await meeting.publish(participant, message.sdp);
+        this.send({ type: 'publish-answer', rid: message.rid, sdp });
+        return;
+      }
+      case 'subscribe-answer': {
+        const { meeting, participant } = this.#joined();
+        await meeting.answerSubscription(participant, message.negotiationId, message.sdp);
+        this.send({ type: 'ok', rid: message.rid });
+        return;
+      }
+      case 'trickle': {
+        const { meeting, participant } = this.#joined();
+        meeting.trickle(participant, message.target, message.candidate);
+        return;
+      }
+      case 'set-media': {
+        const { meeting, participant } = this.#joined();
+        await meeting.setMedia(participant, { audio: message.audio, video: message.video });
+        this.send({ type: 'ok', rid: message.rid });
+        return;
+      }
+      case 'end-meeting': {
+        const { meeting, participant } = this.#joined();
+        this.send({ type: 'ok', rid: message.rid });
+        meeting.end(participant);
+        return;
+      }
+      case 'leave': {
+        this.#joined();
+        this.send({ type: 'ok', rid: message.rid });
+        this.#leave();
+        this.close(CLOSE_CODES.left, 'left');
+        return;
+      }
+      default:
+        assertNever(message);
+    }
+  }
+
+  async #join(message: Extract<ClientMessage, { type: 'join' }>): Promise<void> {
+    if (this.#state !== 'new') throw new AppError('protocol.out_of_order', `already ${this.#state}`);
+    this.#state = 'joining';
+    try {
+      const { meeting, participant } = await this.meetings.join(message.meetingId, {
+        name: message.name,
+        userId: this.identity.userId,
+        audio: message.audio,
+        video: message.video,
+        channel: this,
+      });
+      // The socket may have closed while we looked the meeting up.
+      if ((this.#state as ConnectionState) === 'closed') {
+        meeting.leave(participant);
+        return;
+      }
+      this.#meeting = meeting;
+      this.#participant = participant;
+      this.#state = 'joined';
+      this.send({
+        type: 'joined',
+        rid: message.rid,
+        meeting: { id: meeting.id, title: meeting.title },
+        self: participant.info(),
+        participants: meeting.participants().filter((p) => p !== participant).map((p) => p.info()),
+        iceServers: this.iceServers,
+      });
+    } catch (err) {
+      if (this.#state === 'joining') this.#state = 'new';
+      throw err;
+    }
+  }
+
+  #joined(): { meeting: LiveMeeting; participant: Participant } {
+    if (this.#state !== 'joined' || !this.#meeting || !this.#participant) {
+      throw new AppError('protocol.out_of_order', 'join a meeting first');
+    }
+    return { meeting: this.#meeting, participant: this.#participant };
+  }
+
+  #leave(): void {
+    const meeting = this.#meeting;
+    const participant = this.#participant;
+    this.#meeting = undefined;
+    this.#participant = undefined;
+    if (meeting && participant) meeting.leave(participant);
+  }
+
+  #closed(): void {
+    this.#state = 'closed';
+    this.#leave();
+  }
+
+  #error(code: ErrorCode, message: string, rid: number | undefined): void {
+    this.send({ type: 'error', code, message, ...(rid !== undefined ? { rid } : {}) });
+  }
+}

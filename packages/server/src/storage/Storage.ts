@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Database } from './schema.ts';
+import { migrationProvider } from './migrations.ts';
+import { UserRepository } from './UserRepository.ts';
+import { SessionRepository } from './SessionRepository.ts';
+import { MeetingRepository } from './MeetingRepository.ts';
+
+/** The database and its repositories. Owns the connection; close() releases it. */
+export class Storage {
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly meetings: MeetingRepository;
+  #closed = false;
+
+  private constructor(readonly db: Kysely<Database>) {
+    this.users = new UserRepository(db);
+    this.sessions = new SessionRepository(db);
+    this.meetings = new MeetingRepository(db);
+  }
+
+  /** Opens the database named by the config and brings its schema up to date. */
+  static async open(database: Config['database']): Promise<Storage> {
+    let db: Kysely<Database>;
+    if (database.kind === 'sqlite') {
+      if (database.file !== ':memory:') fs.mkdirSync(path.dirname(database.file), { recursive: true });
+      const sqlite = new SQLite(database.file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 5000');
+      db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    } else {
+      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 10 }) }) });
+    }
+    const storage = new Storage(db);
+    try {
+      await storage.migrate();
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
+    return storage;
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`database migration ${failed} failed: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+}

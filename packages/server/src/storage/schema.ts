@@ -1,0 +1,30 @@
+/** Table shapes as Kysely sees them. Timestamps are ISO-8601 strings so SQLite and PostgreSQL agree. */
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  is_admin: number;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie token: a stolen database does not yield live sessions. */
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface MeetingsTable {
+  id: string;
+  title: string;
+  owner_id: string;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  meetings: MeetingsTable;
+}

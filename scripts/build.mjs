@@ -1,0 +1,62 @@
+// Builds Amphi: type-checks everything, bundles the server (dependencies stay in node_modules)
+// and the web client (one hashed JS and CSS file plus index.html). Run with `npm run build`.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const skipTypecheck = process.argv.includes('--no-typecheck');
+
+if (!skipTypecheck) {
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
+}
+
+// Workspace packages (@amphi/*) are bundled from source; everything else is loaded from node_modules at run time.
+const externalDeps = {
+  name: 'external-deps',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@amphi/') ? undefined : { path: args.path, external: true }));
+  },
+};
+
+const serverOut = path.join(root, 'packages/server/dist');
+fs.rmSync(serverOut, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: [path.join(root, 'packages/server/src/main.ts')],
+  outfile: path.join(serverOut, 'main.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  plugins: [externalDeps],
+  logLevel: 'warning',
+});
+
+const clientSrc = path.join(root, 'packages/client/src');
+const clientOut = path.join(root, 'packages/client/dist');
+fs.rmSync(clientOut, { recursive: true, force: true });
+const result = await esbuild.build({
+  entryPoints: [path.join(clientSrc, 'main.tsx')],
+  outdir: path.join(clientOut, 'assets'),
+  entryNames: 'app-[hash]',
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  minify: true,
+  sourcemap: true,
+  jsx: 'automatic',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  metafile: true,
+  logLevel: 'warning',
+});
+const outputs = Object.keys(result.metafile.outputs).map((p) => '/' + path.relative(clientOut, path.resolve(root, p)).split(path.sep).join('/'));
+const js = outputs.find((p) => p.endsWith('.js'));
+const css = outputs.find((p) => p.endsWith('.css'));
+if (!js || !css) throw new Error('client build produced no JS or CSS');
+const html = fs.readFileSync(path.join(clientSrc, 'index.html'), 'utf8').replace('%JS%', js).replace('%CSS%', css);
+fs.writeFileSync(path.join(clientOut, 'index.html'), html);
+console.log(`built server → ${path.relative(root, serverOut)}/main.js, client → ${path.relative(root, clientOut)} (${js}, ${css})`);

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface RunningAmphi {
+  url: string;
+  dataDir: string;
+  admin: { email: string; password: string };
+  process: ChildProcess;
+  /** Janus's pid as the server last reported it. */
+  janusPid(): number | undefined;
+  /** Resolves with the next pid Janus reports (after a restart). */
+  nextJanusReady(): Promise<number>;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts Amphi through its real entry point (the built packages/server/dist/main.js, which starts
+ * Janus) on a free port with a fresh data folder, and waits until it says it is running.
+ */
+export async function startAmphi(env: Record<string, string> = {}, opts: { presetAdmin?: boolean } = {}): Promise<RunningAmphi> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-'));
+  const admin = { email: 'organiser@univ.example', password: 'correct horse battery staple' };
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join(ROOT, 'packages/server/dist/main.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      AMPHI_PORT: String(port),
+      AMPHI_PUBLIC_URL: url,
+      AMPHI_DATA_DIR: dataDir,
+      ...(opts.presetAdmin === false ? {} : { AMPHI_ADMIN_EMAIL: admin.email, AMPHI_ADMIN_PASSWORD: admin.password }),
+      AMPHI_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let janusPid: number | undefined;
+  const janusWaiters: ((pid: number) => void)[] = [];
+  const onLine = (line: string) => {
+    output += line + '\n';
+    if (!line.startsWith('{')) return;
+    try {
+      const entry = JSON.parse(line) as { msg?: string; pid?: number };
+      if (entry.msg === 'janus ready' && typeof entry.pid === 'number') {
+        janusPid = entry.pid;
+        for (const w of janusWaiters.splice(0)) w(entry.pid);
+      }
+    } catch {
+      /* not a log line */
+    }
+  };
+  let buffer = '';
+  const feed = (d: Buffer) => {
+    buffer += d.toString();
+    let idx;
+    while ((idx = buffer.indexOf('\n')) >= 0) {
+      onLine(buffer.slice(0, idx));
+      buffer = buffer.slice(idx + 1);
+    }
+  };
+  child.stdout!.on('data', feed);
+  child.stderr!.on('data', feed);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const started = await Promise.race([
+    (async () => {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        if (output.includes('"msg":"amphi started"')) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    })(),
+    exited.then(() => false),
+  ]);
+  if (!started) {
+    child.kill('SIGKILL');
+    throw new Error(`Amphi did not start:\n${output}`);
+  }
+
+  return {
+    url,
+    dataDir,
+    admin,
+    process: child,
+    janusPid: () => janusPid,
+    nextJanusReady: () => new Promise((resolve) => janusWaiters.push(resolve)),
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/**
+ * Keeps every RTCPeerConnection the page creates in window.__pcs, so tests can read getStats()
+ * without the application exposing anything.
+ */
+const CAPTURE_PEER_CONNECTIONS = `
+  (() => {
+    const Native = window.RTCPeerConnection;
+    window.__pcs = [];
+    window.RTCPeerConnection = function (...args) {
+      const pc = new Native(...args);
+      window.__pcs.push(pc);
+      return pc;
+    };
+    window.RTCPeerConnection.prototype = Native.prototype;
+    Object.setPrototypeOf(window.RTCPeerConnection, Native);
+  })();
+`;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.AMPHI_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--mute-audio'] });
+}
+
+export async function newParticipantPage(browser: Browser, opts: { viewport?: { width: number; height: number }; locale?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1024, height: 700 },
+    locale: opts.locale ?? 'en-GB',
+    permissions: ['camera', 'microphone'],
+  });
+  await context.addInitScript(CAPTURE_PEER_CONNECTIONS);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** What a page receives from one remote participant, summed over its inbound RTP streams. */
+export interface ReceivedFrom {
+  framesDecoded: number;
+  audioPackets: number;
+}
+
+/**
+ * For every remote tile on the page (keyed by participant id): the video frames decoded and
+ * the audio packets received on the tracks that tile plays, read from getStats().
+ */
+export async function receivedStats(page: Page): Promise<Record<string, ReceivedFrom>> {
+  return page.evaluate(async () => {
+    const byTrack = new Map<string, { kind: string; framesDecoded: number; packetsReceived: number }>();
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      const report = await pc.getStats();
+      report.forEach((s: any) => {
+        if (s.type === 'inbound-rtp' && s.trackIdentifier) {
+          byTrack.set(s.trackIdentifier, { kind: s.kind, framesDecoded: s.framesDecoded ?? 0, packetsReceived: s.packetsReceived ?? 0 });
+        }
+      });
+    }
+    const result: Record<string, { framesDecoded: number; audioPackets: number }> = {};
+    for (const tile of document.querySelectorAll<HTMLElement>('[data-participant-id]:not([data-self])')) {
+      const id = tile.dataset.participantId!;
+      const entry = { framesDecoded: 0, audioPackets: 0 };
+      for (const el of tile.querySelectorAll<HTMLMediaElement>('video, audio')) {
+        const stream = el.srcObject as MediaStream | null;
+        for (const track of stream?.getTracks() ?? []) {
+          const s = byTrack.get(track.id);
+          if (!s) continue;
+          if (s.kind === 'video') entry.framesDecoded += s.framesDecoded;
+          else entry.audioPackets += s.packetsReceived;
+        }
+      }
+      result[id] = entry;
+    }
+    return result;
+  });
+}
+
+export function freshDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import type { Browser, Page } from 'playwright-core';
+import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
+import { launchBrowser, newParticipantPage, receivedStats } from './harness/browser.ts';
+import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, selfId, waitForRemoteTiles } from './harness/flows.ts';
+
+/*
+ * One real meeting, start to end: an organiser and two guests in headless Chromium with fake
+ * camera and microphone, through Amphi's signaling and its own Janus. The steps share the
+ * meeting and run in order.
+ */
+describe('a meeting with three people', { timeout: 300_000 }, () => {
+  let amphi: RunningAmphi;
+  let browser: Browser;
+  const pages: Page[] = [];
+  const ids: string[] = [];
+  let link = '';
+
+  before(async () => {
+    amphi = await startAmphi();
+    browser = await launchBrowser();
+    for (let i = 0; i < 3; i++) pages.push((await newParticipantPage(browser)).page);
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await amphi?.stop();
+  });
+
+  test('the organiser signs in, creates a meeting and gets a link', async () => {
+    link = await createMeetingAsOrganiser(pages[0]!, amphi.url, amphi.admin, 'Physics 101');
+    assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/m\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
+  });
+
+  test('three people join by the link and each decodes the other two', async () => {
+    const names = ['Alice Organiser', 'Bob Guest', 'Carol Guest'];
+    for (let i = 0; i < 3; i++) {
+      await joinByLink(pages[i]!, link, names[i]!);
+      ids.push(await selfId(pages[i]!));
+    }
+    for (const page of pages) await waitForRemoteTiles(page, 2);
+    const { before, after } = await expectMediaFlowing(pages, ids);
+    console.log('# received over 3 s (frames decoded / audio packets), per page and sender:');
+    pages.forEach((_, i) => {
+      for (const id of ids) if (id !== ids[i]) console.log(`#   page ${i} ← ${id.slice(0, 8)}: ${before[i]![id]!.framesDecoded}→${after[i]![id]!.framesDecoded} frames, ${before[i]![id]!.audioPackets}→${after[i]![id]!.audioPackets} packets`);
+    });
+    // The organiser is the host; guests are participants.
+    assert.equal(await pages[1]!.locator(`[data-participant-id="${ids[0]}"] .badge`).textContent(), 'Host');
+  });
+
+  test('Janus is killed with SIGKILL: every page decodes again without a reload', async () => {
+    const pid = amphi.janusPid();
+    assert.ok(pid, 'Janus pid known');
+    const restarted = amphi.nextJanusReady();
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    const newPid = await restarted;
+    assert.notEqual(newPid, pid);
+    // Frames from the new PeerConnections: poll with a short window until all flow again.
+    await expectMediaFlowing(pages, ids, { windowMs: 500, timeoutMs: 30_000 });
+    console.log(`# media recovered ${Date.now() - killedAt} ms after Janus was killed (new pid ${newPid})`);
+  });
+
+  test('bad input gets typed errors and the meeting keeps flowing', async () => {
+    const ws = new WebSocket(amphi.url.replace('http', 'ws') + '/ws');
+    const replies: { type: string; code?: string; rid?: number }[] = [];
+    ws.on('message', (d) => replies.push(JSON.parse(d.toString())));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const next = async () => {
+      const deadline = Date.now() + 5_000;
+      while (replies.length === 0) {
+        if (Date.now() > deadline) throw new Error('no reply');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return replies.shift()!;
+    };
+    ws.send('this is not json{');
+    assert.equal((await next()).code, 'protocol.malformed');
+    ws.send(JSON.stringify({ type: 'teleport', rid: 7 }));
+    assert.deepEqual(await next(), { type: 'error', code: 'protocol.unknown_type', rid: 7, message: 'unknown message type "teleport"' });
+    ws.send(JSON.stringify({ type: 'join', rid: 8, meetingId: 'abc-defg-hjk', name: '', audio: true, video: true }));
+    const invalid = await next();
+    assert.equal(invalid.code, 'protocol.invalid');
+    assert.equal(invalid.rid, 8);
+    ws.send(JSON.stringify({ type: 'publish', rid: 9, sdp: 'v=0' }));
+    assert.equal((await next()).code, 'protocol.out_of_order');
+    ws.send(JSON.stringify({ type: 'ping', big: 'x'.repeat(10 * 1024 * 1024) }));
+    assert.equal((await next()).code, 'protocol.too_large');
+    ws.send(JSON.stringify({ type: 'join', rid: 10, meetingId: 'zzz-zzzz-zzz', name: 'Mallory', audio: true, video: true }));
+    const notFound = await next();
+    assert.equal(notFound.code, 'meeting.not_found');
+    assert.equal(notFound.rid, 10);
+    ws.send(new Uint8Array([1, 2, 3]));
+    assert.equal((await next()).code, 'protocol.malformed');
+    // The connection still works…
+    ws.send(JSON.stringify({ type: 'ping', rid: 11 }));
+    assert.deepEqual(await next(), { type: 'pong', rid: 11 });
+    ws.close();
+    // …and so does everyone else's meeting.
+    await expectMediaFlowing(pages, ids, { windowMs: 2_000 });
+  });
+
+  test('Carol mutes: within 2 s no new audio packets from her, and she is shown muted', async () => {
+    const carol = ids[2]!;
+    await pages[2]!.getByRole('button', { name: 'Mute microphone' }).click();
+    for (const page of pages.slice(0, 2)) {
+      await page.locator(`[data-participant-id="${carol}"] [data-testid="muted-badge"]`).waitFor({ timeout: 2_000 });
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    const a = await Promise.all(pages.slice(0, 2).map(receivedStats));
+    await new Promise((r) => setTimeout(r, 2_000));
+    const b = await Promise.all(pages.slice(0, 2).map(receivedStats));
+    for (let i = 0; i < 2; i++) {
+      assert.equal(b[i]![carol]!.audioPackets, a[i]![carol]!.audioPackets, `page ${i} still receives audio from Carol`);
+      assert.ok(b[i]![carol]!.framesDecoded > a[i]![carol]!.framesDecoded, `page ${i} still decodes Carol's video`);
+    }
+    // Unmuting brings her audio back.
+    await pages[2]!.getByRole('button', { name: 'Unmute microphone' }).click();
+    await expectMediaFlowing(pages, ids, { windowMs: 1_500 });
+  });
+
+  test('Bob leaves: his tile disappears for the others', async () => {
+    await pages[1]!.getByTestId('leave').click();
+    await pages[1]!.getByTestId('end-screen').waitFor();
+    for (const page of [pages[0]!, pages[2]!]) {
+      await page.locator(`[data-participant-id="${ids[1]}"]`).waitFor({ state: 'detached', timeout: 5_000 });
+      await waitForRemoteTiles(page, 1);
+    }
+    await expectMediaFlowing([pages[0]!, pages[2]!], [ids[0]!, ids[2]!], { windowMs: 1_500 });
+  });
+
+  test('the organiser ends the meeting: everyone sees the end screen', async () => {
+    await pages[0]!.getByTestId('leave').click();
+    await pages[0]!.getByTestId('end-for-all').click();
+    for (const page of [pages[0]!, pages[2]!]) {
+      const end = page.getByTestId('end-screen');
+      await end.waitFor({ timeout: 5_000 });
+      assert.equal(await end.getAttribute('data-state'), 'ended');
+    }
+    assert.match(await pages[2]!.getByRole('heading', { level: 1 }).textContent() ?? '', /The meeting has ended/);
+  });
+});
