@@ -1,4 +1,4 @@
-import { ClientMessage, CLIENT_MESSAGE_TYPES } from './signaling.ts';
+import { ClientMessage, CLIENT_MESSAGE_TYPES, ErrorMessage } from './signaling.ts';
 import type { ErrorCode } from './errors.ts';
 import { MAX_SIGNALING_MESSAGE_BYTES } from './limits.ts';
 
@@ -26,7 +26,9 @@ export function parseClientMessage(raw: string | Buffer): ParseResult<ClientMess
     return { ok: false, code: 'protocol.malformed', message: 'message is not a JSON object' };
   }
   const record = data as Record<string, unknown>;
-  const rid = typeof record.rid === 'number' && Number.isInteger(record.rid) && record.rid >= 0 ? record.rid : undefined;
+  // Recovered only if the `error` reply may carry it (same bounds as a request id).
+  const recovered = ErrorMessage.shape.rid.safeParse(record.rid);
+  const rid = recovered.success ? recovered.data : undefined;
   const type = record.type;
   if (typeof type !== 'string' || !(CLIENT_MESSAGE_TYPES as string[]).includes(type)) {
     return { ok: false, code: 'protocol.unknown_type', message: `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`, ...(rid !== undefined ? { rid } : {}) };

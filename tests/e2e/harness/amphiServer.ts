@@ -86,7 +86,7 @@ export async function startAmphi(env: Record<string, string> = {}, opts: { prese
     (async () => {
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        if (output.includes('"msg":"amphi started"')) return true;
+        if (output.includes('Amphi is running at')) return true;
         await new Promise((r) => setTimeout(r, 50));
       }
       return false;

@@ -26,6 +26,7 @@ export class LiveMeeting {
   #room: Promise<MediaRoom> | undefined;
   #generation = 0;
   #ended = false;
+  #closed = false;
   readonly #log: Logger;
 
   constructor(
@@ -112,8 +113,11 @@ export class LiveMeeting {
     const peer = p.peer;
     p.peer = undefined;
     void peer?.close();
-    this.#broadcast({ type: 'participant-left', participantId: p.id });
-    for (const other of this.#participants.values()) other.subscription.refresh();
+    // While the meeting is being ended everyone is leaving: no point telling or renegotiating.
+    if (!this.#ended) {
+      this.#broadcast({ type: 'participant-left', participantId: p.id });
+      for (const other of this.#participants.values()) other.subscription.refresh();
+    }
     if (this.#participants.size === 0) void this.#close();
   }
 
@@ -133,7 +137,6 @@ export class LiveMeeting {
       p.channel.close(code, reason);
       this.leave(p);
     }
-    void this.#close();
   }
 
   /** The media server went away: every peer and the room are gone. */
@@ -215,7 +218,8 @@ export class LiveMeeting {
   }
 
   async #close(): Promise<void> {
-    if (this.#participants.size > 0) return;
+    if (this.#participants.size > 0 || this.#closed) return;
+    this.#closed = true;
     this.#ended = true;
     const room = this.#room;
     this.#room = undefined;

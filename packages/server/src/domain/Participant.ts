@@ -18,7 +18,9 @@ const TRANSITIONS: Record<MediaState, readonly MediaState[]> = {
   'waiting-media': ['ready', 'left'],
   ready: ['publishing', 'waiting-media', 'left'],
   publishing: ['live', 'ready', 'waiting-media', 'left'],
-  live: ['waiting-media', 'publishing', 'left'],
+  // Not back to publishing: Janus reports a publisher up once per PeerConnection, so a second
+  // offer on a live connection would never be live again (and others would drop its feed).
+  live: ['waiting-media', 'left'],
   left: [],
 };
 

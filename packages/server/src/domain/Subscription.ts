@@ -18,6 +18,8 @@ export class Subscription {
   #negotiationId = 0;
   #pending: { id: number; resolve: (sdp: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | undefined;
   #closed = false;
+  /** Bumped by reset() and close(): a renegotiation begun before then was on a dead peer. */
+  #epoch = 0;
 
   constructor(
     private readonly channel: ParticipantChannel,
@@ -46,12 +48,14 @@ export class Subscription {
 
   /** The media server restarted: nothing is subscribed any more. */
   reset(): void {
+    this.#epoch++;
     this.#abortPending(new Error('media reset'));
     this.#current.clear();
   }
 
   close(): void {
     this.#closed = true;
+    this.#epoch++;
     this.#abortPending(new Error('closed'));
   }
 
@@ -76,8 +80,11 @@ export class Subscription {
         const add = [...wanted].filter((f) => !this.#current.has(f));
         const remove = [...this.#current].filter((f) => !wanted.has(f));
         if (add.length === 0 && remove.length === 0) continue;
+        const epoch = this.#epoch;
         try {
           const offer = await peer.updateSubscription({ add, remove });
+          // Reset or closed while the media server worked: its offer must not reach the browser.
+          if (epoch !== this.#epoch) continue;
           this.#current = wanted;
           if (!offer) continue;
           const id = ++this.#negotiationId;
@@ -99,6 +106,7 @@ export class Subscription {
           failures = 0;
         } catch (err) {
           if (this.#closed) return;
+          if (epoch !== this.#epoch) continue; // aborted by reset(), not a failure
           failures++;
           this.log.warn('subscription update failed', { err: String(err), failures });
           // Publishers may have left while we were negotiating: try again from the meeting's

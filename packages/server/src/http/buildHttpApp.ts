@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
-import { CSRF_HEADER, MAX_SIGNALING_MESSAGE_BYTES, type IceServer } from '@amphi/protocol';
+import { CSRF_HEADER, type ErrorCode, type IceServer } from '@amphi/protocol';
 import { AppError, httpStatusOf, toAppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { SessionService } from '../auth/SessionService.ts';
@@ -30,7 +30,17 @@ const WS_HARD_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** Builds the HTTP + WebSocket application without listening (tests inject requests into it). */
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: 'loopback' });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 256 * 1024,
+    trustProxy: 'loopback',
+    // Errors Fastify raises before routing (a URL with a bad percent-escape…) get our shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const code: ErrorCode = err.code === 'FST_ERR_BAD_URL' ? 'http.not_found' : 'http.invalid_body';
+      const raw = reply as unknown as { code(n: number): { send(body: unknown): void } };
+      raw.code(httpStatusOf(code)).send({ error: { code, message: err.message } });
+    },
+  });
   const secureCookies = deps.publicUrl.protocol === 'https:';
   const ctx: HttpContext = { sessions: deps.sessions, publicUrl: deps.publicUrl, secureCookies };
   const publicOrigin = deps.publicUrl.origin;
@@ -66,7 +76,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   // request comes from, come from Amphi's own origin.
   app.addHook('onRequest', async (req) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    if (!req.url.startsWith('/api/')) return;
+    // The matched route, not the raw URL: the router decodes %-escapes, so "/%61pi/…" reaches /api/ routes.
+    if (!(req.routeOptions.url ?? req.url).startsWith('/api/')) return;
     const origin = req.headers.origin;
     if (req.headers[CSRF_HEADER] !== '1' || (origin !== undefined && origin !== publicOrigin)) {
       throw new AppError('http.csrf', 'cross-site request refused');

@@ -1,0 +1,365 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ERROR_CODES } from './errors.ts';
+import { MAX_DISPLAY_NAME_LENGTH, MAX_SDP_LENGTH, MAX_SIGNALING_MESSAGE_BYTES } from './limits.ts';
+import { parseClientMessage, type ParseResult } from './parse.ts';
+import { CLIENT_MESSAGE_TYPES, ClientMessage, ServerMessage, type ClientMessageType } from './signaling.ts';
+
+/** One valid example of every client message type (the `satisfies` keeps the list complete). */
+const VALID: Record<ClientMessageType, Record<string, unknown>> = {
+  join: { type: 'join', rid: 1, meetingId: 'abc-defg-hjk', name: 'Ada Lovelace', audio: true, video: false },
+  publish: { type: 'publish', rid: 2, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' },
+  'subscribe-answer': { type: 'subscribe-answer', rid: 3, negotiationId: 0, sdp: 'v=0\r\n' },
+  trickle: { type: 'trickle', target: 'publisher', candidate: { candidate: 'candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
+  'set-media': { type: 'set-media', rid: 4, audio: false, video: true },
+  leave: { type: 'leave', rid: 5 },
+  'end-meeting': { type: 'end-meeting', rid: 6 },
+  ping: { type: 'ping', rid: 7 },
+} satisfies Record<ClientMessageType, Record<string, unknown>>;
+
+function parseObject(value: unknown): ParseResult<ClientMessage> {
+  return parseClientMessage(JSON.stringify(value));
+}
+
+function expectError(result: ParseResult<ClientMessage>, code: string, rid?: number): void {
+  assert.equal(result.ok, false, `expected ${code}, got ${JSON.stringify(result)}`);
+  if (result.ok) return;
+  assert.equal(result.code, code, result.message);
+  assert.equal(result.rid, rid);
+  assert.ok(result.message.length > 0);
+}
+
+/** The `error` frame the server would send back for a failed parse. */
+function errorReply(result: Extract<ParseResult<ClientMessage>, { ok: false }>): unknown {
+  return { type: 'error', code: result.code, message: result.message, ...(result.rid !== undefined ? { rid: result.rid } : {}) };
+}
+
+function assertServerMessage(message: unknown): void {
+  const parsed = ServerMessage.safeParse(message);
+  assert.ok(parsed.success, `not a valid ServerMessage: ${JSON.stringify(message)?.slice(0, 200)}: ${parsed.error?.message}`);
+}
+
+describe('parseClientMessage: valid messages', () => {
+  test('the examples cover every client message type', () => {
+    assert.deepEqual(Object.keys(VALID).sort(), [...CLIENT_MESSAGE_TYPES].sort());
+  });
+
+  for (const [type, message] of Object.entries(VALID)) {
+    test(`${type} parses, as a string and as a Buffer`, () => {
+      for (const raw of [JSON.stringify(message), Buffer.from(JSON.stringify(message), 'utf8')]) {
+        const result = parseClientMessage(raw);
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.deepEqual(result.message, message);
+      }
+    });
+  }
+
+  test('optional parts may be left out: no rid, end-of-candidates trickle, candidate without mid/index', () => {
+    const noRid = parseObject({ type: 'ping' });
+    assert.ok(noRid.ok);
+    assert.equal(noRid.message.type, 'ping');
+    assert.ok(parseObject({ type: 'trickle', target: 'subscriber', candidate: null }).ok);
+    assert.ok(parseObject({ type: 'trickle', target: 'subscriber', candidate: { candidate: '' } }).ok);
+  });
+
+  test('a display name is trimmed, and may be exactly the maximum length', () => {
+    const longest = 'n'.repeat(MAX_DISPLAY_NAME_LENGTH);
+    const result = parseObject({ ...VALID.join, name: `  ${longest}  ` });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.message.type === 'join' && result.message.name, longest);
+  });
+
+  test('an SDP of exactly the maximum length is accepted', () => {
+    assert.ok(parseObject({ type: 'publish', sdp: 's'.repeat(MAX_SDP_LENGTH) }).ok);
+  });
+
+  test('unknown extra keys are ignored and dropped (forward compatibility), not passed inside', () => {
+    const result = parseObject({ ...VALID['set-media'], shout: true, __proto__x: 1 });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(result.message, VALID['set-media']);
+  });
+});
+
+describe('parseClientMessage: not a JSON object → protocol.malformed', () => {
+  const cases: [string, string][] = [
+    ['empty frame', ''],
+    ['plain text', 'hello'],
+    ['truncated JSON', '{"type":"ping"'],
+    ['single quotes', "{'type':'ping'}"],
+    ['JSON array', '[{"type":"ping"}]'],
+    ['empty array', '[]'],
+    ['JSON number', '42'],
+    ['JSON string', '"ping"'],
+    ['JSON true', 'true'],
+    ['JSON null', 'null'],
+  ];
+  for (const [name, raw] of cases) {
+    test(name, () => {
+      expectError(parseClientMessage(raw), 'protocol.malformed');
+      expectError(parseClientMessage(Buffer.from(raw)), 'protocol.malformed');
+    });
+  }
+
+  test('invalid UTF-8 in a Buffer is malformed, not a crash', () => {
+    expectError(parseClientMessage(Buffer.from([0xff, 0xfe, 0x7b, 0x7d, 0xc3])), 'protocol.malformed');
+  });
+});
+
+describe('parseClientMessage: unknown type → protocol.unknown_type', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['a type the server does not know', { type: 'hack-the-planet', rid: 9 }],
+    ['a server → client type', { type: 'joined', rid: 10 }],
+    ['a name inherited from Object.prototype', { type: 'toString', rid: 11 }],
+    ['constructor', { type: 'constructor', rid: 12 }],
+    ['wrong case', { type: 'PING', rid: 13 }],
+    ['type is not a string', { type: 1, rid: 14 }],
+    ['type is missing', { rid: 15 }],
+    ['type is null', { type: null }],
+  ];
+  for (const [name, message] of cases) {
+    test(`${name} (rid kept when there is one)`, () => {
+      expectError(parseObject(message), 'protocol.unknown_type', message.rid as number | undefined);
+    });
+  }
+
+  test('the message quotes the type, shortened', () => {
+    const result = parseObject({ type: 'x'.repeat(1000) });
+    assert.ok(!result.ok);
+    assert.ok(result.message.length < 100, result.message);
+  });
+});
+
+describe('parseClientMessage: schema violations → protocol.invalid', () => {
+  const cases: [string, Record<string, unknown>, number | undefined][] = [
+    ['empty name', { ...VALID.join, rid: 20, name: '' }, 20],
+    ['name of spaces only', { ...VALID.join, rid: 21, name: '   ' }, 21],
+    ['name longer than the maximum', { ...VALID.join, rid: 22, name: 'n'.repeat(MAX_DISPLAY_NAME_LENGTH + 1) }, 22],
+    ['empty meeting id', { ...VALID.join, rid: 23, meetingId: '' }, 23],
+    ['meeting id too long', { ...VALID.join, rid: 24, meetingId: 'm'.repeat(65) }, 24],
+    ['join without audio', { type: 'join', rid: 25, meetingId: 'abc-defg-hjk', name: 'Ada', video: true }, 25],
+    ['audio as a string', { ...VALID['set-media'], rid: 26, audio: 'true' }, 26],
+    ['video as a number', { ...VALID['set-media'], rid: 27, video: 1 }, 27],
+    ['sdp too long', { type: 'publish', rid: 28, sdp: 's'.repeat(MAX_SDP_LENGTH + 1) }, 28],
+    ['empty sdp', { type: 'publish', rid: 29, sdp: '' }, 29],
+    ['sdp not a string', { type: 'publish', rid: 30, sdp: { type: 'offer' } }, 30],
+    ['negotiationId negative', { ...VALID['subscribe-answer'], rid: 31, negotiationId: -1 }, 31],
+    ['negotiationId fractional', { ...VALID['subscribe-answer'], rid: 32, negotiationId: 1.5 }, 32],
+    ['negotiationId as a string', { ...VALID['subscribe-answer'], rid: 33, negotiationId: '1' }, 33],
+    ['trickle target unknown', { type: 'trickle', rid: 34, target: 'sideways', candidate: null }, 34],
+    ['trickle candidate missing', { type: 'trickle', rid: 35, target: 'publisher' }, 35],
+    ['trickle sdpMLineIndex out of range', { type: 'trickle', rid: 36, target: 'publisher', candidate: { candidate: 'c', sdpMLineIndex: 256 } }, 36],
+    // A bad rid cannot be recovered: the error goes back without one.
+    ['negative rid', { type: 'ping', rid: -1 }, undefined],
+    ['fractional rid', { type: 'ping', rid: 1.5 }, undefined],
+    ['rid as a string', { type: 'ping', rid: '7' }, undefined],
+    ['rid above 2^31', { type: 'ping', rid: 2 ** 31 + 1 }, undefined],
+  ];
+  for (const [name, message, rid] of cases) {
+    test(name, () => {
+      const result = parseObject(message);
+      expectError(result, 'protocol.invalid', rid);
+      assert.ok(!result.ok);
+      assertServerMessage(errorReply(result));
+    });
+  }
+
+  test('the message says which field is wrong', () => {
+    const result = parseObject({ ...VALID.join, name: '' });
+    assert.ok(!result.ok);
+    assert.match(result.message, /\bname\b/);
+  });
+});
+
+describe('parseClientMessage: size limit → protocol.too_large', () => {
+  const padded = (bytes: number, filler = 'a'): string => {
+    const head = '{"type":"ping","pad":"';
+    const tail = '"}';
+    const fill = bytes - head.length - tail.length;
+    return head + filler.repeat(fill / Buffer.byteLength(filler)) + tail;
+  };
+
+  test('a frame of exactly the limit is read', () => {
+    const raw = padded(MAX_SIGNALING_MESSAGE_BYTES);
+    assert.equal(Buffer.byteLength(raw), MAX_SIGNALING_MESSAGE_BYTES);
+    assert.ok(parseClientMessage(raw).ok);
+    assert.ok(parseClientMessage(Buffer.from(raw)).ok);
+  });
+
+  test('one byte more is too large, as a string and as a Buffer', () => {
+    const raw = padded(MAX_SIGNALING_MESSAGE_BYTES + 1);
+    expectError(parseClientMessage(raw), 'protocol.too_large');
+    expectError(parseClientMessage(Buffer.from(raw)), 'protocol.too_large');
+  });
+
+  test('the limit counts UTF-8 bytes, not characters', () => {
+    // 2-byte characters: fewer characters than the limit, more bytes.
+    const raw = padded(MAX_SIGNALING_MESSAGE_BYTES + 2, 'é');
+    assert.ok(raw.length < MAX_SIGNALING_MESSAGE_BYTES);
+    expectError(parseClientMessage(raw), 'protocol.too_large');
+    expectError(parseClientMessage(Buffer.from(raw)), 'protocol.too_large');
+  });
+
+  test('a huge frame is refused before it is parsed', () => {
+    expectError(parseClientMessage('x'.repeat(10 * MAX_SIGNALING_MESSAGE_BYTES)), 'protocol.too_large');
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Robustness: the parser never throws, whatever it is fed.
+
+/** mulberry32: a tiny seeded PRNG, so a failure reproduces. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = ['{', '}', '[', ']', '"', ':', ',', '\\', 'u', '0', '1', '-', '.', 'e', 'a', 'type', 'rid', 'null', 'true', ' ', 'é', '\u0000', '\ud800', '😀'];
+const INTERESTING_KEYS = ['type', 'rid', 'sdp', 'name', 'meetingId', 'audio', 'video', 'negotiationId', 'target', 'candidate', '__proto__', 'constructor', 'x'];
+
+function randomString(rand: () => number, max: number): string {
+  let s = '';
+  const n = Math.floor(rand() * max);
+  for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(rand() * ALPHABET.length)];
+  return s;
+}
+
+function randomJson(rand: () => number, depth: number): unknown {
+  const pick = Math.floor(rand() * (depth > 3 ? 6 : 8));
+  switch (pick) {
+    case 0:
+      return null;
+    case 1:
+      return rand() < 0.5;
+    case 2: {
+      const specials = [0, -1, 1.5, 2 ** 31, 2 ** 31 + 1, 2 ** 53, -0, 1e308, Math.floor(rand() * 100)];
+      return specials[Math.floor(rand() * specials.length)];
+    }
+    case 3:
+      return randomString(rand, 20);
+    case 4:
+      return CLIENT_MESSAGE_TYPES[Math.floor(rand() * CLIENT_MESSAGE_TYPES.length)];
+    case 5:
+      return ['publisher', 'subscriber', 'v=0\r\n', ''][Math.floor(rand() * 4)];
+    case 6:
+      return Array.from({ length: Math.floor(rand() * 4) }, () => randomJson(rand, depth + 1));
+    default: {
+      const obj: Record<string, unknown> = {};
+      const n = Math.floor(rand() * 7);
+      for (let i = 0; i < n; i++) obj[INTERESTING_KEYS[Math.floor(rand() * INTERESTING_KEYS.length)]!] = randomJson(rand, depth + 1);
+      return obj;
+    }
+  }
+}
+
+/** A valid message with one field replaced by a random value (or removed). */
+function mutatedMessage(rand: () => number): Record<string, unknown> {
+  const base = Object.values(VALID)[Math.floor(rand() * CLIENT_MESSAGE_TYPES.length)]!;
+  const copy: Record<string, unknown> = { ...base };
+  const keys = Object.keys(copy);
+  const key = rand() < 0.8 ? keys[Math.floor(rand() * keys.length)]! : INTERESTING_KEYS[Math.floor(rand() * INTERESTING_KEYS.length)]!;
+  if (rand() < 0.15) delete copy[key];
+  else copy[key] = randomJson(rand, 2);
+  return copy;
+}
+
+/** Every outcome must be usable as is: a valid message, or an error the server can send. */
+function checkOutcome(input: string | Buffer, result: ParseResult<ClientMessage>): void {
+  const shown = String(input).slice(0, 200);
+  assert.equal(typeof result.ok, 'boolean', shown);
+  if (result.ok) {
+    assert.ok(ClientMessage.safeParse(result.message).success, shown);
+  } else {
+    assert.ok((ERROR_CODES as readonly string[]).includes(result.code), shown);
+    assert.equal(typeof result.message, 'string', shown);
+    assertServerMessage(errorReply(result));
+  }
+}
+
+describe('parseClientMessage never throws', () => {
+  const ROUNDS = 400;
+
+  test('on random strings, as text and as Buffers', () => {
+    const rand = prng(0xa3f1);
+    for (let i = 0; i < ROUNDS; i++) {
+      const s = randomString(rand, 40);
+      for (const input of [s, Buffer.from(s)]) {
+        let result: ParseResult<ClientMessage> | undefined;
+        assert.doesNotThrow(() => (result = parseClientMessage(input)), `threw on ${JSON.stringify(s)}`);
+        checkOutcome(input, result!);
+      }
+    }
+  });
+
+  test('on random JSON values', () => {
+    const rand = prng(0x5eed);
+    const seen = new Set<string>();
+    for (let i = 0; i < ROUNDS; i++) {
+      const raw = JSON.stringify(randomJson(rand, 0)) ?? 'null';
+      let result: ParseResult<ClientMessage> | undefined;
+      assert.doesNotThrow(() => (result = parseClientMessage(raw)), `threw on ${raw}`);
+      checkOutcome(raw, result!);
+      seen.add(result!.ok ? 'ok' : result!.code);
+    }
+    // The generator must reach past the first checks, or the test proves little.
+    assert.ok(seen.has('protocol.malformed') && seen.has('protocol.unknown_type') && seen.has('protocol.invalid'), [...seen].join());
+  });
+
+  test('on valid messages with one field mutated', () => {
+    const rand = prng(0xbeef);
+    const seen = new Set<string>();
+    for (let i = 0; i < ROUNDS; i++) {
+      const raw = JSON.stringify(mutatedMessage(rand));
+      let result: ParseResult<ClientMessage> | undefined;
+      assert.doesNotThrow(() => (result = parseClientMessage(raw)), `threw on ${raw}`);
+      checkOutcome(raw, result!);
+      seen.add(result!.ok ? 'ok' : result!.code);
+    }
+    assert.ok(seen.has('ok') && seen.has('protocol.invalid'), [...seen].join());
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Server → client: every message type has an example that validates.
+
+describe('ServerMessage', () => {
+  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false } as const;
+  const examples: Record<ServerMessage['type'], unknown> = {
+    joined: {
+      type: 'joined',
+      rid: 1,
+      meeting: { id: 'abc-defg-hjk', title: 'Physics 101' },
+      self: participant,
+      participants: [{ ...participant, id: 'p2', role: 'participant' }],
+      iceServers: [{ urls: 'stun:stun.example.org' }, { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' }],
+    },
+    'publish-answer': { type: 'publish-answer', rid: 2, sdp: 'v=0\r\n' },
+    'subscribe-offer': { type: 'subscribe-offer', negotiationId: 1, sdp: 'v=0\r\n', streams: [{ mid: '0', participantId: 'p2', kind: 'audio' }] },
+    trickle: { type: 'trickle', target: 'subscriber', candidate: null },
+    'participant-joined': { type: 'participant-joined', participant },
+    'participant-updated': { type: 'participant-updated', participant: { ...participant, video: true } },
+    'participant-left': { type: 'participant-left', participantId: 'p2' },
+    'meeting-ended': { type: 'meeting-ended', reason: 'ended-by-host' },
+    'media-reset': { type: 'media-reset' },
+    ok: { type: 'ok', rid: 3 },
+    pong: { type: 'pong' },
+    error: { type: 'error', rid: 4, code: 'protocol.invalid', message: 'invalid join: name: too short' },
+  };
+
+  for (const [type, example] of Object.entries(examples)) {
+    test(`${type} example validates`, () => assertServerMessage(example));
+  }
+
+  test('an error with a code outside the catalogue does not validate', () => {
+    assert.equal(ServerMessage.safeParse({ type: 'error', code: 'protocol.oops', message: 'x' }).success, false);
+  });
+
+  test('an unknown server message type does not validate', () => {
+    assert.equal(ServerMessage.safeParse({ type: 'surprise' }).success, false);
+  });
+});

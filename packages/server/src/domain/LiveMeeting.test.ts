@@ -1,0 +1,741 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { CLOSE_CODES, ServerMessage, type ErrorCode, type IceCandidate, type PeerTarget, type ServerMessageOf } from '@amphi/protocol';
+import { AppError } from '../errors.ts';
+import { createLogger } from '../Logger.ts';
+import { TypedEmitter } from '../TypedEmitter.ts';
+import type {
+  MediaBackend,
+  MediaBackendEvents,
+  MediaPeer,
+  MediaPeerEvents,
+  MediaRoom,
+  Sending,
+  SubscribedMedia,
+  SubscriptionOffer,
+} from '../ports/MediaBackend.ts';
+import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
+import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
+import type { LiveMeeting } from './LiveMeeting.ts';
+import { MeetingRegistry } from './MeetingRegistry.ts';
+import type { Participant } from './Participant.ts';
+
+// ---------------------------------------------------------------------------
+// Fakes of the ports (CONVENTIONS §6): they record what the domain asked for and answer with
+// synthetic SDP. Every method is async like the real adapter's, so the domain's ordering is
+// exercised across promise turns.
+
+type PeerCall =
+  | { method: 'publish'; sdp: string; sending: Sending }
+  | { method: 'setSending'; sending: Sending }
+  | { method: 'updateSubscription'; add: number[]; remove: number[] }
+  | { method: 'answerSubscription'; sdp: string }
+  | { method: 'trickle'; target: PeerTarget; candidate: IceCandidate }
+  | { method: 'close' };
+
+class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer {
+  feedId: number | undefined;
+  readonly calls: PeerCall[] = [];
+  readonly subscribed = new Set<number>();
+  #offers = 0;
+
+  constructor(
+    readonly backend: FakeMediaBackend,
+    readonly room: FakeRoom,
+    readonly display: string,
+  ) {
+    super();
+    this.onListenerError = (err) => backend.listenerErrors.push(err);
+  }
+
+  async publish(sdp: string, sending: Sending): Promise<string> {
+    this.calls.push({ method: 'publish', sdp, sending: { ...sending } });
+    if (this.backend.refusePublish) throw new AppError('media.negotiation_failed', 'fake refusal');
+    this.feedId ??= this.backend.nextFeedId++;
+    return `answer to ${sdp}`;
+  }
+
+  async setSending(sending: Sending): Promise<void> {
+    this.calls.push({ method: 'setSending', sending: { ...sending } });
+  }
+
+  async updateSubscription(change: { add: number[]; remove: number[] }): Promise<SubscriptionOffer | null> {
+    this.calls.push({ method: 'updateSubscription', add: [...change.add], remove: [...change.remove] });
+    await this.backend.subscriptionGate?.promise;
+    for (const f of change.add) this.subscribed.add(f);
+    for (const f of change.remove) this.subscribed.delete(f);
+    const streams: SubscribedMedia[] = [...this.subscribed].flatMap((feedId) => [
+      { mid: `a${feedId}`, feedId, kind: 'audio' as const },
+      { mid: `v${feedId}`, feedId, kind: 'video' as const },
+    ]);
+    return { sdp: `subscription offer ${++this.#offers} for ${this.display}`, streams };
+  }
+
+  async answerSubscription(sdp: string): Promise<void> {
+    this.calls.push({ method: 'answerSubscription', sdp });
+  }
+
+  async trickle(target: PeerTarget, candidate: IceCandidate): Promise<void> {
+    this.calls.push({ method: 'trickle', target, candidate });
+  }
+
+  async close(): Promise<void> {
+    this.calls.push({ method: 'close' });
+  }
+
+  /** The media server reports the publisher PeerConnection up. */
+  up(): void {
+    assert.notEqual(this.feedId, undefined, 'publisherUp before publish');
+    this.emit('publisherUp', this.feedId!);
+  }
+
+  callsOf<M extends PeerCall['method']>(method: M): Extract<PeerCall, { method: M }>[] {
+    return this.calls.filter((c): c is Extract<PeerCall, { method: M }> => c.method === method);
+  }
+}
+
+class FakeRoom implements MediaRoom {
+  readonly peers: FakePeer[] = [];
+  closeCalls = 0;
+
+  constructor(
+    readonly backend: FakeMediaBackend,
+    readonly id: number,
+    readonly label: string,
+  ) {}
+
+  async openPeer(display: string): Promise<MediaPeer> {
+    if (!this.backend.available) throw new AppError('media.unavailable', 'fake media server is down');
+    const peer = new FakePeer(this.backend, this, display);
+    this.peers.push(peer);
+    return peer;
+  }
+
+  async close(): Promise<void> {
+    this.closeCalls++;
+  }
+}
+
+class FakeMediaBackend extends TypedEmitter<MediaBackendEvents> implements MediaBackend {
+  available = true;
+  refusePublish = false;
+  /** While set, updateSubscription waits for it (to hold a renegotiation in flight). */
+  subscriptionGate: Deferred | undefined;
+  nextFeedId = 1001;
+  readonly rooms: FakeRoom[] = [];
+  readonly listenerErrors: unknown[] = [];
+
+  async openRoom(label: string): Promise<MediaRoom> {
+    if (!this.available) throw new AppError('media.unavailable', 'fake media server is down');
+    const room = new FakeRoom(this, this.rooms.length + 1, label);
+    this.rooms.push(room);
+    return room;
+  }
+
+  async close(): Promise<void> {}
+
+  down(): void {
+    this.available = false;
+    this.emit('down');
+  }
+
+  reset(): void {
+    this.available = true;
+    this.emit('reset');
+  }
+
+  /** The fake peer the participant currently holds. */
+  peerOf(p: Participant): FakePeer {
+    const peer = this.rooms.flatMap((r) => r.peers).find((x) => x === p.peer);
+    assert.ok(peer, `${p.name} has no media peer`);
+    return peer;
+  }
+}
+
+class FakeChannel implements ParticipantChannel {
+  readonly sent: ServerMessage[] = [];
+  readonly closes: { code: number; reason: string }[] = [];
+  readonly sentAfterClose: ServerMessage[] = [];
+
+  send(message: ServerMessage): void {
+    // Whatever the domain sends must be a valid wire message.
+    const parsed = ServerMessage.safeParse(message);
+    assert.ok(parsed.success, `invalid server message ${JSON.stringify(message)}`);
+    if (this.closes.length > 0) this.sentAfterClose.push(message);
+    this.sent.push(message);
+  }
+
+  close(code: number, reason: string): void {
+    this.closes.push({ code, reason });
+  }
+
+  ofType<T extends ServerMessage['type']>(type: T): ServerMessageOf<T>[] {
+    return this.sent.filter((m): m is ServerMessageOf<T> => m.type === type);
+  }
+
+  last<T extends ServerMessage['type']>(type: T): ServerMessageOf<T> {
+    const all = this.ofType(type);
+    const message = all[all.length - 1];
+    assert.ok(message, `no ${type} message was sent; got ${this.sent.map((m) => m.type).join(', ')}`);
+    return message;
+  }
+}
+
+class FakeDirectory implements MeetingDirectory {
+  readonly meetings = new Map<string, { id: string; title: string; ownerId: string }>();
+  async byId(id: string) {
+    return this.meetings.get(id);
+  }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Lets the domain's un-awaited async work (opening peers, renegotiating) run to rest. */
+async function flush(turns = 10): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+}
+
+async function rejectsWithCode(work: Promise<unknown>, code: ErrorCode): Promise<void> {
+  await assert.rejects(work, (err: unknown) => {
+    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
+
+function throwsWithCode(work: () => unknown, code: ErrorCode): void {
+  assert.throws(work, (err: unknown) => {
+    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// A fresh world per test.
+
+const MEETING_ID = 'abc-defg-hjk';
+const OWNER_ID = 'user-owner';
+
+interface Member {
+  participant: Participant;
+  channel: FakeChannel;
+  meeting: LiveMeeting;
+}
+
+const worlds: World[] = [];
+
+class World {
+  readonly media = new FakeMediaBackend();
+  readonly directory = new FakeDirectory();
+  readonly registry = new MeetingRegistry(this.media, this.directory, createLogger('silent'));
+
+  constructor() {
+    this.directory.meetings.set(MEETING_ID, { id: MEETING_ID, title: 'Physics 101', ownerId: OWNER_ID });
+    worlds.push(this);
+  }
+
+  async join(name: string, userId?: string, sending = { audio: true, video: true }): Promise<Member> {
+    const channel = new FakeChannel();
+    const { meeting, participant } = await this.registry.join(MEETING_ID, { name, userId, ...sending, channel });
+    return { participant, channel, meeting };
+  }
+
+  peer(m: Member): FakePeer {
+    return this.media.peerOf(m.participant);
+  }
+
+  /** Publishes and brings the publisher up: the member is 'live'. */
+  async goLive(m: Member): Promise<void> {
+    await m.meeting.publish(m.participant, `offer from ${m.participant.name}`);
+    this.peer(m).up();
+    await flush();
+    assert.equal(m.participant.state, 'live');
+  }
+
+  /** Answers the member's latest subscription offer. */
+  async answerLatest(m: Member): Promise<ServerMessageOf<'subscribe-offer'>> {
+    const offer = m.channel.last('subscribe-offer');
+    await m.meeting.answerSubscription(m.participant, offer.negotiationId, `answer to ${offer.sdp}`);
+    await flush();
+    return offer;
+  }
+}
+
+afterEach(async () => {
+  // Send everyone away so no subscription timer outlives the test.
+  for (const w of worlds.splice(0)) {
+    w.registry.shutdown();
+    await flush();
+    assert.deepEqual(w.media.listenerErrors, [], 'a peer event listener threw');
+  }
+});
+
+// ---------------------------------------------------------------------------
+
+describe('LiveMeeting: joining', () => {
+  test('only the owner is host; others are participants', async () => {
+    const w = new World();
+    const owner = await w.join('Olive', OWNER_ID);
+    const guest = await w.join('Gus', undefined);
+    const other = await w.join('Ursula', 'user-someone-else');
+    assert.equal(owner.participant.role, 'host');
+    assert.equal(guest.participant.role, 'participant');
+    assert.equal(other.participant.role, 'participant');
+    assert.equal(owner.meeting, guest.meeting);
+    assert.equal(owner.meeting.size, 3);
+  });
+
+  test('those already there get participant-joined; the newcomer does not hear about itself', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    assert.deepEqual(a.channel.ofType('participant-joined'), [{ type: 'participant-joined', participant: b.participant.info() }]);
+    assert.deepEqual(b.channel.ofType('participant-joined'), []);
+    const c = await w.join('Cyd');
+    assert.deepEqual(a.channel.ofType('participant-joined').map((m) => m.participant.id), [b.participant.id, c.participant.id]);
+    assert.deepEqual(b.channel.ofType('participant-joined').map((m) => m.participant.id), [c.participant.id]);
+  });
+
+  test('media opens after join: one room for the meeting, one peer each, everyone ready', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    await flush();
+    // LiveMeeting.join is synchronous so the caller can send `joined` before any media message.
+    const bob = a.meeting.join({ name: 'Bob', userId: undefined, audio: true, video: true, channel: new FakeChannel() });
+    assert.equal(bob.state, 'waiting-media', 'media opens asynchronously');
+    assert.equal(bob.peer, undefined);
+    await flush();
+    assert.equal(w.media.rooms.length, 1);
+    assert.equal(w.media.rooms[0]!.label, `amphi ${MEETING_ID}`);
+    assert.deepEqual(w.media.rooms[0]!.peers.map((p) => p.display), ['Ada', 'Bob']);
+    assert.equal(a.participant.state, 'ready');
+    assert.equal(bob.state, 'ready');
+  });
+
+  test('two people joining at the same moment land in the same live meeting and media room', async () => {
+    const w = new World();
+    const [a, b] = await Promise.all([w.join('Ada', OWNER_ID), w.join('Bob')]);
+    await flush();
+    assert.equal(a.meeting, b.meeting);
+    assert.equal(w.registry.get(MEETING_ID), a.meeting);
+    assert.equal(a.meeting.size, 2);
+    assert.equal(w.media.rooms.length, 1);
+    assert.equal(w.media.rooms[0]!.peers.length, 2);
+  });
+
+  test('when the media server is down, the newcomer gets media.unavailable and cannot publish', async () => {
+    const w = new World();
+    w.media.available = false;
+    const a = await w.join('Ada', OWNER_ID);
+    await flush();
+    assert.deepEqual(a.channel.ofType('error').map((m) => m.code), ['media.unavailable']);
+    await rejectsWithCode(a.meeting.publish(a.participant, 'offer'), 'media.unavailable');
+  });
+
+  test('MeetingRegistry.join of an unknown meeting id is meeting.not_found', async () => {
+    const w = new World();
+    await rejectsWithCode(w.registry.join('zzz-zzzz-zzz', { name: 'Ada', userId: undefined, audio: true, video: true, channel: new FakeChannel() }), 'meeting.not_found');
+    assert.equal(w.registry.get('zzz-zzzz-zzz'), undefined);
+    assert.equal(w.media.rooms.length, 0);
+  });
+});
+
+describe('LiveMeeting: publishing and subscribing', () => {
+  test('publish hands the offer to the media server and returns its answer', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID, { audio: true, video: false });
+    const answer = await a.meeting.publish(a.participant, 'offer-sdp-1');
+    assert.equal(answer, 'answer to offer-sdp-1');
+    assert.equal(a.participant.state, 'publishing');
+    assert.deepEqual(w.peer(a).callsOf('publish'), [{ method: 'publish', sdp: 'offer-sdp-1', sending: { audio: true, video: false } }]);
+  });
+
+  test('publishing again while a publish is in progress is protocol.out_of_order', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    await a.meeting.publish(a.participant, 'offer');
+    await rejectsWithCode(a.meeting.publish(a.participant, 'offer again'), 'protocol.out_of_order');
+    assert.equal(w.peer(a).callsOf('publish').length, 1);
+    assert.equal(a.participant.state, 'publishing');
+  });
+
+  test('a publish the media server refuses goes back to ready, and may be tried again', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    w.media.refusePublish = true;
+    await rejectsWithCode(a.meeting.publish(a.participant, 'offer'), 'media.negotiation_failed');
+    assert.equal(a.participant.state, 'ready');
+    w.media.refusePublish = false;
+    assert.equal(await a.meeting.publish(a.participant, 'offer 2'), 'answer to offer 2');
+  });
+
+  test('publisherUp makes the publisher live and every other participant gets a subscribe-offer', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    const c = await w.join('Cyd');
+    await flush();
+    await a.meeting.publish(a.participant, 'offer');
+    const feed = w.peer(a).feedId!;
+    assert.equal(b.channel.ofType('subscribe-offer').length, 0, 'nothing to receive before the publisher is up');
+
+    w.peer(a).up();
+    await flush();
+    assert.equal(a.participant.state, 'live');
+    for (const other of [b, c]) {
+      assert.deepEqual(w.peer(other).callsOf('updateSubscription'), [{ method: 'updateSubscription', add: [feed], remove: [] }]);
+      const offer = other.channel.last('subscribe-offer');
+      assert.equal(offer.sdp, `subscription offer 1 for ${other.participant.name}`);
+      assert.deepEqual(offer.streams, [
+        { mid: `a${feed}`, participantId: a.participant.id, kind: 'audio' },
+        { mid: `v${feed}`, participantId: a.participant.id, kind: 'video' },
+      ]);
+    }
+    assert.deepEqual(a.channel.ofType('subscribe-offer'), [], 'the publisher does not receive itself');
+  });
+
+  test('the browser answer reaches the media server only for the offer that is waiting', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    await w.goLive(a);
+    const offer = b.channel.last('subscribe-offer');
+
+    await rejectsWithCode(a.meeting.answerSubscription(b.participant, offer.negotiationId + 1, 'stale answer'), 'protocol.out_of_order');
+    assert.deepEqual(w.peer(b).callsOf('answerSubscription'), []);
+
+    await a.meeting.answerSubscription(b.participant, offer.negotiationId, 'answer-sdp');
+    await flush();
+    assert.deepEqual(w.peer(b).callsOf('answerSubscription'), [{ method: 'answerSubscription', sdp: 'answer-sdp' }]);
+
+    // The same offer cannot be answered twice.
+    await rejectsWithCode(a.meeting.answerSubscription(b.participant, offer.negotiationId, 'answer-sdp'), 'protocol.out_of_order');
+  });
+
+  test('a repeated publisherUp does not renegotiate anyone', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    await w.goLive(a);
+    await w.answerLatest(b);
+    w.peer(a).up();
+    await flush();
+    assert.equal(b.channel.ofType('subscribe-offer').length, 1);
+    assert.equal(w.peer(b).callsOf('updateSubscription').length, 1);
+  });
+
+  test('someone joining after a publisher is live is offered its feed once their media is open', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    await flush();
+    await w.goLive(a);
+    const late = await w.join('Lou');
+    await flush();
+    const offer = late.channel.last('subscribe-offer');
+    assert.deepEqual(new Set(offer.streams.map((s) => s.participantId)), new Set([a.participant.id]));
+  });
+
+  test('offers to one subscriber come one at a time: the next waits for the answer', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    const c = await w.join('Cyd');
+    await flush();
+    await w.goLive(a);
+    await w.goLive(b);
+    // Cyd has an offer for Ada waiting; Bob going live must not send a second one yet.
+    assert.equal(c.channel.ofType('subscribe-offer').length, 1);
+    const first = await w.answerLatest(c);
+    const second = c.channel.last('subscribe-offer');
+    assert.ok(second.negotiationId > first.negotiationId);
+    assert.deepEqual(new Set(second.streams.map((s) => s.participantId)), new Set([a.participant.id, b.participant.id]));
+  });
+
+  test('trickle candidates go to the participant peer, and the peer trickles back to the participant', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    await flush();
+    const candidate = { candidate: 'candidate:1 1 udp 1 10.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+    a.meeting.trickle(a.participant, 'publisher', candidate);
+    assert.deepEqual(w.peer(a).callsOf('trickle'), [{ method: 'trickle', target: 'publisher', candidate }]);
+    w.peer(a).emit('trickle', 'subscriber', null);
+    assert.deepEqual(a.channel.ofType('trickle'), [{ type: 'trickle', target: 'subscriber', candidate: null }]);
+  });
+});
+
+describe('LiveMeeting: set-media', () => {
+  test('a publishing participant stops/starts sending and everyone is told', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    await w.goLive(a);
+    await a.meeting.setMedia(a.participant, { audio: false, video: true });
+    assert.deepEqual(w.peer(a).callsOf('setSending'), [{ method: 'setSending', sending: { audio: false, video: true } }]);
+    const expected = { type: 'participant-updated', participant: { ...a.participant.info(), audio: false, video: true } };
+    assert.deepEqual(a.channel.ofType('participant-updated'), [expected]);
+    assert.deepEqual(b.channel.ofType('participant-updated'), [expected]);
+    assert.equal(a.participant.audio, false);
+  });
+
+  test('before publishing there is nothing to relay: no setSending, but everyone is told', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    await a.meeting.setMedia(a.participant, { audio: false, video: false });
+    assert.deepEqual(w.peer(a).callsOf('setSending'), []);
+    assert.equal(b.channel.last('participant-updated').participant.video, false);
+    // The choice is carried into the next publish.
+    await a.meeting.publish(a.participant, 'offer');
+    assert.deepEqual(w.peer(a).callsOf('publish')[0]!.sending, { audio: false, video: false });
+  });
+});
+
+describe('LiveMeeting: leaving', () => {
+  test('leave closes the peer, tells the others and removes the feed from their subscriptions', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    await w.goLive(a);
+    await w.answerLatest(b);
+    const peerA = w.peer(a);
+    const feed = peerA.feedId!;
+
+    a.meeting.leave(a.participant);
+    await flush();
+    assert.equal(a.participant.state, 'left');
+    assert.equal(a.participant.peer, undefined);
+    assert.deepEqual(peerA.callsOf('close'), [{ method: 'close' }]);
+    assert.deepEqual(b.channel.ofType('participant-left'), [{ type: 'participant-left', participantId: a.participant.id }]);
+    assert.deepEqual(a.channel.ofType('participant-left'), [], 'the one leaving is not told about itself');
+    assert.deepEqual(w.peer(b).callsOf('updateSubscription').at(-1), { method: 'updateSubscription', add: [], remove: [feed] });
+    assert.deepEqual(b.channel.last('subscribe-offer').streams, []);
+    assert.deepEqual(b.participant.state, 'ready');
+    assert.equal(a.meeting.size, 1);
+  });
+
+  test('leaving twice is harmless', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    const peerA = w.peer(a);
+    a.meeting.leave(a.participant);
+    a.meeting.leave(a.participant);
+    await flush();
+    assert.equal(peerA.callsOf('close').length, 1);
+    assert.equal(b.channel.ofType('participant-left').length, 1);
+  });
+
+  test('the last one out closes the media room and the registry forgets the meeting', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    const meeting = a.meeting;
+    assert.equal(w.registry.get(MEETING_ID), meeting);
+    meeting.leave(a.participant);
+    await flush();
+    assert.equal(w.registry.get(MEETING_ID), meeting, 'still live while someone is in it');
+    assert.equal(w.media.rooms[0]!.closeCalls, 0);
+
+    meeting.leave(b.participant);
+    await flush();
+    assert.equal(w.registry.get(MEETING_ID), undefined);
+    assert.equal(meeting.ended, true);
+    assert.equal(w.media.rooms[0]!.closeCalls, 1);
+
+    // Joining again starts a new live meeting with a new room.
+    const again = await w.join('Ada', OWNER_ID);
+    await flush();
+    assert.notEqual(again.meeting, meeting);
+    assert.equal(w.media.rooms.length, 2);
+    assert.equal(again.participant.state, 'ready');
+  });
+
+  test('leaving before the media peer has opened closes the peer when it arrives', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    b.meeting.leave(b.participant); // before any flush: Bob's peer is still opening
+    await flush();
+    const bobPeer = w.media.rooms[0]!.peers.find((p) => p.display === 'Bob');
+    assert.ok(bobPeer);
+    assert.deepEqual(bobPeer.callsOf('close'), [{ method: 'close' }]);
+    assert.equal(b.participant.peer, undefined);
+    assert.deepEqual(b.channel.ofType('error'), [], 'no media error for someone who left');
+    assert.equal(a.participant.state, 'ready');
+  });
+});
+
+describe('LiveMeeting: ending', () => {
+  test('a participant who is not host cannot end the meeting', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    throwsWithCode(() => b.meeting.end(b.participant), 'auth.forbidden');
+    assert.equal(a.meeting.ended, false);
+    assert.deepEqual([...a.channel.ofType('meeting-ended'), ...b.channel.ofType('meeting-ended')], []);
+    assert.deepEqual([...a.channel.closes, ...b.channel.closes], []);
+  });
+
+  test('the host ends it: everyone gets meeting-ended, their channel closed with 4000, the meeting is gone', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    const c = await w.join('Cyd');
+    await flush();
+    await w.goLive(a);
+    const meeting = a.meeting;
+    const peers = [a, b, c].map((m) => w.peer(m));
+
+    meeting.end(a.participant);
+    await flush();
+    assert.equal(CLOSE_CODES.meetingEnded, 4000);
+    for (const m of [a, b, c]) {
+      assert.deepEqual(m.channel.ofType('meeting-ended'), [{ type: 'meeting-ended', reason: 'ended-by-host' }], m.participant.name);
+      assert.deepEqual(m.channel.closes, [{ code: 4000, reason: 'ended-by-host' }], m.participant.name);
+      assert.deepEqual(m.channel.sentAfterClose, [], `${m.participant.name} got messages after their channel was closed`);
+      assert.equal(m.participant.state, 'left');
+    }
+    for (const peer of peers) assert.equal(peer.callsOf('close').length, 1);
+    assert.equal(meeting.ended, true);
+    assert.equal(meeting.size, 0);
+    assert.equal(w.registry.get(MEETING_ID), undefined);
+    assert.equal(w.media.rooms[0]!.closeCalls, 1);
+    throwsWithCode(() => meeting.join({ name: 'Late', userId: undefined, audio: true, video: true, channel: new FakeChannel() }), 'meeting.ended');
+  });
+
+  test('server shutdown sends everyone away with 4002', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    await flush();
+    w.registry.shutdown();
+    assert.deepEqual(a.channel.last('meeting-ended'), { type: 'meeting-ended', reason: 'server-shutdown' });
+    assert.deepEqual(a.channel.closes, [{ code: CLOSE_CODES.serverShutdown, reason: 'server-shutdown' }]);
+    assert.equal(w.registry.get(MEETING_ID), undefined);
+  });
+});
+
+describe('LiveMeeting: media server restart', () => {
+  test('down then reset: everyone gets media-reset, a new room and new peers open, publishing works again', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    await w.goLive(a);
+    await w.goLive(b);
+    await w.answerLatest(a);
+    await w.answerLatest(b);
+    const oldPeers = [w.peer(a), w.peer(b)];
+
+    w.media.down();
+    await flush();
+    for (const m of [a, b]) {
+      assert.equal(m.participant.state, 'waiting-media');
+      assert.equal(m.participant.peer, undefined);
+      assert.deepEqual(m.channel.ofType('media-reset'), [], 'media-reset waits for the media server to be back');
+    }
+
+    w.media.reset();
+    await flush();
+    assert.equal(w.media.rooms.length, 2, 'a new room');
+    for (const m of [a, b]) {
+      assert.deepEqual(m.channel.ofType('media-reset'), [{ type: 'media-reset' }]);
+      assert.equal(m.participant.state, 'ready');
+      const peer = w.peer(m);
+      assert.equal(peer.room, w.media.rooms[1]);
+      assert.ok(!oldPeers.includes(peer), 'a new peer');
+    }
+    // Events from a dead peer are ignored.
+    oldPeers[0]!.up();
+    await flush();
+    assert.equal(a.participant.state, 'ready');
+
+    // The clients publish again; subscriptions start over on the new peers.
+    const offersBefore = b.channel.ofType('subscribe-offer').length;
+    assert.equal(await a.meeting.publish(a.participant, 'offer after reset'), 'answer to offer after reset');
+    w.peer(a).up();
+    await flush();
+    assert.equal(a.participant.state, 'live');
+    const newFeed = w.peer(a).feedId!;
+    assert.notEqual(newFeed, oldPeers[0]!.feedId);
+    assert.equal(b.channel.ofType('subscribe-offer').length, offersBefore + 1);
+    const offer = b.channel.last('subscribe-offer');
+    assert.deepEqual(offer.streams.map((s) => s.participantId), [a.participant.id, a.participant.id]);
+    assert.deepEqual(w.peer(b).callsOf('updateSubscription'), [{ method: 'updateSubscription', add: [newFeed], remove: [] }]);
+    await w.answerLatest(b);
+    assert.deepEqual(w.peer(b).callsOf('answerSubscription'), [{ method: 'answerSubscription', sdp: `answer to ${offer.sdp}` }]);
+  });
+
+  test('an offer still waiting when the media server goes down can no longer be answered', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    await w.goLive(a);
+    const stale = b.channel.last('subscribe-offer');
+    w.media.down();
+    w.media.reset();
+    await flush();
+    await rejectsWithCode(b.meeting.answerSubscription(b.participant, stale.negotiationId, 'late answer'), 'protocol.out_of_order');
+  });
+});
+
+// A renegotiation held inside the media server while the participant leaves or media restarts.
+describe('LiveMeeting: renegotiation in flight', () => {
+  test('someone who leaves while their subscription is being updated gets no offer afterwards', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    w.media.subscriptionGate = deferred();
+    await w.goLive(a); // Bob's updateSubscription is now held in flight
+    assert.equal(w.peer(b).callsOf('updateSubscription').length, 1);
+    b.meeting.leave(b.participant);
+    b.channel.close(CLOSE_CODES.left, 'left');
+    w.media.subscriptionGate.resolve();
+    w.media.subscriptionGate = undefined;
+    await flush();
+    assert.deepEqual(b.channel.sentAfterClose, []);
+  });
+
+  test('an offer from the dead media server is not sent after media-reset, and the new peer starts clean', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    await flush();
+    w.media.subscriptionGate = deferred();
+    await w.goLive(a); // Bob's updateSubscription on the old peer is held in flight
+    const gate = w.media.subscriptionGate;
+    w.media.subscriptionGate = undefined;
+    w.media.down();
+    w.media.reset();
+    await flush();
+    gate.resolve();
+    await flush();
+    const afterReset = b.channel.sent.slice(b.channel.sent.findIndex((m) => m.type === 'media-reset'));
+    assert.deepEqual(afterReset.filter((m) => m.type === 'subscribe-offer'), [], 'stale offer sent after media-reset');
+
+    await a.meeting.publish(a.participant, 'offer after reset');
+    w.peer(a).up();
+    await flush();
+    assert.deepEqual(w.peer(b).callsOf('updateSubscription'), [{ method: 'updateSubscription', add: [w.peer(a).feedId!], remove: [] }]);
+    const offer = await w.answerLatest(b);
+    assert.deepEqual(w.peer(b).callsOf('answerSubscription'), [{ method: 'answerSubscription', sdp: `answer to ${offer.sdp}` }]);
+  });
+});

@@ -1,0 +1,389 @@
+// The HTTP API through Fastify's inject(): a real Storage on a temp SQLite file, a real
+// SessionService, and a MeetingRegistry over a media backend that must never be reached.
+// Every test builds its own app (rate limiters live in it) on its own database.
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { z } from 'zod';
+import { CSRF_HEADER, ErrorBody, MeetingView, PublicMeetingView, UserView, type ErrorCode } from '@amphi/protocol';
+import { hashPassword } from '../auth/passwords.ts';
+import { SESSION_COOKIE, SessionService } from '../auth/SessionService.ts';
+import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
+import { createLogger } from '../Logger.ts';
+import type { MediaBackend, MediaBackendEvents, MediaRoom } from '../ports/MediaBackend.ts';
+import { Storage } from '../storage/Storage.ts';
+import type { User } from '../storage/UserRepository.ts';
+import { TypedEmitter } from '../TypedEmitter.ts';
+import { buildHttpApp } from './buildHttpApp.ts';
+
+/** HTTP tests never open media: reaching this backend is a bug in the test or the route. */
+class UnreachableMedia extends TypedEmitter<MediaBackendEvents> implements MediaBackend {
+  readonly available = true;
+  async openRoom(): Promise<MediaRoom> {
+    throw new Error('HTTP tests must not open media rooms');
+  }
+  async close(): Promise<void> {}
+}
+
+const PUBLIC_URL = 'http://amphi.test';
+const PASSWORD = 'correct horse battery staple';
+
+interface Harness {
+  app: FastifyInstance;
+  storage: Storage;
+  sessions: SessionService;
+  ada: User;
+}
+
+/** A fresh app on a fresh database, with one user (Ada); torn down when the test ends. */
+async function setup(t: TestContext, publicUrl = PUBLIC_URL): Promise<Harness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-http-'));
+  const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
+  const sessions = new SessionService(storage.sessions, storage.users);
+  const log = createLogger('silent');
+  const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, log);
+  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), iceServers: [], clientDir: undefined, log });
+  t.after(async () => {
+    await app.close();
+    await storage.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const ada = await storage.users.create({ email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
+  return { app, storage, sessions, ada };
+}
+
+const CSRF = { [CSRF_HEADER]: '1' };
+
+function login(app: FastifyInstance, email: string, password: string, headers: Record<string, string> = CSRF) {
+  return app.inject({ method: 'POST', url: '/api/auth/login', headers, payload: { email, password } });
+}
+
+function setCookieOf(res: LightMyRequestResponse): string {
+  const header = res.headers['set-cookie'];
+  assert.ok(header !== undefined, 'response sets a cookie');
+  const values = Array.isArray(header) ? header : [header];
+  const cookie = values.find((v) => v.startsWith(`${SESSION_COOKIE}=`));
+  assert.ok(cookie !== undefined, `response sets ${SESSION_COOKIE}`);
+  return cookie;
+}
+
+/** The Cookie request header a browser would send back after this response. */
+function cookieFrom(res: LightMyRequestResponse): string {
+  const first = setCookieOf(res).split(';')[0];
+  assert.ok(first !== undefined && first.length > SESSION_COOKIE.length + 1, 'cookie has a value');
+  return first;
+}
+
+async function signIn(app: FastifyInstance, email = 'ada@example.org', password = PASSWORD): Promise<string> {
+  const res = await login(app, email, password);
+  assert.equal(res.statusCode, 200, res.body);
+  return cookieFrom(res);
+}
+
+/** Asserts the status and the `{error:{code,message}}` shape; returns the code. */
+function errorOf(res: LightMyRequestResponse, status: number): ErrorCode {
+  assert.equal(res.statusCode, status, res.body);
+  const parsed = ErrorBody.safeParse(res.json());
+  assert.ok(parsed.success, `error body has the catalogue shape: ${res.body}`);
+  assert.ok(parsed.data.error.message.length > 0);
+  return parsed.data.error.code;
+}
+
+function createMeeting(app: FastifyInstance, cookie: string | undefined, title: unknown) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/meetings',
+    headers: { ...CSRF, ...(cookie ? { cookie } : {}) },
+    payload: { title },
+  });
+}
+
+const MeetingResponse = z.object({ meeting: MeetingView });
+const MeetingsResponse = z.object({ meetings: z.array(MeetingView) });
+const UserResponse = z.object({ user: UserView });
+
+describe('POST /api/auth/login', () => {
+  it('signs in and sets an HttpOnly, SameSite=Lax session cookie, not Secure over http', async (t) => {
+    const { app, ada } = await setup(t);
+    const res = await login(app, 'ada@example.org', PASSWORD);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(UserResponse.parse(res.json()).user, { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false });
+    assert.equal(res.headers['cache-control'], 'no-store');
+
+    const attrs = setCookieOf(res).split(';').map((a) => a.trim().toLowerCase());
+    assert.ok(attrs.includes('httponly'), setCookieOf(res));
+    assert.ok(attrs.includes('samesite=lax'), setCookieOf(res));
+    assert.ok(attrs.includes('path=/'), setCookieOf(res));
+    assert.ok(!attrs.includes('secure'), 'no Secure attribute when served over http');
+  });
+
+  it('sets a Secure cookie when the public URL is https', async (t) => {
+    const { app } = await setup(t, 'https://amphi.test');
+    const res = await login(app, 'ada@example.org', PASSWORD);
+    assert.equal(res.statusCode, 200, res.body);
+    const attrs = setCookieOf(res).split(';').map((a) => a.trim().toLowerCase());
+    assert.ok(attrs.includes('secure'), setCookieOf(res));
+    assert.ok(attrs.includes('httponly'));
+    assert.ok(attrs.includes('samesite=lax'));
+  });
+
+  it('accepts the email in any case', async (t) => {
+    const { app } = await setup(t);
+    const res = await login(app, '  ADA@Example.org ', PASSWORD);
+    assert.equal(res.statusCode, 200, res.body);
+  });
+
+  it('refuses a wrong password with auth.invalid_credentials and sets no cookie', async (t) => {
+    const { app } = await setup(t);
+    const res = await login(app, 'ada@example.org', 'wrong password');
+    assert.equal(errorOf(res, 401), 'auth.invalid_credentials');
+    assert.equal(res.headers['set-cookie'], undefined);
+  });
+
+  it('gives an unknown email the same answer as a wrong password', async (t) => {
+    const { app } = await setup(t);
+    const res = await login(app, 'nobody@example.org', PASSWORD);
+    assert.equal(errorOf(res, 401), 'auth.invalid_credentials');
+  });
+
+  it('refuses an account without a password', async (t) => {
+    const { app, storage } = await setup(t);
+    await storage.users.create({ email: 'sso@example.org', name: 'SSO only', passwordHash: null, isAdmin: false });
+    assert.equal(errorOf(await login(app, 'sso@example.org', PASSWORD), 401), 'auth.invalid_credentials');
+  });
+
+  it('refuses an invalid email with http.invalid_body', async (t) => {
+    const { app } = await setup(t);
+    assert.equal(errorOf(await login(app, 'not-an-email', PASSWORD), 400), 'http.invalid_body');
+  });
+
+  it('refuses a missing body with http.invalid_body', async (t) => {
+    const { app } = await setup(t);
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: CSRF });
+    assert.equal(errorOf(res, 400), 'http.invalid_body');
+  });
+
+  it('answers malformed JSON with a 400 and a catalogue code', async (t) => {
+    const { app } = await setup(t);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { ...CSRF, 'content-type': 'application/json' },
+      payload: '{"email": "ada@example.org", "password": ',
+    });
+    assert.equal(errorOf(res, 400), 'http.invalid_body');
+  });
+
+  it('refuses a body over the size limit with protocol.too_large', async (t) => {
+    const { app } = await setup(t);
+    const res = await login(app, 'ada@example.org', 'x'.repeat(300 * 1024));
+    assert.equal(errorOf(res, 413), 'protocol.too_large');
+  });
+
+  it('rate-limits more than 10 attempts for one email (any case), even with the right password', async (t) => {
+    const { app } = await setup(t);
+    for (let i = 0; i < 10; i++) {
+      const email = i % 2 === 0 ? 'ada@example.org' : 'ADA@example.org';
+      assert.equal(errorOf(await login(app, email, `wrong ${i}`), 401), 'auth.invalid_credentials', `attempt ${i + 1}`);
+    }
+    const blocked = await login(app, 'ada@example.org', PASSWORD);
+    assert.equal(errorOf(blocked, 429), 'http.rate_limited');
+    assert.equal(blocked.headers['set-cookie'], undefined);
+    // The limit is per email: another account can still sign in from the same address.
+    assert.equal(errorOf(await login(app, 'grace@example.org', 'whatever'), 401), 'auth.invalid_credentials');
+  });
+
+  it('rate-limits more than 20 attempts from one address', async (t) => {
+    const { app } = await setup(t);
+    for (let i = 0; i < 20; i++) {
+      assert.equal(errorOf(await login(app, `user${i}@example.org`, 'whatever'), 401), 'auth.invalid_credentials', `attempt ${i + 1}`);
+    }
+    assert.equal(errorOf(await login(app, 'ada@example.org', PASSWORD), 429), 'http.rate_limited');
+  });
+});
+
+describe('CSRF defence on state-changing API calls', () => {
+  it('refuses a POST without the CSRF header', async (t) => {
+    const { app } = await setup(t);
+    const res = await login(app, 'ada@example.org', PASSWORD, {});
+    assert.equal(errorOf(res, 403), 'http.csrf');
+    assert.equal(res.headers['set-cookie'], undefined);
+  });
+
+  it('refuses a CSRF header with another value', async (t) => {
+    const { app } = await setup(t);
+    assert.equal(errorOf(await login(app, 'ada@example.org', PASSWORD, { [CSRF_HEADER]: 'true' }), 403), 'http.csrf');
+  });
+
+  it('refuses a request from another origin, even with the header', async (t) => {
+    const { app } = await setup(t);
+    for (const origin of ['http://evil.test', 'https://amphi.test', 'http://amphi.test:8080', 'null']) {
+      const res = await login(app, 'ada@example.org', PASSWORD, { ...CSRF, origin });
+      assert.equal(errorOf(res, 403), 'http.csrf', origin);
+    }
+  });
+
+  it('cannot be bypassed by percent-encoding the path', async (t) => {
+    const { app } = await setup(t);
+    // The router decodes "%61" to "a", so this URL reaches the login route.
+    const res = await app.inject({ method: 'POST', url: '/%61pi/auth/login', payload: { email: 'ada@example.org', password: PASSWORD } });
+    assert.equal(errorOf(res, 403), 'http.csrf');
+    assert.equal(res.headers['set-cookie'], undefined);
+  });
+
+  it("accepts Amphi's own origin with the header", async (t) => {
+    const { app } = await setup(t);
+    const res = await login(app, 'ada@example.org', PASSWORD, { ...CSRF, origin: PUBLIC_URL });
+    assert.equal(res.statusCode, 200, res.body);
+  });
+
+  it('also guards logout and meeting creation', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const logout = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } });
+    assert.equal(errorOf(logout, 403), 'http.csrf');
+    const create = await app.inject({ method: 'POST', url: '/api/meetings', headers: { cookie, origin: 'http://evil.test', ...CSRF }, payload: { title: 'x' } });
+    assert.equal(errorOf(create, 403), 'http.csrf');
+    // Refused requests had no effect: still signed in, no meeting.
+    const list = await app.inject({ method: 'GET', url: '/api/meetings', headers: { cookie } });
+    assert.deepEqual(MeetingsResponse.parse(list.json()).meetings, []);
+  });
+});
+
+describe('GET /api/me and logout', () => {
+  it('answers 401 auth.unauthenticated without a cookie or with an unknown one', async (t) => {
+    const { app } = await setup(t);
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/me' }), 401), 'auth.unauthenticated');
+    const forged = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: `${SESSION_COOKIE}=forged-token` } });
+    assert.equal(errorOf(forged, 401), 'auth.unauthenticated');
+  });
+
+  it('returns the signed-in user, without the password hash', async (t) => {
+    const { app, ada } = await setup(t);
+    const cookie = await signIn(app);
+    const res = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { user: { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false } });
+  });
+
+  it('does not accept an expired session', async (t) => {
+    const { app, sessions, ada } = await setup(t);
+    const { token } = await sessions.create(ada.id, new Date(Date.now() - 15 * 86_400_000));
+    const res = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: `${SESSION_COOKIE}=${token}` } });
+    assert.equal(errorOf(res, 401), 'auth.unauthenticated');
+  });
+
+  it('logout ends the session: the old cookie no longer works', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const other = await signIn(app); // a second session (another browser) is not affected
+
+    const res = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...CSRF, cookie } });
+    assert.equal(res.statusCode, 200, res.body);
+    const cleared = setCookieOf(res);
+    assert.ok(cleared.startsWith(`${SESSION_COOKIE}=;`), cleared);
+    assert.match(cleared, /Expires=Thu, 01 Jan 1970/);
+
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } }), 401), 'auth.unauthenticated');
+    assert.equal((await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: other } })).statusCode, 200);
+  });
+});
+
+describe('meetings', () => {
+  it('POST /api/meetings requires sign-in', async (t) => {
+    const { app } = await setup(t);
+    assert.equal(errorOf(await createMeeting(app, undefined, 'Algebra'), 401), 'auth.unauthenticated');
+  });
+
+  it('creates a meeting with a readable id and a link on the public URL', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const res = await createMeeting(app, cookie, '  Algebra I  ');
+    assert.equal(res.statusCode, 201, res.body);
+    const { meeting } = MeetingResponse.parse(res.json());
+    assert.match(meeting.id, /^[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
+    assert.equal(meeting.link, `http://amphi.test/m/${meeting.id}`);
+    assert.equal(meeting.title, 'Algebra I');
+    assert.equal(meeting.live, false);
+    assert.equal(meeting.participantCount, 0);
+  });
+
+  it('refuses an empty title and one longer than 120 characters with http.invalid_body', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    assert.equal(errorOf(await createMeeting(app, cookie, 'x'.repeat(500)), 400), 'http.invalid_body');
+    assert.equal(errorOf(await createMeeting(app, cookie, 'x'.repeat(121)), 400), 'http.invalid_body');
+    assert.equal(errorOf(await createMeeting(app, cookie, '   '), 400), 'http.invalid_body');
+    assert.equal(errorOf(await createMeeting(app, cookie, 42), 400), 'http.invalid_body');
+    assert.equal((await createMeeting(app, cookie, 'x'.repeat(120))).statusCode, 201);
+  });
+
+  it("GET /api/meetings lists only the caller's meetings", async (t) => {
+    const { app, storage } = await setup(t);
+    await storage.users.create({ email: 'grace@example.org', name: 'Grace Hopper', passwordHash: await hashPassword('grace password'), isAdmin: false });
+    const ada = await signIn(app);
+    const grace = await signIn(app, 'grace@example.org', 'grace password');
+
+    const adaIds = new Set<string>();
+    for (const title of ['Algebra', 'Analysis']) adaIds.add(MeetingResponse.parse((await createMeeting(app, ada, title)).json()).meeting.id);
+    const graceId = MeetingResponse.parse((await createMeeting(app, grace, 'Compilers')).json()).meeting.id;
+
+    const adaList = MeetingsResponse.parse((await app.inject({ method: 'GET', url: '/api/meetings', headers: { cookie: ada } })).json()).meetings;
+    assert.deepEqual(new Set(adaList.map((m) => m.id)), adaIds);
+    const graceList = MeetingsResponse.parse((await app.inject({ method: 'GET', url: '/api/meetings', headers: { cookie: grace } })).json()).meetings;
+    assert.deepEqual(graceList.map((m) => [m.id, m.title, m.link]), [[graceId, 'Compilers', `http://amphi.test/m/${graceId}`]]);
+
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/meetings' }), 401), 'auth.unauthenticated');
+  });
+
+  it('GET /api/meetings/:id/public shows title and organiser without sign-in', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const { meeting } = MeetingResponse.parse((await createMeeting(app, cookie, 'Algebra')).json());
+
+    const res = await app.inject({ method: 'GET', url: `/api/meetings/${meeting.id}/public` });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.ok(PublicMeetingView.safeParse(res.json().meeting).success, res.body);
+    // Exactly these fields: the card is public, so nothing else (owner id, email) may leak.
+    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false } });
+  });
+
+  it('GET /api/meetings/:id/public answers 404 meeting.not_found for an unknown id', async (t) => {
+    const { app } = await setup(t);
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/meetings/abc-defg-hjk/public' }), 404), 'meeting.not_found');
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: `/api/meetings/${'a'.repeat(65)}/public` }), 404), 'meeting.not_found');
+  });
+});
+
+describe('responses', () => {
+  it('carry the security headers, on success and on error', async (t) => {
+    const { app } = await setup(t);
+    const ok = await app.inject({ method: 'GET', url: '/api/health' });
+    assert.equal(ok.statusCode, 200);
+    const notFound = await app.inject({ method: 'GET', url: '/api/nothing-here' });
+    assert.equal(errorOf(notFound, 404), 'http.not_found');
+    const refused = await login(app, 'ada@example.org', PASSWORD, {});
+    assert.equal(errorOf(refused, 403), 'http.csrf');
+
+    for (const res of [ok, notFound, refused]) {
+      const csp = res.headers['content-security-policy'];
+      assert.equal(typeof csp, 'string');
+      assert.match(String(csp), /default-src 'self'/);
+      assert.match(String(csp), /frame-ancestors 'none'/);
+      assert.match(String(csp), /connect-src 'self' ws:\/\/amphi\.test/);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['x-frame-options'], 'DENY');
+      assert.equal(res.headers['referrer-policy'], 'no-referrer');
+    }
+  });
+});
+
+describe('malformed URLs', () => {
+  it('get the catalogue error shape, not the framework one', async (t) => {
+    const { app } = await setup(t);
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/meetings/%ZZ/public' }), 404), 'http.not_found');
+  });
+});

@@ -1,0 +1,244 @@
+// The storage layer against the real databases it supports: a temp SQLite file and the
+// throwaway PostgreSQL that `./amphi test` starts (AMPHI_TEST_PG_URL). The same suite runs on
+// both, each test on an empty database.
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import { Storage } from './Storage.ts';
+
+interface Backend {
+  name: string;
+  /** An empty database for one test; throws when this backend cannot be reached. */
+  fresh(): Promise<Config['database']>;
+  /** Releases what fresh() made. */
+  cleanup(): void;
+}
+
+const sqliteDirs: string[] = [];
+const sqlite: Backend = {
+  name: 'SQLite',
+  async fresh() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-storage-'));
+    sqliteDirs.push(dir);
+    return { kind: 'sqlite', file: path.join(dir, 'db', 'amphi.sqlite') };
+  },
+  cleanup() {
+    for (const dir of sqliteDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  },
+};
+
+const postgres: Backend = {
+  name: 'PostgreSQL',
+  async fresh() {
+    const url = process.env.AMPHI_TEST_PG_URL;
+    if (!url) {
+      // Never skipped: a suite that silently passes without PostgreSQL would hide a broken backend.
+      throw new Error('AMPHI_TEST_PG_URL is not set: run the storage tests through `./amphi test`, which starts a throwaway PostgreSQL and sets it');
+    }
+    // The test database is a throwaway one: wipe it so every test starts from nothing.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+    } finally {
+      await client.end();
+    }
+    return { kind: 'postgres', url };
+  },
+  cleanup() {},
+};
+
+for (const backend of [sqlite, postgres]) {
+  describe(`Storage on ${backend.name}`, () => {
+    let database: Config['database'];
+    let storage: Storage;
+    const opened: Storage[] = [];
+    const open = async () => {
+      const s = await Storage.open(database);
+      opened.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      database = await backend.fresh();
+      storage = await open();
+    });
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      backend.cleanup();
+    });
+    after(() => backend.cleanup());
+
+    describe('migrations', () => {
+      it('creates the schema on open', async () => {
+        assert.equal(await storage.users.count(), 0);
+        const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(storage.db);
+        assert.deepEqual(applied.rows.map((r) => r.name), ['0001_accounts_and_meetings']);
+      });
+
+      it('opening the same database again is idempotent and keeps the data', async () => {
+        const ada = await storage.users.create({ email: 'ada@example.org', name: 'Ada', passwordHash: 'h', isAdmin: true });
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'Seminar', ownerId: ada.id, now: new Date('2025-01-01T10:00:00Z') });
+
+        // A second Storage while the first is still open, then a reopen after both are closed.
+        const second = await open();
+        assert.deepEqual(await second.users.byId(ada.id), ada);
+        await second.close();
+        await storage.close();
+        const third = await open();
+        assert.deepEqual(await third.users.byEmail('ada@example.org'), ada);
+        assert.equal((await third.meetings.byId('abc-defg-hjk'))?.title, 'Seminar');
+        const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(third.db);
+        assert.equal(applied.rows.length, 1, 'each migration is recorded once');
+      });
+
+      it('close() is safe to call twice', async () => {
+        await storage.close();
+        await storage.close();
+      });
+    });
+
+    describe('users', () => {
+      it('creates a user and finds it by id and by email, whatever the case', async () => {
+        const created = await storage.users.create({ email: 'Grace.Hopper@Example.ORG', name: 'Grace Hopper', passwordHash: 'scrypt$x', isAdmin: false });
+        assert.equal(created.email, 'grace.hopper@example.org', 'emails are stored lower-case');
+        assert.equal(created.isAdmin, false);
+        assert.equal(created.passwordHash, 'scrypt$x');
+
+        assert.deepEqual(await storage.users.byId(created.id), created);
+        assert.deepEqual(await storage.users.byEmail('grace.hopper@example.org'), created);
+        assert.deepEqual(await storage.users.byEmail('GRACE.HOPPER@EXAMPLE.ORG'), created);
+        assert.equal(await storage.users.byEmail('grace@example.org'), undefined);
+        assert.equal(await storage.users.byId('no-such-id'), undefined);
+      });
+
+      it('keeps the admin flag and a missing password', async () => {
+        const admin = await storage.users.create({ email: 'root@example.org', name: 'Root', passwordHash: null, isAdmin: true });
+        const found = await storage.users.byId(admin.id);
+        assert.equal(found?.isAdmin, true);
+        assert.equal(found?.passwordHash, null);
+      });
+
+      it('counts users', async () => {
+        assert.equal(await storage.users.count(), 0);
+        await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        await storage.users.create({ email: 'b@example.org', name: 'B', passwordHash: null, isAdmin: false });
+        const n = await storage.users.count();
+        assert.equal(typeof n, 'number');
+        assert.equal(n, 2);
+      });
+
+      it('rejects a duplicate email (in any case) and leaves the existing user intact', async () => {
+        const first = await storage.users.create({ email: 'ada@example.org', name: 'Ada', passwordHash: 'first', isAdmin: false });
+        await assert.rejects(storage.users.create({ email: 'ADA@example.org', name: 'Impostor', passwordHash: 'second', isAdmin: true }));
+        assert.equal(await storage.users.count(), 1);
+        assert.deepEqual(await storage.users.byEmail('ada@example.org'), first);
+      });
+
+      it('sets a password', async () => {
+        const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        await storage.users.setPassword(u.id, 'new-hash');
+        assert.equal((await storage.users.byId(u.id))?.passwordHash, 'new-hash');
+      });
+    });
+
+    describe('sessions', () => {
+      it('creates, finds and deletes a session', async () => {
+        const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        const now = new Date('2025-03-01T12:00:00.000Z');
+        const expires = new Date('2025-03-15T12:00:00.000Z');
+        await storage.sessions.create('hash-1', u.id, now, expires);
+
+        assert.deepEqual(await storage.sessions.find('hash-1'), { userId: u.id, expiresAt: expires.toISOString() });
+        assert.equal(await storage.sessions.find('hash-2'), undefined);
+
+        await storage.sessions.delete('hash-1');
+        assert.equal(await storage.sessions.find('hash-1'), undefined);
+        await storage.sessions.delete('hash-1'); // deleting a missing session is not an error
+      });
+
+      it('rejects a session for a user that does not exist', async () => {
+        const now = new Date();
+        await assert.rejects(storage.sessions.create('hash-1', 'no-such-user', now, new Date(now.getTime() + 1000)));
+      });
+
+      it('deleteExpired removes only sessions that expired before now', async () => {
+        const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        const now = new Date('2025-03-01T12:00:00.000Z');
+        const at = (ms: number) => new Date(now.getTime() + ms);
+        await storage.sessions.create('old', u.id, at(-20_000), at(-10_000));
+        await storage.sessions.create('just-expired', u.id, at(-20_000), at(-1));
+        await storage.sessions.create('expires-now', u.id, at(-20_000), now);
+        await storage.sessions.create('live', u.id, at(-20_000), at(60_000));
+
+        assert.equal(await storage.sessions.deleteExpired(now), 2);
+        assert.equal(await storage.sessions.find('old'), undefined);
+        assert.equal(await storage.sessions.find('just-expired'), undefined);
+        assert.ok(await storage.sessions.find('expires-now'));
+        assert.ok(await storage.sessions.find('live'));
+        assert.equal(await storage.sessions.deleteExpired(now), 0);
+      });
+    });
+
+    describe('meetings', () => {
+      it('creates a meeting and finds it by id', async () => {
+        const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        const now = new Date('2025-03-01T12:00:00.000Z');
+        const created = await storage.meetings.create({ id: 'abc-defg-hjk', title: 'Algebra', ownerId: u.id, now });
+        assert.deepEqual(created, { id: 'abc-defg-hjk', title: 'Algebra', ownerId: u.id, createdAt: now.toISOString() });
+        assert.deepEqual(await storage.meetings.byId('abc-defg-hjk'), created);
+        assert.equal(await storage.meetings.byId('zzz-zzzz-zzz'), undefined);
+      });
+
+      it('rejects a duplicate id and a meeting whose owner does not exist', async () => {
+        const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'First', ownerId: u.id, now: new Date() });
+        await assert.rejects(storage.meetings.create({ id: 'abc-defg-hjk', title: 'Second', ownerId: u.id, now: new Date() }));
+        assert.equal((await storage.meetings.byId('abc-defg-hjk'))?.title, 'First');
+        await assert.rejects(storage.meetings.create({ id: 'xyz-xyzw-xyz', title: 'Orphan', ownerId: 'no-such-user', now: new Date() }));
+        assert.equal(await storage.meetings.byId('xyz-xyzw-xyz'), undefined);
+      });
+
+      it("lists an owner's meetings newest first, and only theirs", async () => {
+        const a = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        const b = await storage.users.create({ email: 'b@example.org', name: 'B', passwordHash: null, isAdmin: false });
+        // Inserted out of order, so that the result order can only come from created_at.
+        await storage.meetings.create({ id: 'mid-mmmm-mid', title: 'Middle', ownerId: a.id, now: new Date('2025-02-01T00:00:00Z') });
+        await storage.meetings.create({ id: 'new-nnnn-new', title: 'Newest', ownerId: a.id, now: new Date('2025-03-01T00:00:00Z') });
+        await storage.meetings.create({ id: 'old-oooo-old', title: 'Oldest', ownerId: a.id, now: new Date('2025-01-01T00:00:00Z') });
+        await storage.meetings.create({ id: 'bbb-bbbb-bbb', title: "B's", ownerId: b.id, now: new Date('2025-02-15T00:00:00Z') });
+
+        assert.deepEqual((await storage.meetings.byOwner(a.id)).map((m) => m.id), ['new-nnnn-new', 'mid-mmmm-mid', 'old-oooo-old']);
+        assert.deepEqual((await storage.meetings.byOwner(b.id)).map((m) => m.id), ['bbb-bbbb-bbb']);
+        assert.deepEqual(await storage.meetings.byOwner('no-such-user'), []);
+      });
+    });
+
+    describe('deleting a user', () => {
+      it("cascades to that user's sessions and meetings, and only theirs", async () => {
+        const gone = await storage.users.create({ email: 'gone@example.org', name: 'Gone', passwordHash: null, isAdmin: false });
+        const stays = await storage.users.create({ email: 'stays@example.org', name: 'Stays', passwordHash: null, isAdmin: false });
+        const now = new Date();
+        const later = new Date(now.getTime() + 3_600_000);
+        await storage.sessions.create('gone-session', gone.id, now, later);
+        await storage.sessions.create('stays-session', stays.id, now, later);
+        await storage.meetings.create({ id: 'ggg-gggg-ggg', title: 'Gone', ownerId: gone.id, now });
+        await storage.meetings.create({ id: 'sss-ssss-sss', title: 'Stays', ownerId: stays.id, now });
+
+        await storage.db.deleteFrom('users').where('id', '=', gone.id).execute();
+
+        assert.equal(await storage.users.byId(gone.id), undefined);
+        assert.equal(await storage.sessions.find('gone-session'), undefined);
+        assert.equal(await storage.meetings.byId('ggg-gggg-ggg'), undefined);
+        assert.ok(await storage.users.byId(stays.id));
+        assert.ok(await storage.sessions.find('stays-session'));
+        assert.ok(await storage.meetings.byId('sss-ssss-sss'));
+      });
+    });
+  });
+}
