@@ -56,11 +56,11 @@ describe('phone layout and French', { timeout: 120_000 }, () => {
     }
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, 'no horizontal scrolling');
-    // Both tiles are on screen.
-    for (const tile of await phone.locator('[data-participant-id]').all()) {
-      const box = await tile.boundingBox();
-      assert.ok(box && box.width > 100 && box.height > 80, 'tile has a usable size');
-    }
+    // The organiser fills the screen; the phone user's own view is small, floating, and on screen.
+    const remote = await phone.locator('[data-participant-id]:not([data-self])').boundingBox();
+    assert.ok(remote && remote.width >= 350 && remote.height >= 300, `the remote tile is large: ${JSON.stringify(remote)}`);
+    const own = await phone.locator('[data-participant-id][data-self]').boundingBox();
+    assert.ok(own && own.width < 150 && own.x + own.width <= 390 && own.y + own.height <= 844, `own view is small and on screen: ${JSON.stringify(own)}`);
     await phone.screenshot({ path: process.env.AMPHI_SCREENSHOT_DIR ? `${process.env.AMPHI_SCREENSHOT_DIR}/phone-fr.png` : '/tmp/amphi-phone-fr.png' });
   });
 });

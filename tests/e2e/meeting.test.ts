@@ -100,6 +100,13 @@ describe('a meeting with three people', { timeout: 300_000 }, () => {
     // The connection still works…
     ws.send(JSON.stringify({ type: 'ping', rid: 11 }));
     assert.deepEqual(await next(), { type: 'pong', rid: 11 });
+    // A flood is cut off with a typed error (once), without closing the connection.
+    for (let i = 0; i < 320; i++) ws.send(JSON.stringify({ type: 'ping' }));
+    const deadline = Date.now() + 5_000;
+    while (!replies.some((r) => r.code === 'protocol.rate_limited') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(replies.filter((r) => r.code === 'protocol.rate_limited').length, 1);
+    assert.ok(replies.filter((r) => r.type === 'pong').length < 300);
+    assert.equal(ws.readyState, WebSocket.OPEN);
     ws.close();
     // …and so does everyone else's meeting.
     await expectMediaFlowing(pages, ids, { windowMs: 2_000 });
@@ -121,6 +128,37 @@ describe('a meeting with three people', { timeout: 300_000 }, () => {
     }
     // Unmuting brings her audio back.
     await pages[2]!.getByRole('button', { name: 'Unmute microphone' }).click();
+    await expectMediaFlowing(pages, ids, { windowMs: 1_500 });
+  });
+
+  test('Carol turns her camera off: others see her initials and get no frames, then on again', async () => {
+    const carol = ids[2]!;
+    const page0 = pages[0]!;
+    const trackId = await page0.$eval(`[data-participant-id="${carol}"] video`, (v) => ((v as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!.id);
+    const framesOf = () =>
+      page0.evaluate(async (id) => {
+        let frames = 0;
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+          if (pc.connectionState === 'closed') continue;
+          (await pc.getStats()).forEach((s: { type: string; trackIdentifier?: string; framesDecoded?: number }) => {
+            if (s.type === 'inbound-rtp' && s.trackIdentifier === id) frames += s.framesDecoded ?? 0;
+          });
+        }
+        return frames;
+      }, trackId);
+    await pages[2]!.getByRole('button', { name: 'Turn camera off' }).click();
+    for (const page of pages.slice(0, 2)) {
+      await page.locator(`[data-participant-id="${carol}"] .avatar`).waitFor({ timeout: 2_000 });
+      assert.equal(await page.locator(`[data-participant-id="${carol}"] .avatar`).textContent(), 'CG');
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    const a = await receivedStats(page0);
+    const framesA = await framesOf();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const b = await receivedStats(page0);
+    assert.equal(await framesOf(), framesA, 'no video frames from her while her camera is off');
+    assert.ok(b[carol]!.audioPackets > a[carol]!.audioPackets, 'her audio continues');
+    await pages[2]!.getByRole('button', { name: 'Turn camera on' }).click();
     await expectMediaFlowing(pages, ids, { windowMs: 1_500 });
   });
 

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'protocol.unknown_type',
   'protocol.invalid',
   'protocol.too_large',
+  'protocol.rate_limited',
   'protocol.out_of_order',
   // Meetings
   'meeting.not_found',

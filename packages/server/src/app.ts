@@ -35,6 +35,11 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     const storage = await Storage.open(config.database);
     cleanups.push(() => storage.close());
     await ensureAdministrator(storage, config, log);
+    const sweep = setInterval(() => {
+      storage.sessions.deleteExpired(new Date()).catch((err) => log.warn('could not delete expired sessions', { err: String(err) }));
+    }, 3_600_000);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
 
     let janusTarget: { url: string; apiSecret: string; adminKey: string };
     let janus: JanusProcess | undefined;

@@ -18,6 +18,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'protocol.unknown_type': 400,
   'protocol.invalid': 400,
   'protocol.too_large': 413,
+  'protocol.rate_limited': 429,
   'protocol.out_of_order': 409,
   'meeting.not_found': 404,
   'meeting.ended': 410,

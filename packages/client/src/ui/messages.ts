@@ -1,6 +1,7 @@
 /** Every string the web client shows, in English and French. Keys are stable; values may change. */
 export const en = {
   'app.name': 'Amphi',
+  'app.skip': 'Skip to content',
   'lang.label': 'Language',
   'lang.switchTo': 'Français',
   'home.title': 'Meetings',
@@ -59,6 +60,9 @@ export const en = {
   'room.participants': '{count} in the meeting',
   'room.controls': 'Meeting controls',
   'room.tiles': 'Participants',
+  'room.selfView': 'Your own view',
+  'room.hideSelf': 'Hide my view',
+  'room.showSelf': 'Show my view',
   'ended.title': 'The meeting has ended',
   'ended.byHost': 'The host ended the meeting for everyone.',
   'ended.shutdown': 'The server was stopped.',
@@ -83,6 +87,7 @@ export type MessageKey = keyof typeof en;
 
 export const fr: Record<MessageKey, string> = {
   'app.name': 'Amphi',
+  'app.skip': 'Aller au contenu',
   'lang.label': 'Langue',
   'lang.switchTo': 'English',
   'home.title': 'Réunions',
@@ -141,6 +146,9 @@ export const fr: Record<MessageKey, string> = {
   'room.participants': '{count} participant(s)',
   'room.controls': 'Commandes de la réunion',
   'room.tiles': 'Participants',
+  'room.selfView': 'Votre propre image',
+  'room.hideSelf': 'Masquer mon image',
+  'room.showSelf': 'Afficher mon image',
   'ended.title': 'La réunion est terminée',
   'ended.byHost': 'L’hôte a mis fin à la réunion pour tout le monde.',
   'ended.shutdown': 'Le serveur a été arrêté.',

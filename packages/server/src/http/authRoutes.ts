@@ -6,7 +6,7 @@ import { SESSION_COOKIE } from '../auth/SessionService.ts';
 import type { User, UserRepository } from '../storage/UserRepository.ts';
 import { readCookie, sessionCookie } from './cookies.ts';
 import { currentUser, noStore, parseBody, type HttpContext } from './context.ts';
-import { RateLimiter } from './RateLimiter.ts';
+import { RateLimiter } from '../RateLimiter.ts';
 
 export function userView(user: User): UserView {
   return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin };

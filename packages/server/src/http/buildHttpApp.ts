@@ -10,6 +10,7 @@ import { SignalingConnection } from '../signaling/SignalingConnection.ts';
 import { authRoutes } from './authRoutes.ts';
 import { currentUser, type HttpContext } from './context.ts';
 import { meetingRoutes } from './meetingRoutes.ts';
+import { RateLimiter } from '../RateLimiter.ts';
 import { staticRoutes } from './staticRoutes.ts';
 
 export interface HttpDeps {
@@ -81,6 +82,14 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     const origin = req.headers.origin;
     if (req.headers[CSRF_HEADER] !== '1' || (origin !== undefined && origin !== publicOrigin)) {
       throw new AppError('http.csrf', 'cross-site request refused');
+    }
+  });
+
+  // Every API caller (by address) gets a generous budget; sign-in has its own, much smaller one.
+  const apiLimit = new RateLimiter(600, 60_000);
+  app.addHook('onRequest', async (req) => {
+    if ((req.routeOptions.url ?? req.url).startsWith('/api/') && !apiLimit.hit(req.ip)) {
+      throw new AppError('http.rate_limited', 'too many requests; try again in a minute');
     }
   });
 

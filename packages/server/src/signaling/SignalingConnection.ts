@@ -13,6 +13,7 @@ import type { LiveMeeting } from '../domain/LiveMeeting.ts';
 import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
 import type { Participant } from '../domain/Participant.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
+import { RateLimiter } from '../RateLimiter.ts';
 
 /**
  * The connection's lifecycle:
@@ -35,6 +36,8 @@ export class SignalingConnection implements ParticipantChannel {
   #state: ConnectionState = 'new';
   #meeting: LiveMeeting | undefined;
   #participant: Participant | undefined;
+  readonly #rate = new RateLimiter(300, 10_000);
+  readonly #rateNotice = new RateLimiter(1, 10_000);
   readonly #log: Logger;
 
   constructor(
@@ -66,6 +69,12 @@ export class SignalingConnection implements ParticipantChannel {
   }
 
   async #receive(raw: Buffer): Promise<void> {
+    // One client flooding the server must not slow everyone else's meeting: excess frames are
+    // dropped unread (ICE trickle bursts stay far below the limit).
+    if (!this.#rate.hit('frames')) {
+      if (this.#rateNotice.hit('notice')) this.#error('protocol.rate_limited', 'too many messages; slow down', undefined);
+      return;
+    }
     const parsed = parseClientMessage(raw);
     if (!parsed.ok) {
       this.#error(parsed.code, parsed.message, parsed.rid);

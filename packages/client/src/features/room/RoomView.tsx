@@ -9,6 +9,7 @@ import { Tile } from './Tile.tsx';
 export function RoomView({ session, speakerId }: { session: MeetingSession; speakerId: string | undefined }) {
   const { t } = useI18n();
   const [askLeave, setAskLeave] = useState(false);
+  const [selfHidden, setSelfHidden] = useState(false);
   const self = session.self;
   if (!self) return null;
   const remotes = [...session.remotes.values()];
@@ -28,12 +29,25 @@ export function RoomView({ session, speakerId }: { session: MeetingSession; spea
         </span>
       </header>
       <main className="stage" id="main">
-        <ul className={`gallery gallery-${Math.min(count, 9)}`} aria-label={t('room.tiles')}>
-          <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} />
+        <ul className={`gallery gallery-${Math.min(Math.max(remotes.length, 1), 9)}`} aria-label={t('room.tiles')}>
+          {/* Alone, you fill the stage; with others, your own view is small and floats (and can be hidden). */}
+          {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} />}
           {remotes.map((r) => (
             <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} audioTrack={r.audioTrack} self={false} speakerId={speakerId} />
           ))}
         </ul>
+        {remotes.length > 0 && (
+          <div className={selfHidden ? 'self-view hidden' : 'self-view'}>
+            {!selfHidden && (
+              <ul className="self-view-list" aria-label={t('room.selfView')}>
+                <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} />
+              </ul>
+            )}
+            <button type="button" className="self-view-toggle" aria-pressed={selfHidden} onClick={() => setSelfHidden(!selfHidden)}>
+              {selfHidden ? t('room.showSelf') : t('room.hideSelf')}
+            </button>
+          </div>
+        )}
       </main>
       <Notices session={session} />
       <nav className="controls" aria-label={t('room.controls')}>
