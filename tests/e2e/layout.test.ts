@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage } from './harness/browser.ts';
-import { createMeetingAsOrganiser, expectMediaFlowing, selfId, waitForRemoteTiles } from './harness/flows.ts';
+import { admit, createMeetingAsOrganiser, expectMediaFlowing, selfId, waitForRemoteTiles } from './harness/flows.ts';
 
 /*
  * A guest on a phone-sized screen whose browser speaks French, with an organiser on a desktop.
@@ -41,6 +41,8 @@ describe('phone layout and French', { timeout: 120_000 }, () => {
     await phone.getByRole('button', { name: 'Language: Français' }).click();
     await phone.getByLabel('Votre nom').fill('Camille');
     await phone.getByRole('button', { name: 'Rejoindre' }).click({ timeout: 15_000 });
+    await phone.getByTestId('waiting-screen').waitFor({ timeout: 15_000 });
+    await admit(desktop, 'Camille');
     await phone.getByRole('navigation', { name: 'Commandes de la réunion' }).waitFor({ timeout: 15_000 });
 
     await waitForRemoteTiles(phone, 1);

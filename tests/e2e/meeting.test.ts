@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage, receivedStats } from './harness/browser.ts';
-import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, selfId, waitForRemoteTiles } from './harness/flows.ts';
+import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, joinThroughWaitingRoom, selfId, waitForRemoteTiles } from './harness/flows.ts';
 
 /*
  * One real meeting, start to end: an organiser and two guests in headless Chromium with fake
@@ -36,8 +36,10 @@ describe('a meeting with three people', { timeout: 300_000 }, () => {
 
   test('three people join by the link and each decodes the other two', async () => {
     const names = ['Alice Organiser', 'Bob Guest', 'Carol Guest'];
+    // The organiser is signed in and goes straight in; guests wait until the organiser admits them.
+    await joinByLink(pages[0]!, link, names[0]!);
     for (let i = 0; i < 3; i++) {
-      await joinByLink(pages[i]!, link, names[i]!);
+      if (i > 0) await joinThroughWaitingRoom(pages[i]!, pages[0]!, link, names[i]!);
       ids.push(await selfId(pages[i]!));
     }
     for (const page of pages) await waitForRemoteTiles(page, 2);

@@ -14,6 +14,12 @@ export const ERROR_CODES = [
   // Meetings
   'meeting.not_found',
   'meeting.ended',
+  'meeting.full',
+  'meeting.locked',
+  'meeting.removed',
+  'meeting.passcode_required',
+  'meeting.passcode_wrong',
+  'meeting.not_participant',
   // Who you are and what you may do
   'auth.unauthenticated',
   'auth.invalid_credentials',

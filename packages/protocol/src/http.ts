@@ -18,11 +18,45 @@ export const UserView = z.object({
 });
 export type UserView = z.infer<typeof UserView>;
 
+/** How a meeting is set up (see the README's "Meeting options"). */
+export const MeetingSettingsView = z.object({
+  waitingRoom: z.boolean(),
+  muteOnEntry: z.boolean(),
+  allowUnmute: z.boolean(),
+  allowChat: z.boolean(),
+  allowShare: z.boolean(),
+  allowRename: z.boolean(),
+  capacity: z.number().int().min(2).max(100_000).nullable(),
+  passcode: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{4,32}$/, '4 to 32 letters or digits')
+    .nullable(),
+  redirectUrl: z
+    .string()
+    .trim()
+    .max(2000)
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), 'an http(s) address')
+    .nullable(),
+});
+export type MeetingSettingsView = z.infer<typeof MeetingSettingsView>;
+
+const MeetingTitle = z.string().trim().min(1).max(MAX_MEETING_TITLE_LENGTH);
+
 /** Body of POST /api/meetings. */
 export const CreateMeetingRequest = z.object({
-  title: z.string().trim().min(1).max(MAX_MEETING_TITLE_LENGTH),
+  title: MeetingTitle,
+  settings: MeetingSettingsView.partial().optional(),
 });
 export type CreateMeetingRequest = z.infer<typeof CreateMeetingRequest>;
+
+/** Body of PATCH /api/meetings/:id (the organiser only). */
+export const UpdateMeetingRequest = z.object({
+  title: MeetingTitle.optional(),
+  settings: MeetingSettingsView.partial().optional(),
+});
+export type UpdateMeetingRequest = z.infer<typeof UpdateMeetingRequest>;
 
 /** A meeting as its organiser sees it. */
 export const MeetingView = z.object({
@@ -32,6 +66,7 @@ export const MeetingView = z.object({
   createdAt: z.string(),
   live: z.boolean(),
   participantCount: z.number().int(),
+  settings: MeetingSettingsView,
 });
 export type MeetingView = z.infer<typeof MeetingView>;
 
@@ -41,6 +76,7 @@ export const PublicMeetingView = z.object({
   title: z.string(),
   organiser: z.string(),
   live: z.boolean(),
+  passcodeRequired: z.boolean(),
 });
 export type PublicMeetingView = z.infer<typeof PublicMeetingView>;
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { ERROR_CODES } from './errors.ts';
 import { MAX_DISPLAY_NAME_LENGTH, MAX_SDP_LENGTH, MAX_SIGNALING_MESSAGE_BYTES } from './limits.ts';
 import { parseClientMessage, type ParseResult } from './parse.ts';
-import { CLIENT_MESSAGE_TYPES, ClientMessage, ServerMessage, type ClientMessageType } from './signaling.ts';
+import { CLIENT_MESSAGE_TYPES, ClientMessage, REACTIONS, ServerMessage, type ClientMessageType } from './signaling.ts';
 
 /** One valid example of every client message type (the `satisfies` keeps the list complete). */
 const VALID: Record<ClientMessageType, Record<string, unknown>> = {
@@ -15,6 +15,23 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   leave: { type: 'leave', rid: 5 },
   'end-meeting': { type: 'end-meeting', rid: 6 },
   ping: { type: 'ping', rid: 7 },
+  admit: { type: 'admit', rid: 8, participantId: 'w1' },
+  deny: { type: 'deny', rid: 9, participantId: 'w1' },
+  'mute-participant': { type: 'mute-participant', rid: 10, participantId: 'p2' },
+  'mute-all': { type: 'mute-all', rid: 11, allowUnmute: false },
+  'ask-unmute': { type: 'ask-unmute', rid: 12, participantId: 'p2' },
+  'stop-video': { type: 'stop-video', rid: 13, participantId: 'p2' },
+  'remove-participant': { type: 'remove-participant', rid: 14, participantId: 'p2' },
+  'set-role': { type: 'set-role', rid: 15, participantId: 'p2', role: 'cohost' },
+  rename: { type: 'rename', rid: 16, participantId: 'p2', name: 'Grace Hopper' },
+  'set-lock': { type: 'set-lock', rid: 17, locked: true },
+  'set-permissions': { type: 'set-permissions', rid: 18, permissions: { allowChat: false, allowUnmute: true } },
+  spotlight: { type: 'spotlight', rid: 19, participantId: 'p2' },
+  'chat-send': { type: 'chat-send', rid: 20, text: 'Hello <b>all</b>', to: 'p2' },
+  'raise-hand': { type: 'raise-hand', rid: 21 },
+  'lower-hand': { type: 'lower-hand', rid: 22, participantId: 'p2' },
+  'lower-all-hands': { type: 'lower-all-hands', rid: 23 },
+  react: { type: 'react', rid: 24, reaction: '👏' },
 } satisfies Record<ClientMessageType, Record<string, unknown>>;
 
 function parseObject(value: unknown): ParseResult<ClientMessage> {
@@ -60,6 +77,39 @@ describe('parseClientMessage: valid messages', () => {
     assert.equal(noRid.message.type, 'ping');
     assert.ok(parseObject({ type: 'trickle', target: 'subscriber', candidate: null }).ok);
     assert.ok(parseObject({ type: 'trickle', target: 'subscriber', candidate: { candidate: '' } }).ok);
+  });
+
+  test('the new optional parts: join with clientId and passcode, admit all, mute-all without allowUnmute, public chat, own hand, spotlight off', () => {
+    const cases: Record<string, unknown>[] = [
+      { ...VALID.join, clientId: 'aB3_-' + 'x'.repeat(11), passcode: 'S3cret42' },
+      { ...VALID.join, clientId: 'c'.repeat(64) },
+      { type: 'admit', participantId: 'all' },
+      { type: 'mute-all' },
+      { type: 'chat-send', text: 'to everyone' },
+      { type: 'chat-send', text: 'to everyone', to: null },
+      { type: 'lower-hand' },
+      { type: 'spotlight', participantId: null },
+      { type: 'set-permissions', permissions: {} },
+      { type: 'set-role', participantId: 'p2', role: 'host' },
+    ];
+    for (const message of cases) {
+      const result = parseObject(message);
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.deepEqual(result.message, message);
+    }
+  });
+
+  test('chat text and a new display name are trimmed', () => {
+    const chat = parseObject({ type: 'chat-send', text: '  hi  ' });
+    assert.ok(chat.ok);
+    assert.equal(chat.message.type === 'chat-send' && chat.message.text, 'hi');
+    const rename = parseObject({ type: 'rename', participantId: 'p2', name: '  Grace  ' });
+    assert.ok(rename.ok);
+    assert.equal(rename.message.type === 'rename' && rename.message.name, 'Grace');
+  });
+
+  test('every reaction of the list is accepted', () => {
+    for (const reaction of REACTIONS) assert.ok(parseObject({ type: 'react', reaction }).ok, reaction);
   });
 
   test('a display name is trimmed, and may be exactly the maximum length', () => {
@@ -148,6 +198,26 @@ describe('parseClientMessage: schema violations → protocol.invalid', () => {
     ['trickle target unknown', { type: 'trickle', rid: 34, target: 'sideways', candidate: null }, 34],
     ['trickle candidate missing', { type: 'trickle', rid: 35, target: 'publisher' }, 35],
     ['trickle sdpMLineIndex out of range', { type: 'trickle', rid: 36, target: 'publisher', candidate: { candidate: 'c', sdpMLineIndex: 256 } }, 36],
+    ['clientId too short', { ...VALID.join, rid: 37, clientId: 'short' }, 37],
+    ['clientId too long', { ...VALID.join, rid: 38, clientId: 'c'.repeat(65) }, 38],
+    ['clientId with other characters', { ...VALID.join, rid: 39, clientId: 'client id with spaces!' }, 39],
+    ['passcode too long', { ...VALID.join, rid: 40, passcode: 'p'.repeat(65) }, 40],
+    ['admit without participantId', { type: 'admit', rid: 41 }, 41],
+    ['admit with an empty participantId', { type: 'admit', rid: 42, participantId: '' }, 42],
+    ['participantId too long', { type: 'mute-participant', rid: 43, participantId: 'p'.repeat(65) }, 43],
+    ['unknown role', { type: 'set-role', rid: 44, participantId: 'p2', role: 'admin' }, 44],
+    ['rename to spaces only', { type: 'rename', rid: 45, participantId: 'p2', name: '   ' }, 45],
+    ['rename longer than the maximum', { type: 'rename', rid: 46, participantId: 'p2', name: 'n'.repeat(MAX_DISPLAY_NAME_LENGTH + 1) }, 46],
+    ['set-lock without locked', { type: 'set-lock', rid: 47 }, 47],
+    ['set-permissions with a non-boolean', { type: 'set-permissions', rid: 48, permissions: { allowChat: 'no' } }, 48],
+    ['mute-all allowUnmute as a string', { type: 'mute-all', rid: 49, allowUnmute: 'false' }, 49],
+    ['empty chat text', { type: 'chat-send', rid: 50, text: '' }, 50],
+    ['chat text of spaces only', { type: 'chat-send', rid: 51, text: '   ' }, 51],
+    ['chat text over 2000 characters', { type: 'chat-send', rid: 52, text: 't'.repeat(2001) }, 52],
+    ['chat to an empty recipient', { type: 'chat-send', rid: 53, text: 'hi', to: '' }, 53],
+    ['a reaction outside the list', { type: 'react', rid: 54, reaction: '💩' }, 54],
+    ['a reaction as text', { type: 'react', rid: 55, reaction: '<img src=x onerror=alert(1)>' }, 55],
+    ['spotlight without participantId', { type: 'spotlight', rid: 56 }, 56],
     // A bad rid cannot be recovered: the error goes back without one.
     ['negative rid', { type: 'ping', rid: -1 }, undefined],
     ['fractional rid', { type: 'ping', rid: 1.5 }, undefined],
@@ -220,7 +290,31 @@ function prng(seed: number): () => number {
 }
 
 const ALPHABET = ['{', '}', '[', ']', '"', ':', ',', '\\', 'u', '0', '1', '-', '.', 'e', 'a', 'type', 'rid', 'null', 'true', ' ', 'é', '\u0000', '\ud800', '😀'];
-const INTERESTING_KEYS = ['type', 'rid', 'sdp', 'name', 'meetingId', 'audio', 'video', 'negotiationId', 'target', 'candidate', '__proto__', 'constructor', 'x'];
+const INTERESTING_KEYS = [
+  'type',
+  'rid',
+  'sdp',
+  'name',
+  'meetingId',
+  'audio',
+  'video',
+  'negotiationId',
+  'target',
+  'candidate',
+  'clientId',
+  'passcode',
+  'participantId',
+  'role',
+  'locked',
+  'permissions',
+  'allowUnmute',
+  'text',
+  'to',
+  'reaction',
+  '__proto__',
+  'constructor',
+  'x',
+];
 
 function randomString(rand: () => number, max: number): string {
   let s = '';
@@ -250,6 +344,8 @@ function randomJson(rand: () => number, depth: number): unknown {
       return Array.from({ length: Math.floor(rand() * 4) }, () => randomJson(rand, depth + 1));
     default: {
       const obj: Record<string, unknown> = {};
+      // Often a known type, so that the schema checks (not only the type check) are reached.
+      if (rand() < 0.3) obj.type = CLIENT_MESSAGE_TYPES[Math.floor(rand() * CLIENT_MESSAGE_TYPES.length)];
       const n = Math.floor(rand() * 7);
       for (let i = 0; i < n; i++) obj[INTERESTING_KEYS[Math.floor(rand() * INTERESTING_KEYS.length)]!] = randomJson(rand, depth + 1);
       return obj;
@@ -328,27 +424,41 @@ describe('parseClientMessage never throws', () => {
 // Server → client: every message type has an example that validates.
 
 describe('ServerMessage', () => {
-  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false } as const;
+  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null } as const;
+  const state = { locked: false, permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true }, spotlight: 'p2' };
+  const chatMessage = { id: 'm1', from: { id: 'p2', name: 'Bob' }, to: null, text: '<script>alert(1)</script>', at: '2025-03-01T12:00:00.000Z' };
+  const waitingPerson = { id: 'w1', name: 'Gus', since: '2025-03-01T12:00:00.000Z' };
   const examples: Record<ServerMessage['type'], unknown> = {
     joined: {
       type: 'joined',
       rid: 1,
       meeting: { id: 'abc-defg-hjk', title: 'Physics 101' },
       self: participant,
-      participants: [{ ...participant, id: 'p2', role: 'participant' }],
+      participants: [{ ...participant, id: 'p2', role: 'participant', hand: 1 }],
       iceServers: [{ urls: 'stun:stun.example.org' }, { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' }],
+      state,
+      chat: [chatMessage, { ...chatMessage, id: 'm2', to: { id: 'p1', name: 'Ada' } }],
+      waiting: [waitingPerson],
     },
     'publish-answer': { type: 'publish-answer', rid: 2, sdp: 'v=0\r\n' },
     'subscribe-offer': { type: 'subscribe-offer', negotiationId: 1, sdp: 'v=0\r\n', streams: [{ mid: '0', participantId: 'p2', kind: 'audio' }] },
     trickle: { type: 'trickle', target: 'subscriber', candidate: null },
     'participant-joined': { type: 'participant-joined', participant },
-    'participant-updated': { type: 'participant-updated', participant: { ...participant, video: true } },
+    'participant-updated': { type: 'participant-updated', participant: { ...participant, video: true, hand: 3 } },
     'participant-left': { type: 'participant-left', participantId: 'p2' },
-    'meeting-ended': { type: 'meeting-ended', reason: 'ended-by-host' },
+    'meeting-ended': { type: 'meeting-ended', reason: 'ended-by-host', redirectUrl: 'https://univ.example/after' },
     'media-reset': { type: 'media-reset' },
     ok: { type: 'ok', rid: 3 },
     pong: { type: 'pong' },
     error: { type: 'error', rid: 4, code: 'protocol.invalid', message: 'invalid join: name: too short' },
+    waiting: { type: 'waiting', rid: 5, meeting: { id: 'abc-defg-hjk', title: 'Physics 101' } },
+    denied: { type: 'denied' },
+    removed: { type: 'removed' },
+    'waiting-list': { type: 'waiting-list', waiting: [waitingPerson] },
+    'meeting-state': { type: 'meeting-state', state: { ...state, locked: true, spotlight: null } },
+    moderated: { type: 'moderated', action: 'unmute-requested', by: 'Ada' },
+    chat: { type: 'chat', message: chatMessage },
+    reaction: { type: 'reaction', participantId: 'p2', reaction: '🎉' },
   };
 
   for (const [type, example] of Object.entries(examples)) {
@@ -357,6 +467,24 @@ describe('ServerMessage', () => {
 
   test('an error with a code outside the catalogue does not validate', () => {
     assert.equal(ServerMessage.safeParse({ type: 'error', code: 'protocol.oops', message: 'x' }).success, false);
+  });
+
+  test('what changed in existing messages is required: joined without state/chat/waiting, a participant without hand, meeting-ended without redirectUrl', () => {
+    const joined = examples.joined as Record<string, unknown>;
+    for (const key of ['state', 'chat', 'waiting']) {
+      const { [key]: _dropped, ...rest } = joined;
+      assert.equal(ServerMessage.safeParse(rest).success, false, `joined without ${key}`);
+    }
+    const { hand: _hand, ...noHand } = participant;
+    assert.equal(ServerMessage.safeParse({ type: 'participant-joined', participant: noHand }).success, false);
+    assert.equal(ServerMessage.safeParse({ type: 'meeting-ended', reason: 'ended-by-host' }).success, false);
+    assert.ok(ServerMessage.safeParse({ type: 'meeting-ended', reason: 'server-shutdown', redirectUrl: null }).success);
+  });
+
+  test('moderated actions, roles and reactions are closed lists', () => {
+    assert.equal(ServerMessage.safeParse({ type: 'moderated', action: 'kicked', by: 'Ada' }).success, false);
+    assert.equal(ServerMessage.safeParse({ type: 'participant-joined', participant: { ...participant, role: 'admin' } }).success, false);
+    assert.equal(ServerMessage.safeParse({ type: 'reaction', participantId: 'p2', reaction: 'x' }).success, false);
   });
 
   test('an unknown server message type does not validate', () => {

@@ -26,8 +26,49 @@ export type IceCandidate = z.infer<typeof IceCandidate>;
 export const PeerTarget = z.enum(['publisher', 'subscriber']);
 export type PeerTarget = z.infer<typeof PeerTarget>;
 
-export const Role = z.enum(['host', 'participant']);
+/** host: runs the meeting (one at a time); cohost: host powers except roles; participant: the rest. */
+export const Role = z.enum(['host', 'cohost', 'participant']);
 export type Role = z.infer<typeof Role>;
+
+const ParticipantId = z.string().min(1).max(64);
+const DisplayName = z.string().trim().min(1).max(MAX_DISPLAY_NAME_LENGTH);
+
+/** What hosts allow participants to do (hosts and co-hosts may always). */
+export const Permissions = z.object({
+  /** Participants may unmute themselves (else only after a host asks them to). */
+  allowUnmute: z.boolean(),
+  allowChat: z.boolean(),
+  allowShare: z.boolean(),
+  allowRename: z.boolean(),
+});
+export type Permissions = z.infer<typeof Permissions>;
+
+/** The live meeting's shared state, sent on join and whenever a host changes it. */
+export const MeetingState = z.object({
+  locked: z.boolean(),
+  permissions: Permissions,
+  /** The participant shown large for everyone, if a host chose one. */
+  spotlight: z.string().nullable(),
+});
+export type MeetingState = z.infer<typeof MeetingState>;
+
+/** Someone in the waiting room, as hosts see them. */
+export const WaitingPerson = z.object({ id: z.string(), name: z.string(), since: z.string() });
+export type WaitingPerson = z.infer<typeof WaitingPerson>;
+
+export const ChatMessage = z.object({
+  id: z.string(),
+  from: z.object({ id: z.string(), name: z.string() }),
+  /** Set for a private message. */
+  to: z.object({ id: z.string(), name: z.string() }).nullable(),
+  text: z.string(),
+  at: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
+export const Reaction = z.enum(REACTIONS);
+export type Reaction = z.infer<typeof Reaction>;
 
 /** A participant as everyone in the meeting sees them. */
 export const ParticipantInfo = z.object({
@@ -38,6 +79,8 @@ export const ParticipantInfo = z.object({
   audio: z.boolean(),
   /** Whether their camera is sending. */
   video: z.boolean(),
+  /** Set while their hand is raised: a rank, lower raised earlier (the queue's order). */
+  hand: z.number().int().nullable(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -64,9 +107,12 @@ export const JoinMessage = z.object({
   type: z.literal('join'),
   rid: RequestId.optional(),
   meetingId: z.string().min(1).max(64),
-  name: z.string().trim().min(1).max(MAX_DISPLAY_NAME_LENGTH),
+  name: DisplayName,
   audio: z.boolean(),
   video: z.boolean(),
+  /** A random id the browser keeps, so that a removed participant cannot simply rejoin. */
+  clientId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional(),
+  passcode: z.string().max(64).optional(),
 });
 
 /** The publisher PeerConnection's offer (first publish, or again after a media reset). */
@@ -105,6 +151,45 @@ export const EndMeetingMessage = z.object({ type: z.literal('end-meeting'), rid:
 
 export const PingMessage = z.object({ type: z.literal('ping'), rid: RequestId.optional() });
 
+// Host and co-host actions. Each is refused with `auth.forbidden` when the sender may not.
+const HostAction = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), rid: RequestId.optional(), ...shape });
+
+/** Let someone in from the waiting room ("all": everyone waiting, up to the capacity). */
+export const AdmitMessage = HostAction('admit', { participantId: z.union([ParticipantId, z.literal('all')]) });
+/** Send someone in the waiting room away. */
+export const DenyMessage = HostAction('deny', { participantId: ParticipantId });
+/** Stop relaying someone's microphone; they are told. */
+export const MuteParticipantMessage = HostAction('mute-participant', { participantId: ParticipantId });
+/** Mute every participant (not hosts); optionally change whether they may unmute themselves. */
+export const MuteAllMessage = HostAction('mute-all', { allowUnmute: z.boolean().optional() });
+/** Ask someone to unmute (never forces it); lets them unmute once even if unmuting is not allowed. */
+export const AskUnmuteMessage = HostAction('ask-unmute', { participantId: ParticipantId });
+/** Stop relaying someone's camera; they are told and may turn it on again. */
+export const StopVideoMessage = HostAction('stop-video', { participantId: ParticipantId });
+/** Remove someone: they cannot come back to this meeting. */
+export const RemoveParticipantMessage = HostAction('remove-participant', { participantId: ParticipantId });
+/** Host only: make someone co-host or participant, or hand the host role over. */
+export const SetRoleMessage = HostAction('set-role', { participantId: ParticipantId, role: Role });
+/** Rename someone (hosts), or oneself (when renaming is allowed). */
+export const RenameMessage = HostAction('rename', { participantId: ParticipantId, name: DisplayName });
+export const SetLockMessage = HostAction('set-lock', { locked: z.boolean() });
+export const SetPermissionsMessage = HostAction('set-permissions', { permissions: Permissions.partial() });
+export const SpotlightMessage = HostAction('spotlight', { participantId: ParticipantId.nullable() });
+
+/** A chat message to everyone, or privately to one participant. */
+export const ChatSendMessage = z.object({
+  type: z.literal('chat-send'),
+  rid: RequestId.optional(),
+  text: z.string().trim().min(1).max(2000),
+  to: ParticipantId.nullable().optional(),
+});
+export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
+/** Lower one's own hand, or (hosts) someone else's. */
+export const LowerHandMessage = z.object({ type: z.literal('lower-hand'), rid: RequestId.optional(), participantId: ParticipantId.optional() });
+export const LowerAllHandsMessage = HostAction('lower-all-hands', {});
+export const ReactMessage = z.object({ type: z.literal('react'), rid: RequestId.optional(), reaction: Reaction });
+
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
   PublishMessage,
@@ -114,6 +199,23 @@ export const ClientMessage = z.discriminatedUnion('type', [
   LeaveMessage,
   EndMeetingMessage,
   PingMessage,
+  AdmitMessage,
+  DenyMessage,
+  MuteParticipantMessage,
+  MuteAllMessage,
+  AskUnmuteMessage,
+  StopVideoMessage,
+  RemoveParticipantMessage,
+  SetRoleMessage,
+  RenameMessage,
+  SetLockMessage,
+  SetPermissionsMessage,
+  SpotlightMessage,
+  ChatSendMessage,
+  RaiseHandMessage,
+  LowerHandMessage,
+  LowerAllHandsMessage,
+  ReactMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -129,7 +231,31 @@ export const JoinedMessage = z.object({
   self: ParticipantInfo,
   participants: z.array(ParticipantInfo),
   iceServers: z.array(IceServer),
+  state: MeetingState,
+  /** Public chat so far (the latest messages). */
+  chat: z.array(ChatMessage),
+  /** Who is waiting to be let in (hosts and co-hosts only; empty for others). */
+  waiting: z.array(WaitingPerson),
 });
+
+/**
+ * Reply to `join` when the person must wait to be let in. Nothing else of the meeting reaches
+ * them until `joined` (admitted) or `denied`.
+ */
+export const WaitingMessage = z.object({
+  type: z.literal('waiting'),
+  rid: RequestId.optional(),
+  meeting: z.object({ id: z.string(), title: z.string() }),
+});
+export const DeniedMessage = z.object({ type: z.literal('denied') });
+export const RemovedMessage = z.object({ type: z.literal('removed') });
+/** To hosts and co-hosts: the waiting room changed. */
+export const WaitingListMessage = z.object({ type: z.literal('waiting-list'), waiting: z.array(WaitingPerson) });
+export const MeetingStateMessage = z.object({ type: z.literal('meeting-state'), state: MeetingState });
+/** To one participant: a host turned their microphone or camera off. */
+export const ModeratedMessage = z.object({ type: z.literal('moderated'), action: z.enum(['muted', 'video-stopped', 'unmute-requested']), by: z.string() });
+export const ChatEventMessage = z.object({ type: z.literal('chat'), message: ChatMessage });
+export const ReactionEventMessage = z.object({ type: z.literal('reaction'), participantId: z.string(), reaction: Reaction });
 
 export const PublishAnswerMessage = z.object({
   type: z.literal('publish-answer'),
@@ -170,6 +296,8 @@ export const ParticipantLeftMessage = z.object({
 export const MeetingEndedMessage = z.object({
   type: z.literal('meeting-ended'),
   reason: z.enum(['ended-by-host', 'server-shutdown']),
+  /** Where to send people (the meeting's redirect URL, else the deployment's). */
+  redirectUrl: z.string().nullable(),
 });
 
 /**
@@ -202,6 +330,14 @@ export const ServerMessage = z.discriminatedUnion('type', [
   OkMessage,
   PongMessage,
   ErrorMessage,
+  WaitingMessage,
+  DeniedMessage,
+  RemovedMessage,
+  WaitingListMessage,
+  MeetingStateMessage,
+  ModeratedMessage,
+  ChatEventMessage,
+  ReactionEventMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
@@ -212,4 +348,6 @@ export const CLOSE_CODES = {
   meetingEnded: 4000,
   left: 4001,
   serverShutdown: 4002,
+  denied: 4003,
+  removed: 4004,
 } as const;

@@ -60,7 +60,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     cleanups.push(() => media.close());
     await media.start();
 
-    const live = new MeetingRegistry(media, storage.meetings, log);
+    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log);
     cleanups.push(async () => live.shutdown());
 
     const http = await buildHttpApp({
@@ -68,7 +68,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       sessions: new SessionService(storage.sessions, storage.users),
       live,
       publicUrl: config.publicUrl,
-      iceServers: config.ice.iceServers,
+      policy: config.meetings,
       clientDir,
       log,
     });

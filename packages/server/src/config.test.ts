@@ -11,6 +11,7 @@ test('defaults: localhost, SQLite in the data folder, a managed Janus', () => {
   assert.deepEqual(c.database, { kind: 'sqlite', file: '/srv/amphi/data/amphi.sqlite' });
   assert.equal(c.janus.mode, 'managed');
   assert.deepEqual(c.ice.rtpPorts, { min: 20000, max: 40000 });
+  assert.deepEqual(c.meetings, { capacity: 300, redirectUrl: null });
 });
 
 test('reads every setting', () => {
@@ -28,6 +29,8 @@ test('reads every setting', () => {
       AMPHI_ICE_SERVERS: '[{"urls":"turn:turn.univ.example:3478","username":"u","credential":"p"}]',
       AMPHI_ADMIN_EMAIL: 'it@univ.example',
       AMPHI_ADMIN_PASSWORD: 'a long enough password',
+      AMPHI_MEETING_CAPACITY: '120',
+      AMPHI_REDIRECT_URL: 'https://www.univ.example/goodbye',
     },
     '/',
   );
@@ -39,6 +42,20 @@ test('reads every setting', () => {
   assert.deepEqual(c.ice.rtpPorts, { min: 30000, max: 31000 });
   assert.equal(c.ice.iceServers[0]?.username, 'u');
   assert.equal(c.admin.email, 'it@univ.example');
+  assert.deepEqual(c.meetings, { capacity: 120, redirectUrl: 'https://www.univ.example/goodbye' });
+});
+
+test('the meeting capacity is a whole number from 2 to 100000; the redirect URL an http(s) address', () => {
+  for (const capacity of ['1', '0', '-3', '100001', '2.5', 'many']) {
+    assert.throws(() => loadConfig({ AMPHI_MEETING_CAPACITY: capacity }, '/'), /AMPHI_MEETING_CAPACITY/, capacity);
+  }
+  assert.equal(loadConfig({ AMPHI_MEETING_CAPACITY: '2' }, '/').meetings.capacity, 2);
+  assert.equal(loadConfig({ AMPHI_MEETING_CAPACITY: '100000' }, '/').meetings.capacity, 100_000);
+  for (const url of ['javascript:alert(1)', 'ftp://univ.example/', 'not a url', 'data:text/html,hi']) {
+    assert.throws(() => loadConfig({ AMPHI_REDIRECT_URL: url }, '/'), /AMPHI_REDIRECT_URL/, url);
+  }
+  assert.equal(loadConfig({ AMPHI_REDIRECT_URL: 'http://univ.example/' }, '/').meetings.redirectUrl, 'http://univ.example/');
+  assert.equal(loadConfig({ AMPHI_REDIRECT_URL: '' }, '/').meetings.redirectUrl, null, 'empty means unset');
 });
 
 test('an external Janus needs its secrets', () => {

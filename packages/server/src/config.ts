@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { IceServer } from '@amphi/protocol';
+import type { MeetingPolicy } from './domain/MeetingSettings.ts';
 
 /** Everything Amphi can be told at start. Read once, validated, then passed down. */
 export interface Config {
@@ -24,6 +25,8 @@ export interface Config {
     iceServers: IceServer[];
   };
   admin: { email: string | undefined; password: string | undefined };
+  /** What every meeting of this deployment obeys. */
+  meetings: MeetingPolicy;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -65,6 +68,8 @@ const Env = z.object({
   AMPHI_ICE_SERVERS: z.string().optional(),
   AMPHI_ADMIN_EMAIL: z.string().email().optional(),
   AMPHI_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
+  AMPHI_MEETING_CAPACITY: z.coerce.number().int().min(2).max(100_000).default(300),
+  AMPHI_REDIRECT_URL: z.string().url().regex(/^https?:\/\//, 'expected an http(s) address').optional(),
   AMPHI_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -127,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
       iceServers,
     },
     admin: { email: e.AMPHI_ADMIN_EMAIL, password: e.AMPHI_ADMIN_PASSWORD },
+    meetings: { capacity: e.AMPHI_MEETING_CAPACITY, redirectUrl: e.AMPHI_REDIRECT_URL ?? null },
     logLevel: e.AMPHI_LOG_LEVEL,
   };
 }

@@ -107,6 +107,8 @@ export async function startAmphi(env: Record<string, string> = {}, opts: { prese
     nextJanusReady: () => new Promise((resolve) => janusWaiters.push(resolve)),
     logs: () => output,
     async stop() {
+      // AMPHI_E2E_LOGS=1 prints what the server logged, for debugging a failing test.
+      if (process.env.AMPHI_E2E_LOGS) process.stderr.write(output.split('\n').map((l) => `# amphi: ${l}`).join('\n') + '\n');
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

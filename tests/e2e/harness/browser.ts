@@ -46,6 +46,11 @@ export async function newParticipantPage(browser: Browser, opts: { viewport?: { 
   });
   await context.addInitScript(CAPTURE_PEER_CONNECTIONS);
   const page = await context.newPage();
+  if (process.env.AMPHI_E2E_LOGS) {
+    const tag = Math.random().toString(36).slice(2, 6);
+    page.on('console', (m) => process.stderr.write(`# page ${tag}: ${m.text()}\n`));
+    page.on('pageerror', (e) => process.stderr.write(`# page ${tag} error: ${e.message}\n`));
+  }
   return { context, page };
 }
 

@@ -15,13 +15,48 @@ export async function createMeetingAsOrganiser(page: Page, baseUrl: string, admi
   return link.trim();
 }
 
-/** Opens the link, fills the pre-join screen and joins. */
-export async function joinByLink(page: Page, link: string, name: string): Promise<void> {
+/** Opens the link, fills the pre-join screen and presses "Join now". */
+export async function openAndJoin(page: Page, link: string, name: string, passcode?: string): Promise<void> {
   await page.goto(link);
   await page.getByLabel('Your name').fill(name);
+  if (passcode !== undefined) await page.getByLabel('Meeting passcode').fill(passcode);
   // The button is enabled once the camera and microphone are open.
   await page.getByRole('button', { name: 'Join now' }).click({ timeout: 15_000 });
+}
+
+/** Joins and waits to be in the meeting (no waiting room on the way). */
+export async function joinByLink(page: Page, link: string, name: string): Promise<void> {
+  await openAndJoin(page, link, name);
+  await inMeeting(page);
+}
+
+export async function inMeeting(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Meeting controls' }).waitFor({ timeout: 15_000 });
+}
+
+/** A guest joins, lands in the waiting room, and the host lets them in from the participants panel. */
+export async function joinThroughWaitingRoom(guest: Page, host: Page, link: string, name: string): Promise<void> {
+  await openAndJoin(guest, link, name);
+  await guest.getByTestId('waiting-screen').waitFor({ timeout: 15_000 });
+  await admit(host, name);
+  await inMeeting(guest);
+}
+
+export async function openPanel(page: Page, which: 'participants' | 'chat'): Promise<void> {
+  const toggle = page.getByTestId(`toggle-${which}`);
+  if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
+  await page.getByTestId(`${which}-panel`).waitFor();
+}
+
+export async function admit(host: Page, name: string): Promise<void> {
+  await openPanel(host, 'participants');
+  await host.getByRole('button', { name: `Admit ${name}` }).click({ timeout: 10_000 });
+}
+
+/** Signs the page's browser context in through the API (its cookie jar keeps the session). */
+export async function signIn(page: Page, baseUrl: string, admin: { email: string; password: string }): Promise<void> {
+  const res = await page.context().request.post(baseUrl + '/api/auth/login', { data: admin, headers: { 'x-amphi-csrf': '1', origin: baseUrl } });
+  if (!res.ok()) throw new Error(`sign-in failed: ${res.status()}`);
 }
 
 export async function remoteTileIds(page: Page): Promise<string[]> {

@@ -1,14 +1,29 @@
-import type { IceCandidate, IceServer, ParticipantInfo, PeerTarget, ServerMessage, SubscribedStream } from '@amphi/protocol';
+import type {
+  ChatMessage,
+  IceCandidate,
+  IceServer,
+  MeetingState,
+  ParticipantInfo,
+  PeerTarget,
+  Permissions,
+  Reaction,
+  Role,
+  ServerMessage,
+  ServerMessageOf,
+  SubscribedStream,
+  WaitingPerson,
+} from '@amphi/protocol';
 import { Emitter } from './Emitter.ts';
 import { SignalingClient, SignalingError } from './SignalingClient.ts';
 
 /**
  * The session's lifecycle:
- *   connecting ──joined──▶ joined ──leave()──▶ left
- *        │                  ├──meeting-ended──▶ ended
- *        └──error──▶ failed └──socket lost────▶ disconnected
+ *   connecting ──joined──────────────────▶ joined ──leave()──────▶ left
+ *        │  └──waiting──▶ waiting ──joined──┘ ├──meeting-ended──▶ ended
+ *        │                  └──denied──▶ denied ├──removed───────▶ removed
+ *        └──error──▶ failed                     └──socket lost───▶ disconnected
  */
-export type SessionState = 'connecting' | 'joined' | 'left' | 'ended' | 'disconnected' | 'failed';
+export type SessionState = 'connecting' | 'waiting' | 'joined' | 'left' | 'ended' | 'denied' | 'removed' | 'disconnected' | 'failed';
 
 /** Someone else in the meeting, with the tracks we receive from them. */
 export interface RemoteParticipant {
@@ -22,6 +37,14 @@ type Events = {
   change: () => void;
   /** A short notice for the user (i18n key + values). */
   notice: (key: string, values?: Record<string, string>) => void;
+  /** A host asks us to unmute: the UI asks the user (never unmutes by itself). */
+  unmuteRequested: (by: string) => void;
+  /** Someone reacted. */
+  reaction: (participantId: string, reaction: Reaction) => void;
+  /** A chat message arrived (also reflected in `chat`). */
+  chat: (message: ChatMessage) => void;
+  /** Someone new is in the waiting room (hosts and co-hosts). */
+  someoneWaiting: (person: WaitingPerson) => void;
 };
 
 export interface SessionOptions {
@@ -32,6 +55,9 @@ export interface SessionOptions {
   localStream: MediaStream;
   audio: boolean;
   video: boolean;
+  /** A random id this browser keeps (see newClientId). */
+  clientId: string;
+  passcode: string | undefined;
 }
 
 /**
@@ -46,6 +72,12 @@ export class MeetingSession extends Emitter<Events> {
   self: ParticipantInfo | undefined;
   meeting: { id: string; title: string } | undefined;
   endReason: string | undefined;
+  redirectUrl: string | null = null;
+  meetingState: MeetingState = { locked: false, spotlight: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true } };
+  /** Who waits to be let in (hosts and co-hosts only). */
+  waiting: WaitingPerson[] = [];
+  /** Chat so far: public history from join, then everything we send and receive. */
+  readonly chat: ChatMessage[] = [];
   readonly remotes = new Map<string, RemoteParticipant>();
   audioOn: boolean;
   videoOn: boolean;
@@ -67,7 +99,7 @@ export class MeetingSession extends Emitter<Events> {
     this.#signaling = new SignalingClient(opts.signalingUrl);
     this.#signaling.on('message', (m) => this.#onMessage(m));
     this.#signaling.on('closed', () => {
-      if (this.state === 'joined' || this.state === 'connecting') this.#setState('disconnected');
+      if (this.state === 'joined' || this.state === 'connecting' || this.state === 'waiting') this.#setState('disconnected');
       this.#closeMedia();
     });
   }
@@ -80,22 +112,129 @@ export class MeetingSession extends Emitter<Events> {
     return this.self?.role === 'host';
   }
 
+  /** Host or co-host. */
+  get isModerator(): boolean {
+    return this.self?.role === 'host' || this.self?.role === 'cohost';
+  }
+
   async start(): Promise<void> {
     try {
       await this.#signaling.connect();
-      const joined = await this.#signaling.request(
-        { type: 'join', meetingId: this.opts.meetingId, name: this.opts.name, audio: this.audioOn, video: this.videoOn },
-        'joined',
+      const reply = await this.#signaling.request(
+        {
+          type: 'join',
+          meetingId: this.opts.meetingId,
+          name: this.opts.name,
+          audio: this.audioOn,
+          video: this.videoOn,
+          clientId: this.opts.clientId,
+          ...(this.opts.passcode ? { passcode: this.opts.passcode } : {}),
+        },
+        ['joined', 'waiting'],
       );
-      this.self = joined.self;
-      this.meeting = joined.meeting;
-      this.#iceServers = joined.iceServers;
-      for (const p of joined.participants) this.remotes.set(p.id, { info: p, audioTrack: undefined, videoTrack: undefined });
-      this.#setState('joined');
-      await this.#publish();
+      if (reply.type === 'waiting') {
+        this.meeting = reply.meeting;
+        this.#setState('waiting');
+        return;
+      }
+      await this.#onJoined(reply as ServerMessageOf<'joined'>);
     } catch (err) {
       this.#fail(err);
     }
+  }
+
+  async #onJoined(joined: ServerMessageOf<'joined'>): Promise<void> {
+    this.self = joined.self;
+    this.meeting = joined.meeting;
+    this.meetingState = joined.state;
+    this.waiting = joined.waiting;
+    this.chat.push(...joined.chat);
+    this.#iceServers = joined.iceServers;
+    // The server may have muted us on entry.
+    if (!joined.self.audio && this.audioOn) await this.#muteLocally('audio');
+    for (const p of joined.participants) this.remotes.set(p.id, { info: p, audioTrack: undefined, videoTrack: undefined });
+    this.#setState('joined');
+    try {
+      await this.#publish();
+    } catch (err) {
+      console.warn('amphi: publishing failed', err);
+      this.emit('notice', 'notice.mediaFailed');
+    }
+  }
+
+  // ---- host and co-host actions (the server refuses them to others) ----
+  admit(participantId: string | 'all') {
+    return this.#act({ type: 'admit', participantId });
+  }
+  deny(participantId: string) {
+    return this.#act({ type: 'deny', participantId });
+  }
+  mute(participantId: string) {
+    return this.#act({ type: 'mute-participant', participantId });
+  }
+  muteAll(allowUnmute?: boolean) {
+    return this.#act({ type: 'mute-all', ...(allowUnmute !== undefined ? { allowUnmute } : {}) });
+  }
+  askUnmute(participantId: string) {
+    return this.#act({ type: 'ask-unmute', participantId });
+  }
+  stopVideo(participantId: string) {
+    return this.#act({ type: 'stop-video', participantId });
+  }
+  remove(participantId: string) {
+    return this.#act({ type: 'remove-participant', participantId });
+  }
+  setRole(participantId: string, role: Role) {
+    return this.#act({ type: 'set-role', participantId, role });
+  }
+  rename(participantId: string, name: string) {
+    return this.#act({ type: 'rename', participantId, name });
+  }
+  setLock(locked: boolean) {
+    return this.#act({ type: 'set-lock', locked });
+  }
+  setPermissions(permissions: Partial<Permissions>) {
+    return this.#act({ type: 'set-permissions', permissions });
+  }
+  spotlight(participantId: string | null) {
+    return this.#act({ type: 'spotlight', participantId });
+  }
+  lowerAllHands() {
+    return this.#act({ type: 'lower-all-hands' });
+  }
+
+  // ---- everyone ----
+  sendChat(text: string, to: string | null) {
+    return this.#act({ type: 'chat-send', text, ...(to ? { to } : {}) });
+  }
+  raiseHand() {
+    return this.#act({ type: 'raise-hand' });
+  }
+  lowerHand(participantId?: string) {
+    return this.#act({ type: 'lower-hand', ...(participantId ? { participantId } : {}) });
+  }
+  react(reaction: Reaction) {
+    return this.#act({ type: 'react', reaction });
+  }
+
+  /** Sends a request; a refusal becomes a notice (and resolves false). */
+  async #act(message: Parameters<SignalingClient['request']>[0]): Promise<boolean> {
+    try {
+      await this.#signaling.request(message, 'ok');
+      return true;
+    } catch (err) {
+      this.emit('notice', err instanceof SignalingError ? 'error.' + err.code : 'error.generic');
+      return false;
+    }
+  }
+
+  /** Everyone in the meeting, us included. */
+  everyone(): ParticipantInfo[] {
+    return [...(this.self ? [this.self] : []), ...[...this.remotes.values()].map((r) => r.info)];
+  }
+
+  nameOf(participantId: string): string {
+    return participantId === this.self?.id ? this.self.name : (this.remotes.get(participantId)?.info.name ?? '');
   }
 
   /** Mutes or unmutes the microphone: no audio packets leave the browser while muted. */
@@ -114,21 +253,45 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   async #applySending(kind: 'audio' | 'video'): Promise<void> {
-    const on = kind === 'audio' ? this.audioOn : this.videoOn;
+    const turningOn = kind === 'audio' ? this.audioOn : this.videoOn;
+    // Ask first when turning on: the host may not allow participants to unmute.
+    if (turningOn && this.state === 'joined') {
+      try {
+        await this.#signaling.request({ type: 'set-media', audio: this.audioOn, video: this.videoOn }, 'ok');
+      } catch (err) {
+        if (kind === 'audio') this.audioOn = false;
+        else this.videoOn = false;
+        this.emit('notice', err instanceof SignalingError ? 'error.' + err.code : 'error.generic');
+        this.emit('change');
+        return;
+      }
+    }
+    await this.#setLocalTrack(kind, turningOn);
+    if (!turningOn && this.state === 'joined') {
+      await this.#signaling.request({ type: 'set-media', audio: this.audioOn, video: this.videoOn }, 'ok').catch(() => {});
+    }
+  }
+
+  /** Starts or stops sending one kind of media from this browser (replaceTrack(null) sends nothing). */
+  async #setLocalTrack(kind: 'audio' | 'video', on: boolean): Promise<void> {
     const track = kind === 'audio' ? this.opts.localStream.getAudioTracks()[0] : this.opts.localStream.getVideoTracks()[0];
     const sender = this.#senders[kind];
     if (track) track.enabled = on;
     if (sender) await sender.replaceTrack(on ? (track ?? null) : null);
     if (this.self) this.self = { ...this.self, audio: this.audioOn, video: this.videoOn };
     this.emit('change');
-    if (this.state === 'joined') {
-      await this.#signaling.request({ type: 'set-media', audio: this.audioOn, video: this.videoOn }, 'ok').catch(() => {});
-    }
   }
 
-  /** Leaves the meeting (others see the tile go). */
+  /** A host turned our microphone or camera off: the server already stopped relaying it. */
+  async #muteLocally(kind: 'audio' | 'video'): Promise<void> {
+    if (kind === 'audio') this.audioOn = false;
+    else this.videoOn = false;
+    await this.#setLocalTrack(kind, false);
+  }
+
+  /** Leaves the meeting (others see the tile go), or the waiting room. */
   async leave(): Promise<void> {
-    if (this.state === 'joined') await this.#signaling.request({ type: 'leave' }, 'ok', 3_000).catch(() => {});
+    if (this.state === 'joined' || this.state === 'waiting') await this.#signaling.request({ type: 'leave' }, 'ok', 3_000).catch(() => {});
     this.#setState('left');
     this.#shutdown();
   }
@@ -159,9 +322,56 @@ export class MeetingSession extends Emitter<Events> {
         if (m.participant.id === this.self?.id) this.self = m.participant;
         else {
           const remote = this.remotes.get(m.participant.id);
-          if (remote) remote.info = m.participant;
+          if (remote) {
+            if (m.participant.hand !== null && remote.info.hand === null && this.isModerator) this.emit('notice', 'notice.handRaised', { name: m.participant.name });
+            remote.info = m.participant;
+          }
         }
         this.emit('change');
+        break;
+      case 'joined':
+        // Admitted from the waiting room.
+        void this.#onJoined(m);
+        break;
+      case 'waiting':
+        break;
+      case 'waiting-list': {
+        const before = new Set(this.waiting.map((w) => w.id));
+        this.waiting = m.waiting;
+        for (const w of m.waiting) if (!before.has(w.id)) this.emit('someoneWaiting', w);
+        this.emit('change');
+        break;
+      }
+      case 'meeting-state':
+        this.meetingState = m.state;
+        this.emit('change');
+        break;
+      case 'moderated':
+        if (m.action === 'muted') {
+          void this.#muteLocally('audio');
+          this.emit('notice', 'notice.mutedByHost', { name: m.by });
+        } else if (m.action === 'video-stopped') {
+          void this.#muteLocally('video');
+          this.emit('notice', 'notice.videoStoppedByHost', { name: m.by });
+        } else {
+          this.emit('unmuteRequested', m.by);
+        }
+        break;
+      case 'chat':
+        this.chat.push(m.message);
+        this.emit('chat', m.message);
+        this.emit('change');
+        break;
+      case 'reaction':
+        this.emit('reaction', m.participantId, m.reaction);
+        break;
+      case 'denied':
+        this.#setState('denied');
+        this.#shutdown();
+        break;
+      case 'removed':
+        this.#setState('removed');
+        this.#shutdown();
         break;
       case 'participant-left': {
         const remote = this.remotes.get(m.participantId);
@@ -178,6 +388,7 @@ export class MeetingSession extends Emitter<Events> {
         break;
       case 'meeting-ended':
         this.endReason = m.reason;
+        this.redirectUrl = m.redirectUrl;
         this.#setState('ended');
         this.#shutdown();
         break;
@@ -188,7 +399,6 @@ export class MeetingSession extends Emitter<Events> {
         // Unsolicited errors (e.g. the media server is unavailable).
         this.emit('notice', 'error.' + m.code);
         break;
-      case 'joined':
       case 'publish-answer':
       case 'ok':
       case 'pong':
@@ -308,4 +518,16 @@ export class MeetingSession extends Emitter<Events> {
     this.state = state;
     this.emit('change');
   }
+}
+
+/** This browser's id for meetings, kept in localStorage (how a removed person is recognised). */
+export function clientIdOf(storage: Pick<Storage, 'getItem' | 'setItem'>): string {
+  let id = storage.getItem('amphi.clientId');
+  if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
+    const bytes = new Uint8Array(18);
+    crypto.getRandomValues(bytes);
+    id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    storage.setItem('amphi.clientId', id);
+  }
+  return id;
 }

@@ -59,7 +59,8 @@ export class SignalingClient extends Emitter<Events> {
   }
 
   /** Sends a request and resolves with the server's reply (rejects with SignalingError on `error`). */
-  request<T extends ServerMessage['type']>(message: Request, expect: T, timeoutMs = 20_000): Promise<ServerMessageOf<T>> {
+  request<T extends ServerMessage['type']>(message: Request, expect: T | T[], timeoutMs = 20_000): Promise<ServerMessageOf<T>> {
+    const expected: string[] = Array.isArray(expect) ? expect : [expect];
     const rid = this.#nextRid++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -70,7 +71,7 @@ export class SignalingClient extends Emitter<Events> {
         resolve: (reply) => {
           clearTimeout(timer);
           if (reply.type === 'error') reject(new SignalingError(reply.code, reply.message));
-          else if (reply.type === expect) resolve(reply as ServerMessageOf<T>);
+          else if (expected.includes(reply.type)) resolve(reply as ServerMessageOf<T>);
           else reject(new Error(`unexpected reply ${reply.type} to ${message.type}`));
         },
         reject: (err) => {

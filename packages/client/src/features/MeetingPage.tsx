@@ -1,23 +1,31 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
 import { PublicMeetingView, UserView } from '@amphi/protocol';
-import { MeetingSession } from '../core/MeetingSession.ts';
+import { clientIdOf, MeetingSession } from '../core/MeetingSession.ts';
 import { api } from '../ui/api.ts';
 import { LanguageSwitch, useI18n } from '../ui/i18n.tsx';
+import { chime } from '../ui/chime.ts';
+import { ChatPanel } from './chat/ChatPanel.tsx';
 import { EndScreen } from './ended/EndScreen.tsx';
+import { ParticipantsPanel } from './participants/ParticipantsPanel.tsx';
 import { PreJoin, type JoinChoice } from './prejoin/PreJoin.tsx';
-import { RoomView } from './room/RoomView.tsx';
+import { RoomView, type PanelName } from './room/RoomView.tsx';
+import { WaitingScreen } from './waiting/WaitingScreen.tsx';
 
 const PublicResponse = z.object({ meeting: PublicMeetingView });
 const MeResponse = z.object({ user: UserView });
 
-/** /m/:id — from the link to the pre-join screen, the meeting, and the end screen. */
+/** /m/:id — from the link to the pre-join screen, the waiting room, the meeting, and the end screen. */
 export function MeetingPage({ meetingId }: { meetingId: string }) {
   const { t } = useI18n();
   const [meeting, setMeeting] = useState<PublicMeetingView | null | undefined>(undefined);
   const [userName, setUserName] = useState<string | undefined>();
   const [session, setSession] = useState<MeetingSession | undefined>();
   const [speakerId, setSpeakerId] = useState<string | undefined>();
+  const [panel, setPanel] = useState<PanelName | null>(null);
+  const [unread, setUnread] = useState(0);
+  const panelRef = useRef(panel);
+  panelRef.current = panel;
   const [, force] = useState(0);
 
   useEffect(() => {
@@ -33,8 +41,24 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
 
   useEffect(() => {
     if (!session) return;
-    return session.on('change', () => force((n) => n + 1));
+    const offs = [
+      session.on('change', () => force((n) => n + 1)),
+      session.on('chat', (m) => {
+        if (panelRef.current !== 'chat' && m.from.id !== session.self?.id) setUnread((n) => n + 1);
+      }),
+      // Hosts see and hear that someone is waiting.
+      session.on('someoneWaiting', (w) => {
+        session.emit('notice', 'notice.waiting', { name: w.name });
+        chime();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
   }, [session]);
+
+  const openPanel = (p: PanelName | null) => {
+    setPanel(p);
+    if (p === 'chat') setUnread(0);
+  };
 
   const join = (choice: JoinChoice) => {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -45,6 +69,8 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
       localStream: choice.stream,
       audio: choice.audio,
       video: choice.video,
+      clientId: clientIdOf(localStorage),
+      passcode: choice.passcode,
     });
     setSpeakerId(choice.speakerId);
     setSession(s);
@@ -68,8 +94,19 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
       </main>
     );
   else if (!session || session.state === 'connecting') content = <PreJoin meeting={meeting} defaultName={userName} onJoin={join} busy={Boolean(session)} />;
-  else if (session.state === 'joined') content = <RoomView session={session} speakerId={speakerId} />;
-  else content = <EndScreen state={session.state} reason={session.endReason} errorCode={session.error?.code} onRejoin={() => setSession(undefined)} />;
+  else if (session.state === 'waiting') content = <WaitingScreen session={session} />;
+  else if (session.state === 'joined')
+    content = (
+      <RoomView
+        session={session}
+        speakerId={speakerId}
+        panel={panel}
+        onPanel={openPanel}
+        unreadChat={unread}
+        panelContent={panel === 'participants' ? <ParticipantsPanel session={session} /> : panel === 'chat' ? <ChatPanel session={session} /> : null}
+      />
+    );
+  else content = <EndScreen state={session.state} reason={session.endReason} errorCode={session.error?.code} redirectUrl={session.redirectUrl} onRejoin={() => setSession(undefined)} />;
 
   return (
     <div className="page">

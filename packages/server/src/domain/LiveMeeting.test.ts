@@ -1,283 +1,20 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { CLOSE_CODES, ServerMessage, type ErrorCode, type IceCandidate, type PeerTarget, type ServerMessageOf } from '@amphi/protocol';
-import { AppError } from '../errors.ts';
-import { createLogger } from '../Logger.ts';
-import { TypedEmitter } from '../TypedEmitter.ts';
-import type {
-  MediaBackend,
-  MediaBackendEvents,
-  MediaPeer,
-  MediaPeerEvents,
-  MediaRoom,
-  Sending,
-  SubscribedMedia,
-  SubscriptionOffer,
-} from '../ports/MediaBackend.ts';
-import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
-import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
-import { MeetingRegistry } from './MeetingRegistry.ts';
-import type { Participant } from './Participant.ts';
+import { CLOSE_CODES } from '@amphi/protocol';
+import {
+  cleanUpWorlds,
+  deferred,
+  flush,
+  joinInput,
+  MEETING_ID,
+  MEETING_TITLE,
+  OWNER_ID,
+  rejectsWithCode,
+  throwsWithCode,
+  World,
+} from './testing/fakes.ts';
 
-// ---------------------------------------------------------------------------
-// Fakes of the ports (CONVENTIONS §6): they record what the domain asked for and answer with
-// synthetic SDP. Every method is async like the real adapter's, so the domain's ordering is
-// exercised across promise turns.
-
-type PeerCall =
-  | { method: 'publish'; sdp: string; sending: Sending }
-  | { method: 'setSending'; sending: Sending }
-  | { method: 'updateSubscription'; add: number[]; remove: number[] }
-  | { method: 'answerSubscription'; sdp: string }
-  | { method: 'trickle'; target: PeerTarget; candidate: IceCandidate }
-  | { method: 'close' };
-
-class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer {
-  feedId: number | undefined;
-  readonly calls: PeerCall[] = [];
-  readonly subscribed = new Set<number>();
-  #offers = 0;
-
-  constructor(
-    readonly backend: FakeMediaBackend,
-    readonly room: FakeRoom,
-    readonly display: string,
-  ) {
-    super();
-    this.onListenerError = (err) => backend.listenerErrors.push(err);
-  }
-
-  async publish(sdp: string, sending: Sending): Promise<string> {
-    this.calls.push({ method: 'publish', sdp, sending: { ...sending } });
-    if (this.backend.refusePublish) throw new AppError('media.negotiation_failed', 'fake refusal');
-    this.feedId ??= this.backend.nextFeedId++;
-    return `answer to ${sdp}`;
-  }
-
-  async setSending(sending: Sending): Promise<void> {
-    this.calls.push({ method: 'setSending', sending: { ...sending } });
-  }
-
-  async updateSubscription(change: { add: number[]; remove: number[] }): Promise<SubscriptionOffer | null> {
-    this.calls.push({ method: 'updateSubscription', add: [...change.add], remove: [...change.remove] });
-    await this.backend.subscriptionGate?.promise;
-    for (const f of change.add) this.subscribed.add(f);
-    for (const f of change.remove) this.subscribed.delete(f);
-    const streams: SubscribedMedia[] = [...this.subscribed].flatMap((feedId) => [
-      { mid: `a${feedId}`, feedId, kind: 'audio' as const },
-      { mid: `v${feedId}`, feedId, kind: 'video' as const },
-    ]);
-    return { sdp: `subscription offer ${++this.#offers} for ${this.display}`, streams };
-  }
-
-  async answerSubscription(sdp: string): Promise<void> {
-    this.calls.push({ method: 'answerSubscription', sdp });
-  }
-
-  async trickle(target: PeerTarget, candidate: IceCandidate): Promise<void> {
-    this.calls.push({ method: 'trickle', target, candidate });
-  }
-
-  async close(): Promise<void> {
-    this.calls.push({ method: 'close' });
-  }
-
-  /** The media server reports the publisher PeerConnection up. */
-  up(): void {
-    assert.notEqual(this.feedId, undefined, 'publisherUp before publish');
-    this.emit('publisherUp', this.feedId!);
-  }
-
-  callsOf<M extends PeerCall['method']>(method: M): Extract<PeerCall, { method: M }>[] {
-    return this.calls.filter((c): c is Extract<PeerCall, { method: M }> => c.method === method);
-  }
-}
-
-class FakeRoom implements MediaRoom {
-  readonly peers: FakePeer[] = [];
-  closeCalls = 0;
-
-  constructor(
-    readonly backend: FakeMediaBackend,
-    readonly id: number,
-    readonly label: string,
-  ) {}
-
-  async openPeer(display: string): Promise<MediaPeer> {
-    if (!this.backend.available) throw new AppError('media.unavailable', 'fake media server is down');
-    const peer = new FakePeer(this.backend, this, display);
-    this.peers.push(peer);
-    return peer;
-  }
-
-  async close(): Promise<void> {
-    this.closeCalls++;
-  }
-}
-
-class FakeMediaBackend extends TypedEmitter<MediaBackendEvents> implements MediaBackend {
-  available = true;
-  refusePublish = false;
-  /** While set, updateSubscription waits for it (to hold a renegotiation in flight). */
-  subscriptionGate: Deferred | undefined;
-  nextFeedId = 1001;
-  readonly rooms: FakeRoom[] = [];
-  readonly listenerErrors: unknown[] = [];
-
-  async openRoom(label: string): Promise<MediaRoom> {
-    if (!this.available) throw new AppError('media.unavailable', 'fake media server is down');
-    const room = new FakeRoom(this, this.rooms.length + 1, label);
-    this.rooms.push(room);
-    return room;
-  }
-
-  async close(): Promise<void> {}
-
-  down(): void {
-    this.available = false;
-    this.emit('down');
-  }
-
-  reset(): void {
-    this.available = true;
-    this.emit('reset');
-  }
-
-  /** The fake peer the participant currently holds. */
-  peerOf(p: Participant): FakePeer {
-    const peer = this.rooms.flatMap((r) => r.peers).find((x) => x === p.peer);
-    assert.ok(peer, `${p.name} has no media peer`);
-    return peer;
-  }
-}
-
-class FakeChannel implements ParticipantChannel {
-  readonly sent: ServerMessage[] = [];
-  readonly closes: { code: number; reason: string }[] = [];
-  readonly sentAfterClose: ServerMessage[] = [];
-
-  send(message: ServerMessage): void {
-    // Whatever the domain sends must be a valid wire message.
-    const parsed = ServerMessage.safeParse(message);
-    assert.ok(parsed.success, `invalid server message ${JSON.stringify(message)}`);
-    if (this.closes.length > 0) this.sentAfterClose.push(message);
-    this.sent.push(message);
-  }
-
-  close(code: number, reason: string): void {
-    this.closes.push({ code, reason });
-  }
-
-  ofType<T extends ServerMessage['type']>(type: T): ServerMessageOf<T>[] {
-    return this.sent.filter((m): m is ServerMessageOf<T> => m.type === type);
-  }
-
-  last<T extends ServerMessage['type']>(type: T): ServerMessageOf<T> {
-    const all = this.ofType(type);
-    const message = all[all.length - 1];
-    assert.ok(message, `no ${type} message was sent; got ${this.sent.map((m) => m.type).join(', ')}`);
-    return message;
-  }
-}
-
-class FakeDirectory implements MeetingDirectory {
-  readonly meetings = new Map<string, { id: string; title: string; ownerId: string }>();
-  async byId(id: string) {
-    return this.meetings.get(id);
-  }
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-}
-function deferred(): Deferred {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** Lets the domain's un-awaited async work (opening peers, renegotiating) run to rest. */
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
-}
-
-async function rejectsWithCode(work: Promise<unknown>, code: ErrorCode): Promise<void> {
-  await assert.rejects(work, (err: unknown) => {
-    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    return true;
-  });
-}
-
-function throwsWithCode(work: () => unknown, code: ErrorCode): void {
-  assert.throws(work, (err: unknown) => {
-    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    return true;
-  });
-}
-
-// ---------------------------------------------------------------------------
-// A fresh world per test.
-
-const MEETING_ID = 'abc-defg-hjk';
-const OWNER_ID = 'user-owner';
-
-interface Member {
-  participant: Participant;
-  channel: FakeChannel;
-  meeting: LiveMeeting;
-}
-
-const worlds: World[] = [];
-
-class World {
-  readonly media = new FakeMediaBackend();
-  readonly directory = new FakeDirectory();
-  readonly registry = new MeetingRegistry(this.media, this.directory, createLogger('silent'));
-
-  constructor() {
-    this.directory.meetings.set(MEETING_ID, { id: MEETING_ID, title: 'Physics 101', ownerId: OWNER_ID });
-    worlds.push(this);
-  }
-
-  async join(name: string, userId?: string, sending = { audio: true, video: true }): Promise<Member> {
-    const channel = new FakeChannel();
-    const { meeting, participant } = await this.registry.join(MEETING_ID, { name, userId, ...sending, channel });
-    return { participant, channel, meeting };
-  }
-
-  peer(m: Member): FakePeer {
-    return this.media.peerOf(m.participant);
-  }
-
-  /** Publishes and brings the publisher up: the member is 'live'. */
-  async goLive(m: Member): Promise<void> {
-    await m.meeting.publish(m.participant, `offer from ${m.participant.name}`);
-    this.peer(m).up();
-    await flush();
-    assert.equal(m.participant.state, 'live');
-  }
-
-  /** Answers the member's latest subscription offer. */
-  async answerLatest(m: Member): Promise<ServerMessageOf<'subscribe-offer'>> {
-    const offer = m.channel.last('subscribe-offer');
-    await m.meeting.answerSubscription(m.participant, offer.negotiationId, `answer to ${offer.sdp}`);
-    await flush();
-    return offer;
-  }
-}
-
-afterEach(async () => {
-  // Send everyone away so no subscription timer outlives the test.
-  for (const w of worlds.splice(0)) {
-    w.registry.shutdown();
-    await flush();
-    assert.deepEqual(w.media.listenerErrors, [], 'a peer event listener threw');
-  }
-});
+afterEach(cleanUpWorlds);
 
 // ---------------------------------------------------------------------------
 
@@ -292,6 +29,33 @@ describe('LiveMeeting: joining', () => {
     assert.equal(other.participant.role, 'participant');
     assert.equal(owner.meeting, guest.meeting);
     assert.equal(owner.meeting.size, 3);
+  });
+
+  test('the newcomer first gets joined, with the rid of their join, themselves, the others, ICE servers, state and chat', async () => {
+    const w = new World({ iceServers: [{ urls: 'turn:turn.test:3478', username: 'u', credential: 'c' }] });
+    const a = await w.join('Ada', OWNER_ID, { rid: 7 });
+    const b = await w.join('Bob', undefined, { rid: 42, audio: false, video: true });
+    assert.equal(b.channel.sent[0]?.type, 'joined', 'joined comes before anything else');
+    assert.deepEqual(b.channel.last('joined'), {
+      type: 'joined',
+      rid: 42,
+      meeting: { id: MEETING_ID, title: MEETING_TITLE },
+      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null },
+      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null }],
+      iceServers: [{ urls: 'turn:turn.test:3478', username: 'u', credential: 'c' }],
+      state: { locked: false, spotlight: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true } },
+      chat: [],
+      waiting: [],
+    });
+    assert.equal(a.channel.last('joined').rid, 7);
+    assert.equal(a.channel.ofType('joined').length, 1);
+    assert.equal(b.channel.ofType('joined').length, 1);
+  });
+
+  test("the meeting state in joined comes from the meeting's settings", async () => {
+    const w = new World({ settings: { allowUnmute: false, allowChat: false, allowShare: false, allowRename: true } });
+    const a = await w.join('Ada', OWNER_ID);
+    assert.deepEqual(a.channel.last('joined').state.permissions, { allowUnmute: false, allowChat: false, allowShare: false, allowRename: true });
   });
 
   test('those already there get participant-joined; the newcomer does not hear about itself', async () => {
@@ -310,7 +74,10 @@ describe('LiveMeeting: joining', () => {
     const a = await w.join('Ada', OWNER_ID);
     await flush();
     // LiveMeeting.join is synchronous so the caller can send `joined` before any media message.
-    const bob = a.meeting.join({ name: 'Bob', userId: undefined, audio: true, video: true, channel: new FakeChannel() });
+    const result = a.meeting.join(joinInput('Bob'));
+    assert.equal(result.kind, 'joined');
+    if (result.kind !== 'joined') return;
+    const bob = result.participant;
     assert.equal(bob.state, 'waiting-media', 'media opens asynchronously');
     assert.equal(bob.peer, undefined);
     await flush();
@@ -343,7 +110,7 @@ describe('LiveMeeting: joining', () => {
 
   test('MeetingRegistry.join of an unknown meeting id is meeting.not_found', async () => {
     const w = new World();
-    await rejectsWithCode(w.registry.join('zzz-zzzz-zzz', { name: 'Ada', userId: undefined, audio: true, video: true, channel: new FakeChannel() }), 'meeting.not_found');
+    await rejectsWithCode(w.registry.join('zzz-zzzz-zzz', joinInput('Ada')), 'meeting.not_found');
     assert.equal(w.registry.get('zzz-zzzz-zzz'), undefined);
     assert.equal(w.media.rooms.length, 0);
   });
@@ -607,7 +374,7 @@ describe('LiveMeeting: ending', () => {
     await flush();
     assert.equal(CLOSE_CODES.meetingEnded, 4000);
     for (const m of [a, b, c]) {
-      assert.deepEqual(m.channel.ofType('meeting-ended'), [{ type: 'meeting-ended', reason: 'ended-by-host' }], m.participant.name);
+      assert.deepEqual(m.channel.ofType('meeting-ended'), [{ type: 'meeting-ended', reason: 'ended-by-host', redirectUrl: null }], m.participant.name);
       assert.deepEqual(m.channel.closes, [{ code: 4000, reason: 'ended-by-host' }], m.participant.name);
       assert.deepEqual(m.channel.sentAfterClose, [], `${m.participant.name} got messages after their channel was closed`);
       assert.equal(m.participant.state, 'left');
@@ -617,7 +384,51 @@ describe('LiveMeeting: ending', () => {
     assert.equal(meeting.size, 0);
     assert.equal(w.registry.get(MEETING_ID), undefined);
     assert.equal(w.media.rooms[0]!.closeCalls, 1);
-    throwsWithCode(() => meeting.join({ name: 'Late', userId: undefined, audio: true, video: true, channel: new FakeChannel() }), 'meeting.ended');
+    throwsWithCode(() => meeting.join(joinInput('Late')), 'meeting.ended');
+  });
+
+  test('a co-host cannot end the meeting either', async () => {
+    const w = new World();
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    a.meeting.moderation.setRole(a.participant, b.participant.id, 'cohost');
+    throwsWithCode(() => b.meeting.end(b.participant), 'auth.forbidden');
+    assert.equal(a.meeting.ended, false);
+    assert.deepEqual(a.channel.closes, []);
+  });
+
+  test("meeting-ended carries the meeting's redirect URL, which wins over the deployment's", async () => {
+    const w = new World({ settings: { redirectUrl: 'https://univ.example/after' }, policy: { redirectUrl: 'https://deployment.example/bye' } });
+    const a = await w.join('Ada', OWNER_ID);
+    const b = await w.join('Bob');
+    a.meeting.end(a.participant);
+    for (const m of [a, b]) {
+      assert.deepEqual(m.channel.ofType('meeting-ended'), [{ type: 'meeting-ended', reason: 'ended-by-host', redirectUrl: 'https://univ.example/after' }]);
+    }
+  });
+
+  test("without a meeting redirect URL, meeting-ended carries the deployment's (also on shutdown)", async () => {
+    const w = new World({ policy: { redirectUrl: 'https://deployment.example/bye' } });
+    const a = await w.join('Ada', OWNER_ID);
+    w.registry.shutdown();
+    assert.deepEqual(a.channel.ofType('meeting-ended'), [{ type: 'meeting-ended', reason: 'server-shutdown', redirectUrl: 'https://deployment.example/bye' }]);
+  });
+
+  test('people in the waiting room are sent away too', async () => {
+    const w = new World({ settings: { waitingRoom: true }, policy: { redirectUrl: 'https://deployment.example/bye' } });
+    const a = await w.join('Ada', OWNER_ID);
+    const g = await w.waits('Gus');
+    const meeting = a.meeting;
+    meeting.end(a.participant);
+    await flush();
+    assert.deepEqual(g.channel.types(), ['waiting', 'meeting-ended']);
+    assert.deepEqual(g.channel.last('meeting-ended'), { type: 'meeting-ended', reason: 'ended-by-host', redirectUrl: 'https://deployment.example/bye' });
+    assert.deepEqual(g.channel.closes, [{ code: CLOSE_CODES.meetingEnded, reason: 'ended-by-host' }]);
+    assert.deepEqual(meeting.waitingList(), []);
+    assert.equal(w.registry.get(MEETING_ID), undefined);
+    // Nothing of the meeting reached the guest, and no media was opened for them.
+    assert.equal(g.participant, undefined);
+    assert.deepEqual(w.media.allPeers().map((p) => p.display), ['Ada']);
   });
 
   test('server shutdown sends everyone away with 4002', async () => {
@@ -625,7 +436,7 @@ describe('LiveMeeting: ending', () => {
     const a = await w.join('Ada', OWNER_ID);
     await flush();
     w.registry.shutdown();
-    assert.deepEqual(a.channel.last('meeting-ended'), { type: 'meeting-ended', reason: 'server-shutdown' });
+    assert.deepEqual(a.channel.last('meeting-ended'), { type: 'meeting-ended', reason: 'server-shutdown', redirectUrl: null });
     assert.deepEqual(a.channel.closes, [{ code: CLOSE_CODES.serverShutdown, reason: 'server-shutdown' }]);
     assert.equal(w.registry.get(MEETING_ID), undefined);
   });

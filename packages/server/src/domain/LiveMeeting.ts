@@ -1,9 +1,14 @@
-import { CLOSE_CODES, type ServerMessage } from '@amphi/protocol';
+import crypto from 'node:crypto';
+import { CLOSE_CODES, type IceServer, type MeetingState, type ServerMessage, type WaitingPerson } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { MediaBackend, MediaPeer, MediaRoom } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
+import { Chat } from './Chat.ts';
+import type { MeetingPolicy, MeetingSettings } from './MeetingSettings.ts';
+import { Moderation } from './Moderation.ts';
 import { Participant } from './Participant.ts';
+import { assertModerator, isModerator } from './permissions.ts';
 import { Subscription } from './Subscription.ts';
 
 const PEER_READY_TIMEOUT_MS = 20_000;
@@ -11,18 +16,51 @@ const PEER_READY_TIMEOUT_MS = 20_000;
 export interface JoinInput {
   name: string;
   userId: string | undefined;
+  clientId: string | undefined;
+  passcode: string | undefined;
   audio: boolean;
   video: boolean;
   channel: ParticipantChannel;
+  /** Request id of the join, repeated in the `joined` / `waiting` reply. */
+  rid: number | undefined;
+  /** Called when the person becomes a participant (at once, or when admitted from the waiting room). */
+  onParticipant: (p: Participant, meeting: LiveMeeting) => void;
+}
+
+/** Someone in the waiting room: they receive nothing of the meeting until admitted. */
+interface Waiter {
+  id: string;
+  since: Date;
+  input: JoinInput;
+}
+
+export type JoinResult = { kind: 'joined'; participant: Participant } | { kind: 'waiting'; waiterId: string };
+
+/** What the meeting is, as stored: enough to run it. */
+export interface MeetingRecordForLive {
+  id: string;
+  title: string;
+  ownerId: string;
+  settings: MeetingSettings;
 }
 
 /**
- * A meeting while people are in it: who is there, what they send, and the media room that
- * carries them. It owns its participants and its media room; close paths run children first.
- * Everyone receives everyone for now (pagination / last-N come with the load work).
+ * A meeting while people are in it: who is there and who is waiting, what they send, and the
+ * media room that carries them. It owns its participants, waiting people and media room; host
+ * actions live in Moderation, chat and reactions in Chat. Close paths run children first.
  */
 export class LiveMeeting {
+  readonly id: string;
+  readonly title: string;
+  readonly ownerId: string;
+  readonly moderation: Moderation;
+  readonly chat: Chat;
   readonly #participants = new Map<string, Participant>();
+  readonly #waiting = new Map<string, Waiter>();
+  /** clientIds and userIds of people removed by a host (also kept in storage by the caller). */
+  readonly #banned: Set<string>;
+  readonly state: MeetingState;
+  readonly #settings: MeetingSettings;
   #room: Promise<MediaRoom> | undefined;
   #generation = 0;
   #ended = false;
@@ -30,14 +68,29 @@ export class LiveMeeting {
   readonly #log: Logger;
 
   constructor(
-    readonly id: string,
-    readonly title: string,
-    readonly ownerId: string,
+    record: MeetingRecordForLive,
     private readonly media: MediaBackend,
+    private readonly policy: MeetingPolicy,
+    private readonly iceServers: IceServer[],
+    banned: Iterable<string>,
+    private readonly onBan: (meetingId: string, keys: string[]) => void,
     log: Logger,
     private readonly onClosed: (meeting: LiveMeeting) => void,
   ) {
-    this.#log = log.child({ meeting: id });
+    this.id = record.id;
+    this.title = record.title;
+    this.ownerId = record.ownerId;
+    this.#settings = record.settings;
+    this.#banned = new Set(banned);
+    this.#log = log.child({ meeting: record.id });
+    const s = record.settings;
+    this.state = {
+      locked: false,
+      spotlight: null,
+      permissions: { allowUnmute: s.allowUnmute, allowChat: s.allowChat, allowShare: s.allowShare, allowRename: s.allowRename },
+    };
+    this.moderation = new Moderation(this);
+    this.chat = new Chat(this);
   }
 
   get ended(): boolean {
@@ -48,29 +101,144 @@ export class LiveMeeting {
     return this.#participants.size;
   }
 
+  get capacity(): number {
+    return Math.min(this.policy.capacity, this.#settings.capacity ?? Infinity);
+  }
+
+  get log(): Logger {
+    return this.#log;
+  }
+
   participants(): Participant[] {
     return [...this.#participants.values()];
   }
 
+  participant(id: string): Participant | undefined {
+    return this.#participants.get(id);
+  }
+
+  /** A participant by id, or `meeting.not_participant`. */
+  requireParticipant(id: string): Participant {
+    const p = this.#participants.get(id);
+    if (!p) throw new AppError('meeting.not_participant', 'no such participant in this meeting');
+    return p;
+  }
+
+  waitingList(): WaitingPerson[] {
+    return [...this.#waiting.values()].map((w) => ({ id: w.id, name: w.input.name, since: w.since.toISOString() }));
+  }
+
   /**
-   * Adds someone to the meeting. Synchronous on purpose: the caller sends `joined` before any
-   * media message can reach the newcomer (media opens asynchronously afterwards).
+   * Lets someone in, or into the waiting room, or refuses them with a typed error. The organiser
+   * always gets in, as host. Synchronous after the checks on purpose: `joined` reaches the
+   * newcomer before any media message can.
    */
-  join(input: JoinInput): Participant {
+  join(input: JoinInput): JoinResult {
     if (this.#ended) throw new AppError('meeting.ended', 'this meeting has ended');
-    const role = input.userId !== undefined && input.userId === this.ownerId ? 'host' : 'participant';
-    const p = new Participant(input.name, role, input.userId, input.channel, { audio: input.audio, video: input.video });
-    p.subscription = new Subscription(
-      input.channel,
-      () => p.peer,
-      () => this.#feedsFor(p),
-      (feedId) => this.#byFeed(feedId)?.id,
-      this.#log,
-    );
-    this.#broadcast({ type: 'participant-joined', participant: p.info() });
+    const isOwner = input.userId !== undefined && input.userId === this.ownerId;
+    if (!isOwner) {
+      if ((input.clientId && this.#banned.has(`client:${input.clientId}`)) || (input.userId && this.#banned.has(`user:${input.userId}`))) {
+        throw new AppError('meeting.removed', 'a host removed you from this meeting');
+      }
+      const passcode = this.#settings.passcode;
+      if (passcode) {
+        if (!input.passcode) throw new AppError('meeting.passcode_required', 'this meeting has a passcode');
+        if (!timingSafeEqualText(input.passcode, passcode)) throw new AppError('meeting.passcode_wrong', 'wrong passcode');
+      }
+      if (this.state.locked) throw new AppError('meeting.locked', 'the meeting is locked');
+      if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
+      // The waiting room holds everyone who is not signed in, whether or not a host is there yet.
+      if (this.#settings.waitingRoom && input.userId === undefined) {
+        const waiter: Waiter = { id: crypto.randomUUID(), since: new Date(), input };
+        this.#waiting.set(waiter.id, waiter);
+        input.channel.send({ type: 'waiting', rid: input.rid, meeting: { id: this.id, title: this.title } });
+        this.#notifyWaitingChanged();
+        return { kind: 'waiting', waiterId: waiter.id };
+      }
+    }
+    return { kind: 'joined', participant: this.#admit(input, isOwner) };
+  }
+
+  #admit(input: JoinInput, isOwner: boolean, id?: string): Participant {
+    const audio = input.audio && (isOwner || !this.#settings.muteOnEntry);
+    const p = new Participant(input.name, isOwner ? 'host' : 'participant', input.userId, input.clientId, input.channel, { audio, video: input.video }, id);
+    // One host at a time: the organiser coming back takes the role back.
+    if (isOwner) {
+      for (const other of this.#participants.values()) {
+        if (other.role === 'host') {
+          other.role = 'cohost';
+          this.broadcast({ type: 'participant-updated', participant: other.info() });
+        }
+      }
+    }
+    p.subscription = new Subscription(input.channel, () => p.peer, () => this.#feedsFor(p), (feedId) => this.#byFeed(feedId)?.id, this.#log);
+    this.broadcast({ type: 'participant-joined', participant: p.info() });
     this.#participants.set(p.id, p);
+    input.onParticipant(p, this);
+    p.channel.send({
+      type: 'joined',
+      rid: input.rid,
+      meeting: { id: this.id, title: this.title },
+      self: p.info(),
+      participants: this.participants().filter((o) => o !== p).map((o) => o.info()),
+      iceServers: this.iceServers,
+      state: this.state,
+      chat: this.chat.history(),
+      waiting: isModerator(p.role) ? this.waitingList() : [],
+    });
     this.#openMedia(p);
     return p;
+  }
+
+  /** A host or co-host lets someone in ("all": everyone waiting, as far as capacity allows). */
+  admit(by: Participant, waiterId: string | 'all'): void {
+    assertModerator(by, 'let people in');
+    const waiters = waiterId === 'all' ? [...this.#waiting.values()] : [this.#requireWaiter(waiterId)];
+    let admitted = 0;
+    try {
+      for (const w of waiters) {
+        if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
+        this.#waiting.delete(w.id);
+        this.#admit(w.input, false, w.id);
+        admitted++;
+      }
+    } finally {
+      // Also when 'all' stops at the capacity: hosts must see who is still waiting.
+      if (admitted > 0) this.#notifyWaitingChanged();
+    }
+  }
+
+  /** A host or co-host sends someone in the waiting room away. */
+  deny(by: Participant, waiterId: string): void {
+    assertModerator(by, 'refuse people');
+    const w = this.#requireWaiter(waiterId);
+    this.#waiting.delete(w.id);
+    w.input.channel.send({ type: 'denied' });
+    w.input.channel.close(CLOSE_CODES.denied, 'denied');
+    this.#notifyWaitingChanged();
+  }
+
+  /** Someone left the waiting room by themselves (closed the page). */
+  leaveWaiting(waiterId: string): void {
+    if (this.#waiting.delete(waiterId)) this.#notifyWaitingChanged();
+    if (this.#participants.size === 0 && this.#waiting.size === 0) void this.#close();
+  }
+
+  #requireWaiter(id: string): Waiter {
+    const w = this.#waiting.get(id);
+    if (!w) throw new AppError('meeting.not_participant', 'nobody with this id is waiting');
+    return w;
+  }
+
+  #notifyWaitingChanged(): void {
+    this.sendToModerators({ type: 'waiting-list', waiting: this.waitingList() });
+  }
+
+  /** Keeps a removed person out of this meeting for good. */
+  ban(p: Participant): void {
+    const keys = [p.clientId ? `client:${p.clientId}` : undefined, p.userId ? `user:${p.userId}` : undefined].filter((k): k is string => k !== undefined);
+    for (const key of keys) this.#banned.add(key);
+    if (keys.length > 0) this.onBan(this.id, keys);
   }
 
   /** The browser's publisher offer; resolves with the media server's answer. */
@@ -96,15 +264,22 @@ export class LiveMeeting {
     void p.peer?.trickle(target, candidate);
   }
 
-  /** Turns the participant's own microphone / camera relaying on or off and tells everyone. */
+  /** The participant turns their own microphone / camera on or off; everyone is told. */
   async setMedia(p: Participant, sending: { audio: boolean; video: boolean }): Promise<void> {
-    p.audio = sending.audio;
-    p.video = sending.video;
-    if (p.peer && (p.state === 'publishing' || p.state === 'live')) await p.peer.setSending(sending);
-    this.#broadcast({ type: 'participant-updated', participant: p.info() });
+    if (sending.audio && !p.audio) this.moderation.assertMayUnmute(p);
+    if (sending.audio) p.unmuteGranted = false;
+    await this.applySending(p, sending);
   }
 
-  /** Removes the participant; the meeting closes when the last one leaves. Safe to call twice. */
+  /** Applies what a participant sends at the media server and tells everyone (hosts use it too). */
+  async applySending(p: Participant, sending: { audio: boolean; video: boolean }): Promise<void> {
+    p.audio = sending.audio;
+    p.video = sending.video;
+    this.broadcast({ type: 'participant-updated', participant: p.info() });
+    if (p.peer && (p.state === 'publishing' || p.state === 'live')) await p.peer.setSending(sending);
+  }
+
+  /** Removes the participant; the meeting closes when nobody is left. Safe to call twice. */
   leave(p: Participant): void {
     if (p.state === 'left' || !this.#participants.has(p.id)) return;
     p.transition('left');
@@ -115,15 +290,17 @@ export class LiveMeeting {
     void peer?.close();
     // While the meeting is being ended everyone is leaving: no point telling or renegotiating.
     if (!this.#ended) {
-      this.#broadcast({ type: 'participant-left', participantId: p.id });
+      this.broadcast({ type: 'participant-left', participantId: p.id });
       for (const other of this.#participants.values()) other.subscription.refresh();
+      if (this.state.spotlight === p.id) this.moderation.clearSpotlight();
+      if (p.role === 'host') this.moderation.succeedHost();
     }
-    if (this.#participants.size === 0) void this.#close();
+    if (this.#participants.size === 0 && this.#waiting.size === 0) void this.#close();
   }
 
-  /** Ends the meeting for everyone (hosts only). */
+  /** Ends the meeting for everyone (the host only). */
   end(by: Participant): void {
-    if (by.role !== 'host') throw new AppError('auth.forbidden', 'only a host can end the meeting for everyone');
+    if (by.role !== 'host') throw new AppError('auth.forbidden', 'only the host can end the meeting for everyone');
     this.terminate('ended-by-host');
   }
 
@@ -132,11 +309,18 @@ export class LiveMeeting {
     if (this.#ended) return;
     this.#ended = true;
     const code = reason === 'ended-by-host' ? CLOSE_CODES.meetingEnded : CLOSE_CODES.serverShutdown;
+    const redirectUrl = this.#settings.redirectUrl ?? this.policy.redirectUrl;
+    for (const w of [...this.#waiting.values()]) {
+      w.input.channel.send({ type: 'meeting-ended', reason, redirectUrl });
+      w.input.channel.close(code, reason);
+    }
+    this.#waiting.clear();
     for (const p of [...this.#participants.values()]) {
-      p.channel.send({ type: 'meeting-ended', reason });
+      p.channel.send({ type: 'meeting-ended', reason, redirectUrl });
       p.channel.close(code, reason);
       this.leave(p);
     }
+    void this.#close();
   }
 
   /** The media server went away: every peer and the room are gone. */
@@ -159,6 +343,14 @@ export class LiveMeeting {
       this.#openMedia(p);
       p.channel.send({ type: 'media-reset' });
     }
+  }
+
+  broadcast(message: ServerMessage): void {
+    for (const p of this.#participants.values()) p.channel.send(message);
+  }
+
+  sendToModerators(message: ServerMessage): void {
+    for (const p of this.#participants.values()) if (isModerator(p.role)) p.channel.send(message);
   }
 
   #openMedia(p: Participant): void {
@@ -213,12 +405,8 @@ export class LiveMeeting {
     return undefined;
   }
 
-  #broadcast(message: ServerMessage): void {
-    for (const p of this.#participants.values()) p.channel.send(message);
-  }
-
   async #close(): Promise<void> {
-    if (this.#participants.size > 0 || this.#closed) return;
+    if (this.#participants.size > 0 || this.#waiting.size > 0 || this.#closed) return;
     this.#closed = true;
     this.#ended = true;
     const room = this.#room;
@@ -226,6 +414,12 @@ export class LiveMeeting {
     this.onClosed(this);
     if (room) await room.then((r) => r.close()).catch(() => {});
   }
+}
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const ha = crypto.createHash('sha256').update(a).digest();
+  const hb = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(ha, hb);
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,20 +1,24 @@
+import type { IceServer } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { MediaBackend } from '../ports/MediaBackend.ts';
 import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
-import { LiveMeeting, type JoinInput } from './LiveMeeting.ts';
-import type { Participant } from './Participant.ts';
+import { LiveMeeting, type JoinInput, type JoinResult } from './LiveMeeting.ts';
+import type { MeetingPolicy } from './MeetingSettings.ts';
 
 /**
  * The meetings that have people in them right now. A meeting becomes live with its first
- * participant and stops being live when the last one leaves or a host ends it.
+ * arrival and stops being live when the last one leaves or a host ends it.
  */
 export class MeetingRegistry {
   readonly #live = new Map<string, LiveMeeting>();
+  readonly #opening = new Map<string, Promise<LiveMeeting>>();
 
   constructor(
     private readonly media: MediaBackend,
     private readonly directory: MeetingDirectory,
+    private readonly policy: MeetingPolicy,
+    private readonly iceServers: IceServer[],
     private readonly log: Logger,
   ) {
     media.on('down', () => {
@@ -29,21 +33,39 @@ export class MeetingRegistry {
     return this.#live.get(meetingId);
   }
 
-  async join(meetingId: string, input: JoinInput): Promise<{ meeting: LiveMeeting; participant: Participant }> {
-    let meeting = this.#live.get(meetingId);
-    if (!meeting) {
-      const record = await this.directory.byId(meetingId);
-      if (!record) throw new AppError('meeting.not_found', 'no meeting has this id');
-      // Another join may have made it live while we were reading the directory.
-      meeting = this.#live.get(meetingId);
-      if (!meeting) {
-        meeting = new LiveMeeting(record.id, record.title, record.ownerId, this.media, this.log, (m) => {
-          if (this.#live.get(m.id) === m) this.#live.delete(m.id);
-        });
+  async join(meetingId: string, input: JoinInput): Promise<{ meeting: LiveMeeting; result: JoinResult }> {
+    const meeting = await this.#liveMeeting(meetingId);
+    return { meeting, result: meeting.join(input) };
+  }
+
+  /** The live meeting, made live from storage if needed (once, however many join at the same moment). */
+  async #liveMeeting(meetingId: string): Promise<LiveMeeting> {
+    const live = this.#live.get(meetingId);
+    if (live && !live.ended) return live;
+    let opening = this.#opening.get(meetingId);
+    if (!opening) {
+      opening = (async () => {
+        const record = await this.directory.byId(meetingId);
+        if (!record) throw new AppError('meeting.not_found', 'no meeting has this id');
+        const banned = await this.directory.bannedKeys(meetingId);
+        const meeting = new LiveMeeting(
+          record,
+          this.media,
+          this.policy,
+          this.iceServers,
+          banned,
+          (id, keys) => void this.directory.addBans(id, keys).catch((err) => this.log.error('could not store a removal', { err: String(err) })),
+          this.log,
+          (m) => {
+            if (this.#live.get(m.id) === m) this.#live.delete(m.id);
+          },
+        );
         this.#live.set(meetingId, meeting);
-      }
+        return meeting;
+      })().finally(() => this.#opening.delete(meetingId));
+      this.#opening.set(meetingId, opening);
     }
-    return { meeting, participant: meeting.join(input) };
+    return opening;
   }
 
   /** Sends everyone away (server shutdown). */

@@ -39,7 +39,7 @@ const silentChannel: ParticipantChannel = {
 };
 
 function participantIn(state: MediaState): Participant {
-  const p = new Participant('Ada', 'participant', undefined, silentChannel, { audio: true, video: true });
+  const p = new Participant('Ada', 'participant', undefined, undefined, silentChannel, { audio: true, video: true });
   for (const step of PATH_TO[state]) assert.ok(p.transition(step), `setting up ${state}: ${p.state} → ${step}`);
   assert.equal(p.state, state);
   return p;
@@ -47,7 +47,7 @@ function participantIn(state: MediaState): Participant {
 
 describe('Participant media state machine', () => {
   test('a new participant waits for media', () => {
-    const p = new Participant('Ada', 'host', 'u1', silentChannel, { audio: false, video: true });
+    const p = new Participant('Ada', 'host', 'u1', 'client-ada-0123456789', silentChannel, { audio: false, video: true });
     assert.equal(p.state, 'waiting-media');
   });
 
@@ -77,10 +77,23 @@ describe('Participant media state machine', () => {
     for (const s of STATES) if (s !== 'left') assert.ok(canTransition(s, 'left'), s);
   });
 
-  test('info() reflects name, role and what is being sent', () => {
-    const p = new Participant('Ada', 'host', 'u1', silentChannel, { audio: false, video: true });
+  test('info() reflects name, role, what is being sent and the raised hand', () => {
+    const p = new Participant('Ada', 'host', 'u1', 'client-ada-0123456789', silentChannel, { audio: false, video: true });
+    assert.deepEqual(p.info(), { id: p.id, name: 'Ada', role: 'host', audio: false, video: true, hand: null });
     p.audio = true;
-    assert.deepEqual(p.info(), { id: p.id, name: 'Ada', role: 'host', audio: true, video: true });
-    assert.notEqual(new Participant('Ada', 'host', 'u1', silentChannel, { audio: true, video: true }).id, p.id);
+    p.hand = 3;
+    p.name = 'Ada L.';
+    p.role = 'cohost';
+    assert.deepEqual(p.info(), { id: p.id, name: 'Ada L.', role: 'cohost', audio: true, video: true, hand: 3 });
+    assert.notEqual(new Participant('Ada', 'host', 'u1', 'client-ada-0123456789', silentChannel, { audio: true, video: true }).id, p.id);
+  });
+
+  test('keeps who they are (account, browser) and may be given an id (an admitted waiter keeps theirs)', () => {
+    const p = new Participant('Ada', 'participant', 'u1', 'client-ada-0123456789', silentChannel, { audio: true, video: true }, 'waiter-id-1');
+    assert.equal(p.id, 'waiter-id-1');
+    assert.equal(p.userId, 'u1');
+    assert.equal(p.clientId, 'client-ada-0123456789');
+    assert.equal(p.hand, null);
+    assert.equal(p.unmuteGranted, false);
   });
 });

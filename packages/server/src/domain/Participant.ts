@@ -30,9 +30,16 @@ export function canTransition(from: MediaState, to: MediaState): boolean {
 
 /** Someone in a live meeting: who they are, what they send, and their media. */
 export class Participant {
-  readonly id = crypto.randomUUID();
+  readonly id: string;
+  readonly joinedAt = new Date();
+  name: string;
+  role: Role;
   audio: boolean;
   video: boolean;
+  /** Rank in the raised-hands queue (lower raised earlier), or null. */
+  hand: number | null = null;
+  /** A host asked them to unmute: they may, once, even when unmuting is not allowed. */
+  unmuteGranted = false;
   peer: MediaPeer | undefined;
   subscription!: Subscription;
   /** Resolves when the media peer is open (replaced on every media reset). */
@@ -40,12 +47,17 @@ export class Participant {
   #state: MediaState = 'waiting-media';
 
   constructor(
-    readonly name: string,
-    readonly role: Role,
+    name: string,
+    role: Role,
     readonly userId: string | undefined,
+    readonly clientId: string | undefined,
     readonly channel: ParticipantChannel,
     sending: { audio: boolean; video: boolean },
+    id: string = crypto.randomUUID(),
   ) {
+    this.id = id;
+    this.name = name;
+    this.role = role;
     this.audio = sending.audio;
     this.video = sending.video;
     this.peerReady = new Promise(() => {});
@@ -63,6 +75,6 @@ export class Participant {
   }
 
   info(): ParticipantInfo {
-    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video };
+    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand };
   }
 }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
-import { CSRF_HEADER, type ErrorCode, type IceServer } from '@amphi/protocol';
+import { CSRF_HEADER, type ErrorCode } from '@amphi/protocol';
+import type { MeetingPolicy } from '../domain/MeetingSettings.ts';
 import { AppError, httpStatusOf, toAppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { SessionService } from '../auth/SessionService.ts';
@@ -18,7 +19,7 @@ export interface HttpDeps {
   sessions: SessionService;
   live: MeetingRegistry;
   publicUrl: URL;
-  iceServers: IceServer[];
+  policy: MeetingPolicy;
   clientDir: string | undefined;
   log: Logger;
 }
@@ -97,7 +98,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.get('/api/health', async () => ({ ok: true }));
   authRoutes(app, { ...ctx, users: deps.storage.users });
-  meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, live: deps.live });
+  meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, live: deps.live, policy: deps.policy });
 
   app.get('/ws', {
     websocket: true,
@@ -113,7 +114,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     socket.on('message', hold);
     const user = await currentUser(ctx, req).catch(() => undefined);
     socket.off('message', hold);
-    const connection = new SignalingConnection(socket, { userId: user?.id }, deps.live, deps.iceServers, deps.log.child({ ws: req.id }));
+    const connection = new SignalingConnection(socket, { userId: user?.id }, deps.live, deps.log.child({ ws: req.id }));
     for (const frame of early) socket.emit('message', frame, false);
     void connection;
   });

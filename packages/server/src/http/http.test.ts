@@ -12,6 +12,7 @@ import { CSRF_HEADER, ErrorBody, MeetingView, PublicMeetingView, UserView, type 
 import { hashPassword } from '../auth/passwords.ts';
 import { SESSION_COOKIE, SessionService } from '../auth/SessionService.ts';
 import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
+import { DEFAULT_MEETING_SETTINGS, type MeetingPolicy } from '../domain/MeetingSettings.ts';
 import { createLogger } from '../Logger.ts';
 import type { MediaBackend, MediaBackendEvents, MediaRoom } from '../ports/MediaBackend.ts';
 import { Storage } from '../storage/Storage.ts';
@@ -38,14 +39,16 @@ interface Harness {
   ada: User;
 }
 
+const POLICY: MeetingPolicy = { capacity: 300, redirectUrl: null };
+
 /** A fresh app on a fresh database, with one user (Ada); torn down when the test ends. */
-async function setup(t: TestContext, publicUrl = PUBLIC_URL): Promise<Harness> {
+async function setup(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-http-'));
   const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
   const sessions = new SessionService(storage.sessions, storage.users);
   const log = createLogger('silent');
-  const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, log);
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), iceServers: [], clientDir: undefined, log });
+  const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, policy, [], log);
+  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log });
   t.after(async () => {
     await app.close();
     await storage.close();
@@ -92,12 +95,21 @@ function errorOf(res: LightMyRequestResponse, status: number): ErrorCode {
   return parsed.data.error.code;
 }
 
-function createMeeting(app: FastifyInstance, cookie: string | undefined, title: unknown) {
+function createMeeting(app: FastifyInstance, cookie: string | undefined, title: unknown, settings?: unknown) {
   return app.inject({
     method: 'POST',
     url: '/api/meetings',
     headers: { ...CSRF, ...(cookie ? { cookie } : {}) },
-    payload: { title },
+    payload: settings === undefined ? { title } : { title, settings },
+  });
+}
+
+function updateMeeting(app: FastifyInstance, cookie: string | undefined, id: string, payload: unknown) {
+  return app.inject({
+    method: 'PATCH',
+    url: `/api/meetings/${id}`,
+    headers: { ...CSRF, ...(cookie ? { cookie } : {}) },
+    payload: payload as Record<string, unknown>,
   });
 }
 
@@ -348,13 +360,145 @@ describe('meetings', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.ok(PublicMeetingView.safeParse(res.json().meeting).success, res.body);
     // Exactly these fields: the card is public, so nothing else (owner id, email) may leak.
-    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false } });
+    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: false } });
+  });
+
+  it('GET /api/meetings/:id/public says a passcode is needed, and never gives it away', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const { meeting } = MeetingResponse.parse((await createMeeting(app, cookie, 'Algebra', { passcode: 'Zq9SecretCode' })).json());
+    const res = await app.inject({ method: 'GET', url: `/api/meetings/${meeting.id}/public` });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: true } });
+    assert.ok(!res.body.includes('Zq9SecretCode'), res.body);
+    assert.equal(res.headers['cache-control'], 'no-store');
   });
 
   it('GET /api/meetings/:id/public answers 404 meeting.not_found for an unknown id', async (t) => {
     const { app } = await setup(t);
     assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/meetings/abc-defg-hjk/public' }), 404), 'meeting.not_found');
     assert.equal(errorOf(await app.inject({ method: 'GET', url: `/api/meetings/${'a'.repeat(65)}/public` }), 404), 'meeting.not_found');
+  });
+});
+
+describe('meeting settings', () => {
+  it('a meeting created without settings has the defaults', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const { meeting } = MeetingResponse.parse((await createMeeting(app, cookie, 'Algebra')).json());
+    assert.deepEqual(meeting.settings, DEFAULT_MEETING_SETTINGS);
+  });
+
+  it('POST /api/meetings stores the settings given (trimmed), defaults the rest, and lists them', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const settings = { waitingRoom: false, muteOnEntry: true, allowChat: false, capacity: 300, passcode: ' S3cret42 ', redirectUrl: 'https://univ.example/after' };
+    const res = await createMeeting(app, cookie, 'Algebra', settings);
+    assert.equal(res.statusCode, 201, res.body);
+    const expected = { ...DEFAULT_MEETING_SETTINGS, ...settings, passcode: 'S3cret42' };
+    assert.deepEqual(MeetingResponse.parse(res.json()).meeting.settings, expected);
+    const list = MeetingsResponse.parse((await app.inject({ method: 'GET', url: '/api/meetings', headers: { cookie } })).json()).meetings;
+    assert.deepEqual(list.map((m) => m.settings), [expected]);
+  });
+
+  it("refuses a capacity above the deployment's with 400 http.invalid_body, and stores nothing", async (t) => {
+    const { app } = await setup(t, PUBLIC_URL, { capacity: 50, redirectUrl: null });
+    const cookie = await signIn(app);
+    assert.equal(errorOf(await createMeeting(app, cookie, 'Big', { capacity: 51 }), 400), 'http.invalid_body');
+    assert.equal(errorOf(await createMeeting(app, cookie, 'Big', { capacity: 100_000 }), 400), 'http.invalid_body');
+    const list = MeetingsResponse.parse((await app.inject({ method: 'GET', url: '/api/meetings', headers: { cookie } })).json()).meetings;
+    assert.deepEqual(list, []);
+    assert.equal((await createMeeting(app, cookie, 'Just fits', { capacity: 50 })).statusCode, 201);
+  });
+
+  it('refuses a capacity below 2 or not a whole number', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    for (const capacity of [1, 0, -5, 2.5, '10']) {
+      assert.equal(errorOf(await createMeeting(app, cookie, 'x', { capacity }), 400), 'http.invalid_body', String(capacity));
+    }
+    assert.equal((await createMeeting(app, cookie, 'x', { capacity: 2 })).statusCode, 201);
+    assert.equal((await createMeeting(app, cookie, 'x', { capacity: null })).statusCode, 201);
+  });
+
+  it('refuses a redirect URL that is not http(s)', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    for (const redirectUrl of ['javascript:alert(1)', 'JavaScript:alert(document.cookie)', 'data:text/html,<script>alert(1)</script>', 'ftp://univ.example/x', 'not a url', '//univ.example/x', `https://univ.example/${'a'.repeat(2000)}`]) {
+      assert.equal(errorOf(await createMeeting(app, cookie, 'x', { redirectUrl }), 400), 'http.invalid_body', redirectUrl.slice(0, 40));
+    }
+    const ok = await createMeeting(app, cookie, 'x', { redirectUrl: 'http://univ.example/bye?x=1' });
+    assert.equal(ok.statusCode, 201, ok.body);
+  });
+
+  it('refuses a passcode that is not 4 to 32 letters or digits', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    for (const passcode of ['abc', '', 'has space', 'dash-ed', 'ünïcode1', 'x'.repeat(33), 1234]) {
+      assert.equal(errorOf(await createMeeting(app, cookie, 'x', { passcode }), 400), 'http.invalid_body', String(passcode));
+    }
+    for (const passcode of ['abcd', 'x'.repeat(32), '0000']) {
+      assert.equal((await createMeeting(app, cookie, 'x', { passcode })).statusCode, 201, passcode);
+    }
+  });
+
+  it('refuses flags that are not booleans', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    assert.equal(errorOf(await createMeeting(app, cookie, 'x', { waitingRoom: 'yes' }), 400), 'http.invalid_body');
+    assert.equal(errorOf(await createMeeting(app, cookie, 'x', { muteOnEntry: 1 }), 400), 'http.invalid_body');
+    assert.equal(errorOf(await createMeeting(app, cookie, 'x', 'all on'), 400), 'http.invalid_body');
+  });
+});
+
+describe('PATCH /api/meetings/:id', () => {
+  it('the owner changes the title and some settings; the rest is kept', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const { meeting } = MeetingResponse.parse((await createMeeting(app, cookie, 'Algebra', { passcode: 'S3cret42', capacity: 40 })).json());
+    const res = await updateMeeting(app, cookie, meeting.id, { title: '  Algebra II ', settings: { waitingRoom: false, passcode: null } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const updated = MeetingResponse.parse(res.json()).meeting;
+    assert.deepEqual(updated, {
+      ...meeting,
+      title: 'Algebra II',
+      settings: { ...DEFAULT_MEETING_SETTINGS, waitingRoom: false, passcode: null, capacity: 40 },
+    });
+    const list = MeetingsResponse.parse((await app.inject({ method: 'GET', url: '/api/meetings', headers: { cookie } })).json()).meetings;
+    assert.deepEqual(list, [updated]);
+    const card = await app.inject({ method: 'GET', url: `/api/meetings/${meeting.id}/public` });
+    assert.equal(card.json().meeting.passcodeRequired, false);
+    assert.equal(card.json().meeting.title, 'Algebra II');
+  });
+
+  it("someone else's PATCH is 404 meeting.not_found and changes nothing; so is an unknown id", async (t) => {
+    const { app, storage } = await setup(t);
+    await storage.users.create({ email: 'grace@example.org', name: 'Grace Hopper', passwordHash: await hashPassword('grace password'), isAdmin: true });
+    const ada = await signIn(app);
+    const grace = await signIn(app, 'grace@example.org', 'grace password');
+    const { meeting } = MeetingResponse.parse((await createMeeting(app, ada, 'Algebra', { passcode: 'S3cret42' })).json());
+
+    assert.equal(errorOf(await updateMeeting(app, grace, meeting.id, { title: 'Mine now', settings: { passcode: null } }), 404), 'meeting.not_found');
+    assert.equal(errorOf(await updateMeeting(app, grace, meeting.id, {}), 404), 'meeting.not_found');
+    assert.equal(errorOf(await updateMeeting(app, ada, 'zzz-zzzz-zzz', { title: 'x' }), 404), 'meeting.not_found');
+    const list = MeetingsResponse.parse((await app.inject({ method: 'GET', url: '/api/meetings', headers: { cookie: ada } })).json()).meetings;
+    assert.deepEqual(list, [meeting]);
+  });
+
+  it('needs sign-in and the CSRF header, and validates like POST', async (t) => {
+    const { app } = await setup(t, PUBLIC_URL, { capacity: 50, redirectUrl: null });
+    const cookie = await signIn(app);
+    const { meeting } = MeetingResponse.parse((await createMeeting(app, cookie, 'Algebra')).json());
+    assert.equal(errorOf(await updateMeeting(app, undefined, meeting.id, { title: 'x' }), 401), 'auth.unauthenticated');
+    const noCsrf = await app.inject({ method: 'PATCH', url: `/api/meetings/${meeting.id}`, headers: { cookie }, payload: { title: 'x' } });
+    assert.equal(errorOf(noCsrf, 403), 'http.csrf');
+    assert.equal(errorOf(await updateMeeting(app, cookie, meeting.id, { settings: { capacity: 51 } }), 400), 'http.invalid_body');
+    assert.equal(errorOf(await updateMeeting(app, cookie, meeting.id, { settings: { redirectUrl: 'javascript:alert(1)' } }), 400), 'http.invalid_body');
+    assert.equal(errorOf(await updateMeeting(app, cookie, meeting.id, { settings: { passcode: 'no' } }), 400), 'http.invalid_body');
+    assert.equal(errorOf(await updateMeeting(app, cookie, meeting.id, { title: '   ' }), 400), 'http.invalid_body');
+    const list = MeetingsResponse.parse((await app.inject({ method: 'GET', url: '/api/meetings', headers: { cookie } })).json()).meetings;
+    assert.deepEqual(list, [meeting], 'refused changes left the meeting as it was');
   });
 });
 

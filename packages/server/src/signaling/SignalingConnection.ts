@@ -4,7 +4,6 @@ import {
   parseClientMessage,
   type ClientMessage,
   type ErrorCode,
-  type IceServer,
   type ServerMessage,
 } from '@amphi/protocol';
 import { AppError, assertNever, toAppError } from '../errors.ts';
@@ -17,10 +16,11 @@ import { RateLimiter } from '../RateLimiter.ts';
 
 /**
  * The connection's lifecycle:
- *   new ──join──▶ joining ──ok──▶ joined ──leave/close/end──▶ closed
- *                    └──fail──▶ new
+ *   new ──join──▶ joining ──ok──────────────▶ joined ──leave/close/end/removed──▶ closed
+ *                    │  └──wait──▶ waiting ──admitted──▶ joined
+ *                    └──fail──▶ new           └──denied/close──▶ closed
  */
-type ConnectionState = 'new' | 'joining' | 'joined' | 'closed';
+type ConnectionState = 'new' | 'joining' | 'waiting' | 'joined' | 'closed';
 
 /** Who opened the socket, as the HTTP edge established it from the session cookie. */
 export interface ConnectionIdentity {
@@ -36,6 +36,7 @@ export class SignalingConnection implements ParticipantChannel {
   #state: ConnectionState = 'new';
   #meeting: LiveMeeting | undefined;
   #participant: Participant | undefined;
+  #waiterId: string | undefined;
   readonly #rate = new RateLimiter(300, 10_000);
   readonly #rateNotice = new RateLimiter(1, 10_000);
   readonly #log: Logger;
@@ -44,7 +45,6 @@ export class SignalingConnection implements ParticipantChannel {
     private readonly socket: WebSocket,
     private readonly identity: ConnectionIdentity,
     private readonly meetings: MeetingRegistry,
-    private readonly iceServers: IceServer[],
     log: Logger,
   ) {
     this.#log = log;
@@ -122,12 +122,97 @@ export class SignalingConnection implements ParticipantChannel {
       }
       case 'end-meeting': {
         const { meeting, participant } = this.#joined();
-        this.send({ type: 'ok', rid: message.rid });
         meeting.end(participant);
+        this.send({ type: 'ok', rid: message.rid });
         return;
       }
+      case 'admit': {
+        const { meeting, participant } = this.#joined();
+        meeting.admit(participant, message.participantId);
+        return this.#ok(message.rid);
+      }
+      case 'deny': {
+        const { meeting, participant } = this.#joined();
+        meeting.deny(participant, message.participantId);
+        return this.#ok(message.rid);
+      }
+      case 'mute-participant': {
+        const { meeting, participant } = this.#joined();
+        await meeting.moderation.mute(participant, message.participantId);
+        return this.#ok(message.rid);
+      }
+      case 'mute-all': {
+        const { meeting, participant } = this.#joined();
+        await meeting.moderation.muteAll(participant, message.allowUnmute);
+        return this.#ok(message.rid);
+      }
+      case 'ask-unmute': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.askUnmute(participant, message.participantId);
+        return this.#ok(message.rid);
+      }
+      case 'stop-video': {
+        const { meeting, participant } = this.#joined();
+        await meeting.moderation.stopVideo(participant, message.participantId);
+        return this.#ok(message.rid);
+      }
+      case 'remove-participant': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.remove(participant, message.participantId);
+        return this.#ok(message.rid);
+      }
+      case 'set-role': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.setRole(participant, message.participantId, message.role);
+        return this.#ok(message.rid);
+      }
+      case 'rename': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.rename(participant, message.participantId, message.name);
+        return this.#ok(message.rid);
+      }
+      case 'set-lock': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.setLock(participant, message.locked);
+        return this.#ok(message.rid);
+      }
+      case 'set-permissions': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.setPermissions(participant, message.permissions);
+        return this.#ok(message.rid);
+      }
+      case 'spotlight': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.spotlight(participant, message.participantId);
+        return this.#ok(message.rid);
+      }
+      case 'chat-send': {
+        const { meeting, participant } = this.#joined();
+        meeting.chat.send(participant, message.text, message.to);
+        return this.#ok(message.rid);
+      }
+      case 'raise-hand': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.raiseHand(participant);
+        return this.#ok(message.rid);
+      }
+      case 'lower-hand': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.lowerHand(participant, message.participantId);
+        return this.#ok(message.rid);
+      }
+      case 'lower-all-hands': {
+        const { meeting, participant } = this.#joined();
+        meeting.moderation.lowerAllHands(participant);
+        return this.#ok(message.rid);
+      }
+      case 'react': {
+        const { meeting, participant } = this.#joined();
+        meeting.chat.react(participant, message.reaction);
+        return this.#ok(message.rid);
+      }
       case 'leave': {
-        this.#joined();
+        if (this.#state !== 'joined' && this.#state !== 'waiting') throw new AppError('protocol.out_of_order', 'join a meeting first');
         this.send({ type: 'ok', rid: message.rid });
         this.#leave();
         this.close(CLOSE_CODES.left, 'left');
@@ -142,29 +227,30 @@ export class SignalingConnection implements ParticipantChannel {
     if (this.#state !== 'new') throw new AppError('protocol.out_of_order', `already ${this.#state}`);
     this.#state = 'joining';
     try {
-      const { meeting, participant } = await this.meetings.join(message.meetingId, {
+      const { meeting, result } = await this.meetings.join(message.meetingId, {
         name: message.name,
         userId: this.identity.userId,
+        clientId: message.clientId,
+        passcode: message.passcode,
         audio: message.audio,
         video: message.video,
         channel: this,
-      });
-      // The socket may have closed while we looked the meeting up.
-      if ((this.#state as ConnectionState) === 'closed') {
-        meeting.leave(participant);
-        return;
-      }
-      this.#meeting = meeting;
-      this.#participant = participant;
-      this.#state = 'joined';
-      this.send({
-        type: 'joined',
         rid: message.rid,
-        meeting: { id: meeting.id, title: meeting.title },
-        self: participant.info(),
-        participants: meeting.participants().filter((p) => p !== participant).map((p) => p.info()),
-        iceServers: this.iceServers,
+        // Runs before `joined` is sent, at once or when a host admits them from the waiting room.
+        onParticipant: (participant, meeting) => {
+          this.#meeting = meeting;
+          this.#participant = participant;
+          this.#waiterId = undefined;
+          if (this.#state !== 'closed') this.#state = 'joined';
+        },
       });
+      this.#meeting = meeting;
+      if (result.kind === 'waiting') {
+        this.#waiterId = result.waiterId;
+        this.#state = 'waiting';
+      }
+      // The socket may have closed while we looked the meeting up.
+      if (this.socket.readyState !== this.socket.OPEN) this.#leave();
     } catch (err) {
       if (this.#state === 'joining') this.#state = 'new';
       throw err;
@@ -181,9 +267,16 @@ export class SignalingConnection implements ParticipantChannel {
   #leave(): void {
     const meeting = this.#meeting;
     const participant = this.#participant;
+    const waiterId = this.#waiterId;
     this.#meeting = undefined;
     this.#participant = undefined;
+    this.#waiterId = undefined;
     if (meeting && participant) meeting.leave(participant);
+    else if (meeting && waiterId) meeting.leaveWaiting(waiterId);
+  }
+
+  #ok(rid: number | undefined): void {
+    this.send({ type: 'ok', rid });
   }
 
   #closed(): void {

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { DEFAULT_MEETING_SETTINGS, type MeetingSettings } from '../domain/MeetingSettings.ts';
+import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
 import type { Database, MeetingsTable } from './schema.ts';
 
 /** A meeting as stored: what the organiser created. Who is in it right now lives in memory (domain/). */
@@ -7,19 +9,67 @@ export interface MeetingRecord {
   title: string;
   ownerId: string;
   createdAt: string;
+  settings: MeetingSettings;
 }
 
 function toMeeting(row: MeetingsTable): MeetingRecord {
-  return { id: row.id, title: row.title, ownerId: row.owner_id, createdAt: row.created_at };
+  return {
+    id: row.id,
+    title: row.title,
+    ownerId: row.owner_id,
+    createdAt: row.created_at,
+    settings: {
+      waitingRoom: row.waiting_room === 1,
+      muteOnEntry: row.mute_on_entry === 1,
+      allowUnmute: row.allow_unmute === 1,
+      allowChat: row.allow_chat === 1,
+      allowShare: row.allow_share === 1,
+      allowRename: row.allow_rename === 1,
+      capacity: row.capacity === null ? null : Number(row.capacity),
+      passcode: row.passcode,
+      redirectUrl: row.redirect_url,
+    },
+  };
 }
 
-export class MeetingRepository {
+function settingsColumns(s: Partial<MeetingSettings>): Partial<MeetingsTable> {
+  const cols: Partial<MeetingsTable> = {};
+  const flag = (v: boolean) => (v ? 1 : 0);
+  if (s.waitingRoom !== undefined) cols.waiting_room = flag(s.waitingRoom);
+  if (s.muteOnEntry !== undefined) cols.mute_on_entry = flag(s.muteOnEntry);
+  if (s.allowUnmute !== undefined) cols.allow_unmute = flag(s.allowUnmute);
+  if (s.allowChat !== undefined) cols.allow_chat = flag(s.allowChat);
+  if (s.allowShare !== undefined) cols.allow_share = flag(s.allowShare);
+  if (s.allowRename !== undefined) cols.allow_rename = flag(s.allowRename);
+  if (s.capacity !== undefined) cols.capacity = s.capacity;
+  if (s.passcode !== undefined) cols.passcode = s.passcode;
+  if (s.redirectUrl !== undefined) cols.redirect_url = s.redirectUrl;
+  return cols;
+}
+
+export class MeetingRepository implements MeetingDirectory {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(input: { id: string; title: string; ownerId: string; now: Date }): Promise<MeetingRecord> {
-    const row: MeetingsTable = { id: input.id, title: input.title, owner_id: input.ownerId, created_at: input.now.toISOString() };
+  async create(input: { id: string; title: string; ownerId: string; now: Date; settings?: Partial<MeetingSettings> }): Promise<MeetingRecord> {
+    const row = {
+      id: input.id,
+      title: input.title,
+      owner_id: input.ownerId,
+      created_at: input.now.toISOString(),
+      ...settingsColumns({ ...DEFAULT_MEETING_SETTINGS, ...input.settings }),
+    } as MeetingsTable;
     await this.db.insertInto('meetings').values(row).execute();
     return toMeeting(row);
+  }
+
+  /** Changes the title and settings of a meeting its owner holds; undefined if there is none. */
+  async update(id: string, ownerId: string, change: { title?: string; settings?: Partial<MeetingSettings> }): Promise<MeetingRecord | undefined> {
+    const cols = { ...settingsColumns(change.settings ?? {}), ...(change.title !== undefined ? { title: change.title } : {}) };
+    if (Object.keys(cols).length > 0) {
+      await this.db.updateTable('meetings').set(cols).where('id', '=', id).where('owner_id', '=', ownerId).execute();
+    }
+    const meeting = await this.byId(id);
+    return meeting?.ownerId === ownerId ? meeting : undefined;
   }
 
   async byId(id: string): Promise<MeetingRecord | undefined> {
@@ -30,5 +80,21 @@ export class MeetingRepository {
   async byOwner(ownerId: string): Promise<MeetingRecord[]> {
     const rows = await this.db.selectFrom('meetings').selectAll().where('owner_id', '=', ownerId).orderBy('created_at', 'desc').limit(200).execute();
     return rows.map(toMeeting);
+  }
+
+  async bannedKeys(meetingId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('meeting_bans').select('ban_key').where('meeting_id', '=', meetingId).execute();
+    return rows.map((r) => r.ban_key);
+  }
+
+  async addBans(meetingId: string, keys: string[]): Promise<void> {
+    const now = new Date().toISOString();
+    for (const key of keys) {
+      await this.db
+        .insertInto('meeting_bans')
+        .values({ meeting_id: meetingId, ban_key: key, created_at: now })
+        .onConflict((oc) => oc.columns(['meeting_id', 'ban_key']).doNothing())
+        .execute();
+    }
   }
 }

@@ -7,9 +7,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { sql } from 'kysely';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Config } from '../config.ts';
+import { DEFAULT_MEETING_SETTINGS, type MeetingSettings } from '../domain/MeetingSettings.ts';
+import { migrationProvider } from './migrations.ts';
 import { Storage } from './Storage.ts';
+
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans'];
+
+/** A bare connection, without Storage's migrate-on-open (to set up an older schema). */
+function rawDb(database: Config['database']): Kysely<any> {
+  if (database.kind === 'sqlite') {
+    fs.mkdirSync(path.dirname(database.file), { recursive: true });
+    const db = new SQLite(database.file);
+    db.pragma('foreign_keys = ON');
+    return new Kysely<any>({ dialect: new SqliteDialect({ database: db }) });
+  }
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
+}
 
 interface Backend {
   name: string;
@@ -78,7 +94,7 @@ for (const backend of [sqlite, postgres]) {
       it('creates the schema on open', async () => {
         assert.equal(await storage.users.count(), 0);
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(storage.db);
-        assert.deepEqual(applied.rows.map((r) => r.name), ['0001_accounts_and_meetings']);
+        assert.deepEqual(applied.rows.map((r) => r.name), MIGRATION_NAMES);
       });
 
       it('opening the same database again is idempotent and keeps the data', async () => {
@@ -94,7 +110,33 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual(await third.users.byEmail('ada@example.org'), ada);
         assert.equal((await third.meetings.byId('abc-defg-hjk'))?.title, 'Seminar');
         const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(third.db);
-        assert.equal(applied.rows.length, 1, 'each migration is recorded once');
+        assert.equal(applied.rows.length, MIGRATION_NAMES.length, 'each migration is recorded once');
+      });
+
+      it('0002 upgrades a database made by 0001: existing meetings get the default settings and nothing is lost', async () => {
+        // Start again from an empty database, brought to 0001 only.
+        await storage.close();
+        database = await backend.fresh();
+        const old = rawDb(database);
+        try {
+          const { error } = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('0001_accounts_and_meetings');
+          assert.equal(error, undefined);
+          await old.insertInto('users').values({ id: 'u1', email: 'ada@example.org', name: 'Ada', password_hash: null, is_admin: 0, created_at: '2025-01-01T00:00:00.000Z' }).execute();
+          await old.insertInto('meetings').values({ id: 'abc-defg-hjk', title: 'Seminar', owner_id: 'u1', created_at: '2025-01-01T10:00:00.000Z' }).execute();
+        } finally {
+          await old.destroy();
+        }
+        const upgraded = await open();
+        assert.deepEqual(await upgraded.meetings.byId('abc-defg-hjk'), {
+          id: 'abc-defg-hjk',
+          title: 'Seminar',
+          ownerId: 'u1',
+          createdAt: '2025-01-01T10:00:00.000Z',
+          settings: DEFAULT_MEETING_SETTINGS,
+        });
+        assert.deepEqual(await upgraded.meetings.bannedKeys('abc-defg-hjk'), []);
+        const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(upgraded.db);
+        assert.deepEqual(applied.rows.map((r) => r.name), MIGRATION_NAMES);
       });
 
       it('close() is safe to call twice', async () => {
@@ -190,7 +232,7 @@ for (const backend of [sqlite, postgres]) {
         const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
         const now = new Date('2025-03-01T12:00:00.000Z');
         const created = await storage.meetings.create({ id: 'abc-defg-hjk', title: 'Algebra', ownerId: u.id, now });
-        assert.deepEqual(created, { id: 'abc-defg-hjk', title: 'Algebra', ownerId: u.id, createdAt: now.toISOString() });
+        assert.deepEqual(created, { id: 'abc-defg-hjk', title: 'Algebra', ownerId: u.id, createdAt: now.toISOString(), settings: DEFAULT_MEETING_SETTINGS });
         assert.deepEqual(await storage.meetings.byId('abc-defg-hjk'), created);
         assert.equal(await storage.meetings.byId('zzz-zzzz-zzz'), undefined);
       });
@@ -216,6 +258,104 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual((await storage.meetings.byOwner(a.id)).map((m) => m.id), ['new-nnnn-new', 'mid-mmmm-mid', 'old-oooo-old']);
         assert.deepEqual((await storage.meetings.byOwner(b.id)).map((m) => m.id), ['bbb-bbbb-bbb']);
         assert.deepEqual(await storage.meetings.byOwner('no-such-user'), []);
+      });
+    });
+
+    describe('meeting settings', () => {
+      const owner = () => storage.users.create({ email: 'owner@example.org', name: 'Owner', passwordHash: null, isAdmin: false });
+
+      it('a meeting created without settings has the defaults', async () => {
+        const u = await owner();
+        const created = await storage.meetings.create({ id: 'abc-defg-hjk', title: 'T', ownerId: u.id, now: new Date() });
+        assert.deepEqual(created.settings, DEFAULT_MEETING_SETTINGS);
+        assert.deepEqual((await storage.meetings.byId('abc-defg-hjk'))?.settings, DEFAULT_MEETING_SETTINGS);
+      });
+
+      it('partial settings are stored, the rest defaulted, and read back the same', async () => {
+        const u = await owner();
+        const given: Partial<MeetingSettings> = { waitingRoom: false, muteOnEntry: true, allowChat: false, capacity: 25, passcode: 'S3cret42', redirectUrl: 'https://univ.example/after' };
+        const expected: MeetingSettings = { ...DEFAULT_MEETING_SETTINGS, ...given };
+        const created = await storage.meetings.create({ id: 'abc-defg-hjk', title: 'T', ownerId: u.id, now: new Date(), settings: given });
+        assert.deepEqual(created.settings, expected);
+        const found = await storage.meetings.byId('abc-defg-hjk');
+        assert.deepEqual(found?.settings, expected);
+        assert.equal(typeof found?.settings.capacity, 'number');
+        assert.deepEqual((await storage.meetings.byOwner(u.id))[0]?.settings, expected);
+      });
+
+      it('every flag survives the round trip both ways', async () => {
+        const u = await owner();
+        const flags = ['waitingRoom', 'muteOnEntry', 'allowUnmute', 'allowChat', 'allowShare', 'allowRename'] as const;
+        const allOn = Object.fromEntries(flags.map((f) => [f, true])) as Partial<MeetingSettings>;
+        const allOff = Object.fromEntries(flags.map((f) => [f, false])) as Partial<MeetingSettings>;
+        await storage.meetings.create({ id: 'onn-oooo-onn', title: 'On', ownerId: u.id, now: new Date(), settings: allOn });
+        await storage.meetings.create({ id: 'off-ffff-off', title: 'Off', ownerId: u.id, now: new Date(), settings: allOff });
+        assert.deepEqual((await storage.meetings.byId('onn-oooo-onn'))?.settings, { ...DEFAULT_MEETING_SETTINGS, ...allOn });
+        assert.deepEqual((await storage.meetings.byId('off-ffff-off'))?.settings, { ...DEFAULT_MEETING_SETTINGS, ...allOff });
+      });
+
+      it('the owner updates title and some settings; the rest is kept, and null clears a value', async () => {
+        const u = await owner();
+        const now = new Date('2025-03-01T12:00:00.000Z');
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'T', ownerId: u.id, now, settings: { passcode: 'S3cret42', capacity: 25 } });
+        const updated = await storage.meetings.update('abc-defg-hjk', u.id, { title: 'New title', settings: { muteOnEntry: true, passcode: null } });
+        const expected = {
+          id: 'abc-defg-hjk',
+          title: 'New title',
+          ownerId: u.id,
+          createdAt: now.toISOString(),
+          settings: { ...DEFAULT_MEETING_SETTINGS, muteOnEntry: true, capacity: 25, passcode: null },
+        };
+        assert.deepEqual(updated, expected);
+        assert.deepEqual(await storage.meetings.byId('abc-defg-hjk'), expected);
+
+        // Settings only, then nothing at all: the owner still gets the meeting back.
+        const again = await storage.meetings.update('abc-defg-hjk', u.id, { settings: { capacity: null } });
+        assert.equal(again?.settings.capacity, null);
+        assert.equal(again?.title, 'New title');
+        assert.deepEqual(await storage.meetings.update('abc-defg-hjk', u.id, {}), again);
+      });
+
+      it("someone else's update returns undefined and changes nothing; so does an unknown id", async () => {
+        const u = await owner();
+        const other = await storage.users.create({ email: 'other@example.org', name: 'Other', passwordHash: null, isAdmin: true });
+        const created = await storage.meetings.create({ id: 'abc-defg-hjk', title: 'T', ownerId: u.id, now: new Date(), settings: { passcode: 'S3cret42' } });
+        assert.equal(await storage.meetings.update('abc-defg-hjk', other.id, { title: 'Hijacked', settings: { passcode: null, waitingRoom: false } }), undefined);
+        assert.equal(await storage.meetings.update('abc-defg-hjk', other.id, {}), undefined);
+        assert.deepEqual(await storage.meetings.byId('abc-defg-hjk'), created);
+        assert.equal(await storage.meetings.update('zzz-zzzz-zzz', u.id, { title: 'x' }), undefined);
+        assert.equal(await storage.meetings.byId('zzz-zzzz-zzz'), undefined);
+      });
+    });
+
+    describe('meeting bans', () => {
+      it('addBans stores keys per meeting; adding the same key again is harmless', async () => {
+        const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'One', ownerId: u.id, now: new Date() });
+        await storage.meetings.create({ id: 'xyz-xyzw-xyz', title: 'Two', ownerId: u.id, now: new Date() });
+        assert.deepEqual(await storage.meetings.bannedKeys('abc-defg-hjk'), []);
+
+        await storage.meetings.addBans('abc-defg-hjk', ['client:browser-0123456789', 'user:u-bob']);
+        await storage.meetings.addBans('abc-defg-hjk', ['user:u-bob']);
+        await storage.meetings.addBans('abc-defg-hjk', ['client:browser-0123456789', 'client:other-0123456789']);
+        await storage.meetings.addBans('abc-defg-hjk', []);
+        assert.deepEqual((await storage.meetings.bannedKeys('abc-defg-hjk')).sort(), ['client:browser-0123456789', 'client:other-0123456789', 'user:u-bob']);
+        assert.deepEqual(await storage.meetings.bannedKeys('xyz-xyzw-xyz'), [], "one meeting's bans are not another's");
+        assert.deepEqual(await storage.meetings.bannedKeys('no-such-meeting'), []);
+      });
+
+      it('refuses bans for a meeting that does not exist', async () => {
+        await assert.rejects(storage.meetings.addBans('zzz-zzzz-zzz', ['user:x']));
+        assert.deepEqual(await storage.meetings.bannedKeys('zzz-zzzz-zzz'), []);
+      });
+
+      it('bans go with their meeting', async () => {
+        const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'One', ownerId: u.id, now: new Date() });
+        await storage.meetings.addBans('abc-defg-hjk', ['user:u-bob']);
+        await storage.db.deleteFrom('meetings').where('id', '=', 'abc-defg-hjk').execute();
+        const rows = await storage.db.selectFrom('meeting_bans').selectAll().execute();
+        assert.deepEqual(rows, []);
       });
     });
 

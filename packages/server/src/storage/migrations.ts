@@ -34,6 +34,31 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('meetings_owner_id').on('meetings').column('owner_id').execute();
     },
   },
+  '0002_meeting_settings_and_bans': {
+    async up(db: Kysely<any>) {
+      const flags: [string, number][] = [
+        ['waiting_room', 1],
+        ['mute_on_entry', 0],
+        ['allow_unmute', 1],
+        ['allow_chat', 1],
+        ['allow_share', 1],
+        ['allow_rename', 1],
+      ];
+      for (const [name, value] of flags) {
+        await db.schema.alterTable('meetings').addColumn(name, 'integer', (c) => c.notNull().defaultTo(value)).execute();
+      }
+      await db.schema.alterTable('meetings').addColumn('capacity', 'integer').execute();
+      await db.schema.alterTable('meetings').addColumn('passcode', 'text').execute();
+      await db.schema.alterTable('meetings').addColumn('redirect_url', 'text').execute();
+      await db.schema
+        .createTable('meeting_bans')
+        .addColumn('meeting_id', 'text', (c) => c.notNull().references('meetings.id').onDelete('cascade'))
+        .addColumn('ban_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('meeting_bans_pk', ['meeting_id', 'ban_key'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -21,10 +21,27 @@ export interface MeetingsTable {
   title: string;
   owner_id: string;
   created_at: string;
+  waiting_room: number;
+  mute_on_entry: number;
+  allow_unmute: number;
+  allow_chat: number;
+  allow_share: number;
+  allow_rename: number;
+  capacity: number | null;
+  passcode: string | null;
+  redirect_url: string | null;
+}
+
+/** People a host removed from a meeting, by browser ("client:…") or account ("user:…"). */
+export interface MeetingBansTable {
+  meeting_id: string;
+  ban_key: string;
+  created_at: string;
 }
 
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   meetings: MeetingsTable;
+  meeting_bans: MeetingBansTable;
 }

@@ -9,6 +9,7 @@ export interface JoinChoice {
   audio: boolean;
   video: boolean;
   speakerId: string | undefined;
+  passcode: string | undefined;
 }
 
 const NAME_KEY = 'amphi.name';
@@ -30,6 +31,7 @@ export function PreJoin({ meeting, defaultName, onJoin, busy }: { meeting: Publi
   const [videoOn, setVideoOn] = useState(true);
   const [audioOn, setAudioOn] = useState(true);
   const [nameError, setNameError] = useState(false);
+  const [passcode, setPasscode] = useState(() => new URLSearchParams(location.search).get('pwd') ?? '');
   /** False while the camera and microphone are being opened: joining waits for them. */
   const [devicesReady, setDevicesReady] = useState(false);
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -98,7 +100,7 @@ export function PreJoin({ meeting, defaultName, onJoin, busy }: { meeting: Publi
     }
     localStorage.setItem(NAME_KEY, trimmed);
     handedOver.current = true;
-    onJoin({ name: trimmed, stream, audio: audioOn, video: videoOn, speakerId: speakerId || undefined });
+    onJoin({ name: trimmed, stream, audio: audioOn, video: videoOn, speakerId: speakerId || undefined, passcode: meeting.passcodeRequired ? passcode.trim() : undefined });
   };
 
   const hasVideo = stream.getVideoTracks().length > 0;
@@ -149,6 +151,12 @@ export function PreJoin({ meeting, defaultName, onJoin, busy }: { meeting: Publi
           <p id="name-error" className="error">
             {t('prejoin.nameRequired')}
           </p>
+        )}
+        {meeting.passcodeRequired && (
+          <label>
+            {t('prejoin.passcode')}
+            <input name="passcode" required maxLength={32} autoComplete="off" value={passcode} onChange={(e) => setPasscode(e.target.value)} />
+          </label>
         )}
         <div className="toggles">
           <label className="toggle">

@@ -1,19 +1,58 @@
-import { useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+import { REACTIONS, type Reaction } from '@amphi/protocol';
 import type { MeetingSession } from '../../core/MeetingSession.ts';
 import { Icon } from '../../ui/Icon.tsx';
 import { useI18n } from '../../ui/i18n.tsx';
 import { Notices } from './Notices.tsx';
 import { Tile } from './Tile.tsx';
 
-/** The meeting: everyone's tiles and the control bar (mic, camera, leave). */
-export function RoomView({ session, speakerId }: { session: MeetingSession; speakerId: string | undefined }) {
+export type PanelName = 'participants' | 'chat';
+
+/**
+ * The meeting: everyone's tiles, the control bar, and one side panel at a time (the page
+ * decides what goes in it). A spotlighted participant takes the stage for everyone.
+ */
+export function RoomView({
+  session,
+  speakerId,
+  panel,
+  onPanel,
+  panelContent,
+  unreadChat,
+}: {
+  session: MeetingSession;
+  speakerId: string | undefined;
+  panel: PanelName | null;
+  onPanel: (p: PanelName | null) => void;
+  panelContent: ReactNode;
+  unreadChat: number;
+}) {
   const { t } = useI18n();
   const [askLeave, setAskLeave] = useState(false);
   const [selfHidden, setSelfHidden] = useState(false);
+  const [reactionsOpen, setReactionsOpen] = useState(false);
+  const [reactions, setReactions] = useState<Record<string, Reaction>>({});
+  const [unmuteAsk, setUnmuteAsk] = useState<string | undefined>();
+
+  useEffect(() => {
+    const offReaction = session.on('reaction', (participantId, reaction) => {
+      setReactions((r) => ({ ...r, [participantId]: reaction }));
+      setTimeout(() => setReactions((r) => (r[participantId] === reaction ? Object.fromEntries(Object.entries(r).filter(([k]) => k !== participantId)) : r)), 3_000);
+    });
+    const offUnmute = session.on('unmuteRequested', (by) => setUnmuteAsk(by));
+    return () => {
+      offReaction();
+      offUnmute();
+    };
+  }, [session]);
+
   const self = session.self;
   if (!self) return null;
   const remotes = [...session.remotes.values()];
   const count = remotes.length + 1;
+  const spotlight = session.meetingState.spotlight;
+  const ordered = spotlight ? [...remotes].sort((a, b) => (a.info.id === spotlight ? -1 : b.info.id === spotlight ? 1 : 0)) : remotes;
+  const handUp = self.hand !== null;
 
   const leave = () => {
     if (session.isHost) setAskLeave(true);
@@ -21,34 +60,45 @@ export function RoomView({ session, speakerId }: { session: MeetingSession; spea
   };
 
   return (
-    <div className="room">
+    <div className={panel ? 'room with-panel' : 'room'}>
       <header className="room-header">
         <h1 className="room-title">{session.meeting?.title}</h1>
+        {session.meetingState.locked && <span className="badge">{t('room.locked')}</span>}
         <span className="muted" aria-live="polite">
           {t('room.participants', { count })}
         </span>
       </header>
-      <main className="stage" id="main">
-        <ul className={`gallery gallery-${Math.min(Math.max(remotes.length, 1), 9)}`} aria-label={t('room.tiles')}>
-          {/* Alone, you fill the stage; with others, your own view is small and floats (and can be hidden). */}
-          {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} />}
-          {remotes.map((r) => (
-            <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} audioTrack={r.audioTrack} self={false} speakerId={speakerId} />
-          ))}
-        </ul>
-        {remotes.length > 0 && (
-          <div className={selfHidden ? 'self-view hidden' : 'self-view'}>
-            {!selfHidden && (
-              <ul className="self-view-list" aria-label={t('room.selfView')}>
-                <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} />
-              </ul>
-            )}
-            <button type="button" className="self-view-toggle" aria-pressed={selfHidden} onClick={() => setSelfHidden(!selfHidden)}>
-              {selfHidden ? t('room.showSelf') : t('room.hideSelf')}
+      <div className="room-body">
+        <main className="stage" id="main">
+          <ul className={`gallery gallery-${Math.min(Math.max(remotes.length, 1), 9)}${spotlight ? ' has-spotlight' : ''}`} aria-label={t('room.tiles')}>
+            {/* Alone, you fill the stage; with others, your own view is small and floats (and can be hidden). */}
+            {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} reaction={reactions[self.id]} spotlight={false} />}
+            {ordered.map((r) => (
+              <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} audioTrack={r.audioTrack} self={false} speakerId={speakerId} reaction={reactions[r.info.id]} spotlight={r.info.id === spotlight} />
+            ))}
+          </ul>
+          {remotes.length > 0 && (
+            <div className={selfHidden ? 'self-view hidden' : 'self-view'}>
+              {!selfHidden && (
+                <ul className="self-view-list" aria-label={t('room.selfView')}>
+                  <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} reaction={reactions[self.id]} spotlight={false} />
+                </ul>
+              )}
+              <button type="button" className="self-view-toggle" aria-pressed={selfHidden} onClick={() => setSelfHidden(!selfHidden)}>
+                {selfHidden ? t('room.showSelf') : t('room.hideSelf')}
+              </button>
+            </div>
+          )}
+        </main>
+        {panel && (
+          <aside className="side-panel">
+            <button type="button" className="panel-close" aria-label={t('room.closePanel')} onClick={() => onPanel(null)}>
+              ×
             </button>
-          </div>
+            {panelContent}
+          </aside>
         )}
-      </main>
+      </div>
       <Notices session={session} />
       <nav className="controls" aria-label={t('room.controls')}>
         <button
@@ -73,6 +123,40 @@ export function RoomView({ session, speakerId }: { session: MeetingSession; spea
         >
           <Icon name={session.videoOn ? 'cam' : 'camOff'} />
         </button>
+        <button type="button" className="control" aria-pressed={panel === 'participants'} aria-label={t('room.people')} onClick={() => onPanel(panel === 'participants' ? null : 'participants')} data-testid="toggle-participants">
+          <Icon name="people" />
+          {session.isModerator && session.waiting.length > 0 && <span className="counter" aria-label={t('room.waitingCount', { count: session.waiting.length })}>{session.waiting.length}</span>}
+        </button>
+        <button type="button" className="control" aria-pressed={panel === 'chat'} aria-label={t('room.chat')} onClick={() => onPanel(panel === 'chat' ? null : 'chat')} data-testid="toggle-chat">
+          <Icon name="chat" />
+          {unreadChat > 0 && panel !== 'chat' && <span className="counter" aria-label={t('room.unread', { count: unreadChat })}>{unreadChat}</span>}
+        </button>
+        <button type="button" className={handUp ? 'control active' : 'control'} aria-pressed={handUp} aria-label={handUp ? t('room.lowerHand') : t('room.raiseHand')} onClick={() => void (handUp ? session.lowerHand() : session.raiseHand())} data-testid="toggle-hand">
+          <span aria-hidden="true">✋</span>
+        </button>
+        <div className="reactions">
+          <button type="button" className="control" aria-expanded={reactionsOpen} aria-label={t('room.react')} onClick={() => setReactionsOpen(!reactionsOpen)}>
+            <span aria-hidden="true">🙂</span>
+          </button>
+          {reactionsOpen && (
+            <div className="reaction-picker" role="menu">
+              {REACTIONS.map((r) => (
+                <button
+                  key={r}
+                  type="button"
+                  role="menuitem"
+                  aria-label={t(`reaction.${r}`)}
+                  onClick={() => {
+                    setReactionsOpen(false);
+                    void session.react(r);
+                  }}
+                >
+                  {r}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
         <button type="button" className="control leave" aria-label={t('room.leave')} onClick={leave} data-testid="leave">
           <Icon name="leave" />
           <span className="control-text">{t('room.leave')}</span>
@@ -91,6 +175,29 @@ export function RoomView({ session, speakerId }: { session: MeetingSession; spea
               </button>
               <button type="button" className="link-button" onClick={() => setAskLeave(false)}>
                 {t('room.cancel')}
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+      {unmuteAsk && (
+        <div className="dialog-backdrop">
+          <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby="unmute-q">
+            <p id="unmute-q">{t('room.unmuteAsked', { name: unmuteAsk })}</p>
+            <div className="dialog-actions">
+              <button
+                type="button"
+                className="primary"
+                autoFocus
+                onClick={() => {
+                  setUnmuteAsk(undefined);
+                  void session.setAudio(true);
+                }}
+              >
+                {t('room.mic.unmute')}
+              </button>
+              <button type="button" onClick={() => setUnmuteAsk(undefined)}>
+                {t('room.stayMuted')}
               </button>
             </div>
           </div>

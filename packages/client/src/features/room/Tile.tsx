@@ -16,7 +16,23 @@ function initials(name: string): string {
  * One person on the stage: their video, or their initials when the camera is off (never a
  * black rectangle), their name, and a muted badge. Remote audio plays from the tile.
  */
-export function Tile({ info, videoTrack, audioTrack, self, speakerId }: { info: ParticipantInfo; videoTrack: MediaStreamTrack | undefined; audioTrack: MediaStreamTrack | undefined; self: boolean; speakerId: string | undefined }) {
+export function Tile({
+  info,
+  videoTrack,
+  audioTrack,
+  self,
+  speakerId,
+  reaction,
+  spotlight,
+}: {
+  info: ParticipantInfo;
+  videoTrack: MediaStreamTrack | undefined;
+  audioTrack: MediaStreamTrack | undefined;
+  self: boolean;
+  speakerId: string | undefined;
+  reaction: string | undefined;
+  spotlight: boolean;
+}) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
@@ -38,7 +54,7 @@ export function Tile({ info, videoTrack, audioTrack, self, speakerId }: { info: 
 
   const label = self ? t('room.you', { name: info.name }) : info.name;
   return (
-    <li className="tile" data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
+    <li className={spotlight ? 'tile spotlight' : 'tile'} data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
       {showVideo ? (
         <video ref={videoRef} className={self ? 'mirror' : undefined} autoPlay playsInline muted />
       ) : (
@@ -47,6 +63,16 @@ export function Tile({ info, videoTrack, audioTrack, self, speakerId }: { info: 
         </div>
       )}
       {!self && <audio ref={audioRef} autoPlay />}
+      {info.hand !== null && (
+        <span className="tile-hand" role="img" aria-label={t('people.handRaised')}>
+          ✋
+        </span>
+      )}
+      {reaction && (
+        <span className="tile-reaction" aria-hidden="true">
+          {reaction}
+        </span>
+      )}
       <div className="tile-label">
         {!info.audio && (
           <span className="badge-muted" data-testid="muted-badge" title={t('room.muted')}>
@@ -56,6 +82,7 @@ export function Tile({ info, videoTrack, audioTrack, self, speakerId }: { info: 
         )}
         <span className="tile-name">{label}</span>
         {info.role === 'host' && <span className="badge">{t('room.host')}</span>}
+        {info.role === 'cohost' && <span className="badge">{t('room.cohost')}</span>}
       </div>
     </li>
   );
