@@ -32,6 +32,9 @@ export const ERROR_CODES = [
   // Media plane
   'media.unavailable',
   'media.negotiation_failed',
+  // Email
+  'mail.unavailable',
+  'mail.failed',
   // Our fault
   'internal',
 ] as const;

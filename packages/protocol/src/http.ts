@@ -43,10 +43,41 @@ export const MeetingSettingsView = z.object({
 export type MeetingSettingsView = z.infer<typeof MeetingSettingsView>;
 
 const MeetingTitle = z.string().trim().min(1).max(MAX_MEETING_TITLE_LENGTH);
+const Description = z.string().trim().max(4000);
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** When a meeting happens, in the organiser's wall-clock time and time zone. */
+export const ScheduleView = z
+  .object({
+    /** Local start, "YYYY-MM-DDTHH:mm". */
+    startsAt: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d$/, 'YYYY-MM-DDTHH:mm'),
+    timeZone: z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
+    durationMinutes: z.number().int().min(5).max(24 * 60),
+    recurrence: z
+      .object({
+        freq: z.enum(['daily', 'weekly']),
+        /** Last day an occurrence may start on, "YYYY-MM-DD". */
+        until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
+      })
+      .nullable(),
+  })
+  .refine((s) => !s.recurrence || s.recurrence.until >= s.startsAt.slice(0, 10), { message: 'the recurrence ends before the meeting starts', path: ['recurrence', 'until'] });
+export type ScheduleView = z.infer<typeof ScheduleView>;
 
 /** Body of POST /api/meetings. */
 export const CreateMeetingRequest = z.object({
   title: MeetingTitle,
+  description: Description.optional(),
+  /** Absent or null: a meeting without a date ("meet now"). */
+  schedule: ScheduleView.nullable().optional(),
   settings: MeetingSettingsView.partial().optional(),
 });
 export type CreateMeetingRequest = z.infer<typeof CreateMeetingRequest>;
@@ -54,8 +85,17 @@ export type CreateMeetingRequest = z.infer<typeof CreateMeetingRequest>;
 /** Body of PATCH /api/meetings/:id (the organiser only). */
 export const UpdateMeetingRequest = z.object({
   title: MeetingTitle.optional(),
+  description: Description.optional(),
+  schedule: ScheduleView.nullable().optional(),
   settings: MeetingSettingsView.partial().optional(),
 });
+
+/** Body of POST /api/meetings/:id/invitations. */
+export const InviteRequest = z.object({
+  emails: z.array(z.string().trim().toLowerCase().email().max(254)).min(1).max(50),
+  language: z.enum(['en', 'fr']),
+});
+export type InviteRequest = z.infer<typeof InviteRequest>;
 export type UpdateMeetingRequest = z.infer<typeof UpdateMeetingRequest>;
 
 /** A meeting as its organiser sees it. */
@@ -67,6 +107,12 @@ export const MeetingView = z.object({
   live: z.boolean(),
   participantCount: z.number().int(),
   settings: MeetingSettingsView,
+  description: z.string(),
+  schedule: ScheduleView.nullable(),
+  /** The organiser's personal room (stable link, no date). */
+  personal: z.boolean(),
+  /** Start of the next occurrence not yet over (ISO, UTC), null when none or unscheduled. */
+  nextStart: z.string().nullable(),
 });
 export type MeetingView = z.infer<typeof MeetingView>;
 

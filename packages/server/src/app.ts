@@ -11,6 +11,7 @@ import { findJanusLibDir, generateSecrets, renderJanusConfig, writeJanusConfig }
 import { JanusMediaBackend } from './janus/JanusMediaBackend.ts';
 import { freePort, JanusProcess } from './janus/JanusProcess.ts';
 import { Storage } from './storage/Storage.ts';
+import { SmtpMailer } from './mail/SmtpMailer.ts';
 
 /** A running Amphi: the composition root's product. close() stops everything it started. */
 export interface Amphi {
@@ -63,7 +64,15 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log);
     cleanups.push(async () => live.shutdown());
 
+    let mailer: SmtpMailer | undefined;
+    if (config.mail) {
+      const created = new SmtpMailer(config.mail.smtpUrl, config.mail.from);
+      mailer = created;
+      cleanups.push(async () => created.close());
+    }
+
     const http = await buildHttpApp({
+      mailer,
       storage,
       sessions: new SessionService(storage.sessions, storage.users),
       live,

@@ -37,6 +37,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'http.rate_limited': 429,
   'media.unavailable': 503,
   'media.negotiation_failed': 502,
+  'mail.unavailable': 503,
+  'mail.failed': 502,
   internal: 500,
 };
 

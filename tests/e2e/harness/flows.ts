@@ -8,6 +8,7 @@ export async function createMeetingAsOrganiser(page: Page, baseUrl: string, admi
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password').fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Schedule a meeting' }).click();
   await page.getByLabel('Meeting title').fill(title);
   await page.getByRole('button', { name: 'Create' }).click();
   const link = await page.getByTestId('meeting-link').textContent({ timeout: 10_000 });

@@ -12,7 +12,7 @@ export class ApiError extends Error {
 }
 
 /** Calls Amphi's HTTP API: JSON in and out, the CSRF header on every call, typed errors. */
-export async function api<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+export async function api<S extends z.ZodType>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
   let res: Response;
   try {
     res = await fetch(path, {

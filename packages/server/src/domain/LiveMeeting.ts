@@ -60,7 +60,7 @@ export class LiveMeeting {
   /** clientIds and userIds of people removed by a host (also kept in storage by the caller). */
   readonly #banned: Set<string>;
   readonly state: MeetingState;
-  readonly #settings: MeetingSettings;
+  #settings: MeetingSettings;
   #room: Promise<MediaRoom> | undefined;
   #generation = 0;
   #ended = false;
@@ -149,6 +149,7 @@ export class LiveMeeting {
       if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
       // The waiting room holds everyone who is not signed in, whether or not a host is there yet.
       if (this.#settings.waitingRoom && input.userId === undefined) {
+        if (this.#waiting.size >= this.capacity) throw new AppError('meeting.full', 'the waiting room is full');
         const waiter: Waiter = { id: crypto.randomUUID(), since: new Date(), input };
         this.#waiting.set(waiter.id, waiter);
         input.channel.send({ type: 'waiting', rid: input.rid, meeting: { id: this.id, title: this.title } });
@@ -188,6 +189,21 @@ export class LiveMeeting {
     });
     this.#openMedia(p);
     return p;
+  }
+
+  /**
+   * The organiser changed the meeting's options while it runs: they apply now. What hosts
+   * may toggle live (permissions) follows the new options and everyone is told.
+   */
+  applySettings(settings: MeetingSettings): void {
+    this.#settings = settings;
+    Object.assign(this.state.permissions, {
+      allowUnmute: settings.allowUnmute,
+      allowChat: settings.allowChat,
+      allowShare: settings.allowShare,
+      allowRename: settings.allowRename,
+    });
+    this.broadcast({ type: 'meeting-state', state: this.state });
   }
 
   /** A host or co-host lets someone in ("all": everyone waiting, as far as capacity allows). */

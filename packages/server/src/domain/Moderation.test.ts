@@ -491,3 +491,21 @@ describe('hands', () => {
     assert.notEqual(bob.participant.hand, null);
   });
 });
+
+describe('options changed while the meeting runs', () => {
+  test('the organiser turning chat off mid-meeting applies at once and everyone is told', async () => {
+    const w = new World();
+    const { host, bob, all } = await liveMeeting(w);
+    host.meeting.applySettings({ ...host.meeting.state.permissions, waitingRoom: false, muteOnEntry: false, capacity: null, passcode: null, redirectUrl: null, allowChat: false });
+    for (const m of all) assert.equal(m.channel.last('meeting-state').state.permissions.allowChat, false, m.participant.name);
+    throwsWithCode(() => bob.meeting.chat.send(bob.participant, 'still there?', null), 'auth.forbidden');
+  });
+
+  test('lowering someone else\'s hand is refused before anything is looked up', () => {
+    const w = new World();
+    return (async () => {
+      const { bob } = await liveMeeting(w);
+      throwsWithCode(() => bob.meeting.moderation.lowerHand(bob.participant, 'nobody-with-this-id'), 'auth.forbidden');
+    })();
+  });
+});

@@ -135,8 +135,9 @@ export class Moderation {
 
   /** Lowers one's own hand, or (hosts and co-hosts) someone else's. */
   lowerHand(by: Participant, targetId: string | undefined): void {
-    const target = targetId === undefined || targetId === by.id ? by : this.meeting.requireParticipant(targetId);
-    if (target !== by) assertModerator(by, "lower someone else's hand");
+    const own = targetId === undefined || targetId === by.id;
+    if (!own) assertModerator(by, "lower someone else's hand");
+    const target = own ? by : this.meeting.requireParticipant(targetId);
     if (target.hand === null) return;
     target.hand = null;
     this.#announce(target);

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { CSRF_HEADER, type ErrorCode } from '@amphi/protocol';
 import type { MeetingPolicy } from '../domain/MeetingSettings.ts';
+import type { Mailer } from '../ports/Mailer.ts';
 import { AppError, httpStatusOf, toAppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { SessionService } from '../auth/SessionService.ts';
@@ -20,6 +21,8 @@ export interface HttpDeps {
   live: MeetingRegistry;
   publicUrl: URL;
   policy: MeetingPolicy;
+  /** Undefined when no SMTP server is configured: invitations then answer mail.unavailable. */
+  mailer?: Mailer | undefined;
   clientDir: string | undefined;
   log: Logger;
 }
@@ -98,7 +101,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.get('/api/health', async () => ({ ok: true }));
   authRoutes(app, { ...ctx, users: deps.storage.users });
-  meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, live: deps.live, policy: deps.policy });
+  meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, live: deps.live, policy: deps.policy, mailer: deps.mailer });
 
   app.get('/ws', {
     websocket: true,

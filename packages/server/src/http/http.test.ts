@@ -531,3 +531,72 @@ describe('malformed URLs', () => {
     assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/meetings/%ZZ/public' }), 404), 'http.not_found');
   });
 });
+
+describe('scheduling, personal room, deleting, invitations', () => {
+  const schedule = { startsAt: '2027-01-12T14:30', timeZone: 'Europe/Paris', durationMinutes: 90, recurrence: { freq: 'weekly', until: '2027-02-02' } };
+  const post = (app: FastifyInstance, cookie: string, payload: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/api/meetings', headers: { ...CSRF, cookie }, payload });
+
+  it('stores a schedule and reports the next occurrence; bad schedules are refused', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const res = await post(app, cookie, { title: 'Jury', description: 'Thesis defence', schedule });
+    assert.equal(res.statusCode, 201);
+    const meeting = res.json().meeting;
+    assert.deepEqual(meeting.schedule, schedule);
+    assert.equal(meeting.description, 'Thesis defence');
+    assert.equal(meeting.nextStart, '2027-01-12T13:30:00.000Z');
+    for (const bad of [
+      { ...schedule, timeZone: 'Mars/Base' },
+      { ...schedule, startsAt: '2027-13-01T10:00' },
+      { ...schedule, durationMinutes: 2 },
+      { ...schedule, recurrence: { freq: 'weekly', until: '2027-01-01' } },
+      { ...schedule, recurrence: { freq: 'hourly', until: '2027-02-01' } },
+    ]) {
+      assert.equal(errorOf(await post(app, cookie, { title: 'x', schedule: bad }), 400), 'http.invalid_body', JSON.stringify(bad));
+    }
+    const cleared = await updateMeeting(app, cookie, meeting.id, { schedule: null });
+    assert.equal(cleared.json().meeting.schedule, null);
+    assert.equal(cleared.json().meeting.nextStart, null);
+  });
+
+  it('the personal room is made once and stays the same', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const a = await app.inject({ method: 'GET', url: '/api/me/personal-room', headers: { cookie } });
+    const b = await app.inject({ method: 'GET', url: '/api/me/personal-room', headers: { cookie } });
+    assert.equal(a.json().meeting.id, b.json().meeting.id);
+    assert.equal(a.json().meeting.personal, true);
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/me/personal-room' }), 401), 'auth.unauthenticated');
+  });
+
+  it('only the owner deletes a meeting, and then its link is gone', async (t) => {
+    const { app, storage } = await setup(t);
+    const cookie = await signIn(app);
+    const id = (await post(app, cookie, { title: 'Temp' })).json().meeting.id;
+    await storage.users.create({ email: 'eve@example.org', name: 'Eve', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
+    const eve = await signIn(app, 'eve@example.org');
+    assert.equal(errorOf(await app.inject({ method: 'DELETE', url: `/api/meetings/${id}`, headers: { ...CSRF, cookie: eve } }), 404), 'meeting.not_found');
+    assert.equal(errorOf(await app.inject({ method: 'DELETE', url: `/api/meetings/${id}`, headers: { cookie } }), 403), 'http.csrf');
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/meetings/${id}`, headers: { ...CSRF, cookie } })).statusCode, 200);
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: `/api/meetings/${id}/public` }), 404), 'meeting.not_found');
+  });
+
+  it('invitations: text and .ics for the owner only; email needs a mail server', async (t) => {
+    const { app } = await setup(t);
+    const cookie = await signIn(app);
+    const id = (await post(app, cookie, { title: 'Jury', schedule })).json().meeting.id;
+    const text = await app.inject({ method: 'GET', url: `/api/meetings/${id}/invitation?lang=en`, headers: { cookie } });
+    assert.match(text.json().text, new RegExp(`Join: http://amphi.test/m/${id}`));
+    const ics = await app.inject({ method: 'GET', url: `/api/meetings/${id}/invitation.ics`, headers: { cookie } });
+    assert.match(String(ics.headers['content-type']), /text\/calendar/);
+    assert.match(ics.body, /DTSTART;TZID=Europe\/Paris:20270112T143000/);
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: `/api/meetings/${id}/invitation.ics` }), 401), 'auth.unauthenticated');
+    const send = (emails: unknown) => app.inject({ method: 'POST', url: `/api/meetings/${id}/invitations`, headers: { ...CSRF, cookie }, payload: { emails, language: 'en' } });
+    assert.equal(errorOf(await send(['not-an-email']), 400), 'http.invalid_body');
+    assert.equal(errorOf(await send(Array.from({ length: 51 }, (_, i) => `p${i}@example.org`)), 400), 'http.invalid_body');
+    assert.equal(errorOf(await send(['jury@univ.example']), 503), 'mail.unavailable');
+    const undated = (await post(app, cookie, { title: 'Any time' })).json().meeting.id;
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: `/api/meetings/${undated}/invitation.ics`, headers: { cookie } }), 404), 'http.not_found');
+  });
+});

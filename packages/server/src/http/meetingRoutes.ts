@@ -1,28 +1,48 @@
 import type { FastifyInstance } from 'fastify';
-import { CreateMeetingRequest, UpdateMeetingRequest, type MeetingSettingsView, type MeetingView, type PublicMeetingView } from '@amphi/protocol';
+import {
+  CreateMeetingRequest,
+  InviteRequest,
+  UpdateMeetingRequest,
+  type MeetingSettingsView,
+  type MeetingView,
+  type PublicMeetingView,
+} from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import { newMeetingId } from '../domain/meetingId.ts';
 import type { MeetingPolicy } from '../domain/MeetingSettings.ts';
 import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
+import { nextOccurrence } from '../domain/Schedule.ts';
+import { invitationIcs, invitationSubject, invitationText, type InvitationInput, type Language } from '../invitations/invitation.ts';
+import type { Mailer } from '../ports/Mailer.ts';
+import { RateLimiter } from '../RateLimiter.ts';
 import type { MeetingRecord, MeetingRepository } from '../storage/MeetingRepository.ts';
-import type { UserRepository } from '../storage/UserRepository.ts';
+import type { User, UserRepository } from '../storage/UserRepository.ts';
 import { noStore, parseBody, requireUser, type HttpContext } from './context.ts';
 
-/** Meetings: create, edit and list one's own (signed in), and the public card behind a link. */
+/**
+ * Meetings: create, schedule, edit, delete and list one's own; the personal room; invitations
+ * (copy text, .ics, email); and the public card behind a link.
+ */
 export function meetingRoutes(
   app: FastifyInstance,
-  ctx: HttpContext & { meetings: MeetingRepository; users: UserRepository; live: MeetingRegistry; policy: MeetingPolicy },
+  ctx: HttpContext & { meetings: MeetingRepository; users: UserRepository; live: MeetingRegistry; policy: MeetingPolicy; mailer: Mailer | undefined },
 ): void {
-  const view = (m: MeetingRecord): MeetingView => {
+  const inviteLimit = new RateLimiter(200, 3_600_000);
+  const linkOf = (id: string) => new URL(`/m/${id}`, ctx.publicUrl).toString();
+  const view = (m: MeetingRecord, now = new Date()): MeetingView => {
     const live = ctx.live.get(m.id);
     return {
       id: m.id,
       title: m.title,
-      link: new URL(`/m/${m.id}`, ctx.publicUrl).toString(),
+      link: linkOf(m.id),
       createdAt: m.createdAt,
       live: live !== undefined && !live.ended,
       participantCount: live?.size ?? 0,
       settings: m.settings,
+      description: m.description,
+      schedule: m.schedule,
+      personal: m.personal,
+      nextStart: m.schedule ? (nextOccurrence(m.schedule, now)?.start.toISOString() ?? null) : null,
     };
   };
   const checkCapacity = (settings: Partial<MeetingSettingsView> | undefined) => {
@@ -30,13 +50,38 @@ export function meetingRoutes(
       throw new AppError('http.invalid_body', `settings.capacity: at most ${ctx.policy.capacity} on this deployment`);
     }
   };
+  const ownMeeting = async (id: string, user: User) => {
+    const meeting = id.length <= 64 ? await ctx.meetings.byId(id) : undefined;
+    if (!meeting || meeting.ownerId !== user.id) throw new AppError('meeting.not_found', 'you have no meeting with this id');
+    return meeting;
+  };
+  const invitation = (m: MeetingRecord, organiser: User): InvitationInput => ({
+    meetingId: m.id,
+    title: m.title,
+    description: m.description,
+    link: linkOf(m.id),
+    passcode: m.settings.passcode,
+    schedule: m.schedule,
+    organiser: { name: organiser.name, email: organiser.email },
+    domain: ctx.publicUrl.hostname,
+    now: new Date(),
+  });
+  const language = (value: unknown): Language => (value === 'fr' ? 'fr' : 'en');
 
   app.post('/api/meetings', async (req, reply) => {
     noStore(reply);
     const user = await requireUser(ctx, req);
     const body = parseBody(CreateMeetingRequest, req.body);
     checkCapacity(body.settings);
-    const meeting = await ctx.meetings.create({ id: newMeetingId(), title: body.title, ownerId: user.id, now: new Date(), settings: body.settings });
+    const meeting = await ctx.meetings.create({
+      id: newMeetingId(),
+      title: body.title,
+      ownerId: user.id,
+      now: new Date(),
+      settings: body.settings,
+      description: body.description,
+      schedule: body.schedule ?? null,
+    });
     reply.code(201);
     return { meeting: view(meeting) };
   });
@@ -48,14 +93,73 @@ export function meetingRoutes(
     checkCapacity(body.settings);
     const meeting = await ctx.meetings.update(req.params.id, user.id, body);
     if (!meeting) throw new AppError('meeting.not_found', 'you have no meeting with this id');
+    if (body.settings) ctx.live.get(meeting.id)?.applySettings(meeting.settings);
     return { meeting: view(meeting) };
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/meetings/:id', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const meeting = await ownMeeting(req.params.id, user);
+    // Whoever is in it is sent away first, as when the host ends it.
+    ctx.live.get(meeting.id)?.terminate('ended-by-host');
+    await ctx.meetings.delete(meeting.id, user.id);
+    return { ok: true };
   });
 
   app.get('/api/meetings', async (req, reply) => {
     noStore(reply);
     const user = await requireUser(ctx, req);
     const meetings = await ctx.meetings.byOwner(user.id);
-    return { meetings: meetings.map(view) };
+    const now = new Date();
+    return { meetings: meetings.map((m) => view(m, now)) };
+  });
+
+  /** The organiser's personal room: one stable link, made on first use. */
+  app.get('/api/me/personal-room', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    let room = await ctx.meetings.personalRoomOf(user.id);
+    if (!room) room = await ctx.meetings.create({ id: newMeetingId(), title: user.name, ownerId: user.id, now: new Date(), personal: true });
+    return { meeting: view(room) };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { lang?: string } }>('/api/meetings/:id/invitation', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const meeting = await ownMeeting(req.params.id, user);
+    return { text: invitationText(invitation(meeting, user), language(req.query.lang)) };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { lang?: string } }>('/api/meetings/:id/invitation.ics', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const meeting = await ownMeeting(req.params.id, user);
+    const ics = invitationIcs(invitation(meeting, user), language(req.query.lang));
+    if (!ics) throw new AppError('http.not_found', 'this meeting has no date, so no calendar entry');
+    reply.header('content-disposition', `attachment; filename="${meeting.id}.ics"`);
+    return reply.type('text/calendar; charset=utf-8').send(ics);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/meetings/:id/invitations', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const body = parseBody(InviteRequest, req.body);
+    const meeting = await ownMeeting(req.params.id, user);
+    if (!ctx.mailer) throw new AppError('mail.unavailable', 'this Amphi has no mail server configured; copy the invitation instead');
+    const recipients = [...new Set(body.emails)];
+    for (const _ of recipients) if (!inviteLimit.hit(user.id)) throw new AppError('http.rate_limited', 'too many invitations this hour');
+    const input = invitation(meeting, user);
+    const ics = invitationIcs(input, body.language);
+    for (const to of recipients) {
+      await ctx.mailer.send({
+        to,
+        subject: invitationSubject(input, body.language),
+        text: invitationText(input, body.language),
+        ...(ics ? { attachments: [{ filename: 'invitation.ics', content: ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }] } : {}),
+      });
+    }
+    return { sent: recipients.length };
   });
 
   app.get<{ Params: { id: string } }>('/api/meetings/:id/public', async (req, reply) => {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_MEETING_SETTINGS, type MeetingSettings } from '../domain/MeetingSettings.ts';
+import type { Schedule } from '../domain/Schedule.ts';
 import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
 import type { Database, MeetingsTable } from './schema.ts';
 
@@ -10,6 +11,10 @@ export interface MeetingRecord {
   ownerId: string;
   createdAt: string;
   settings: MeetingSettings;
+  description: string;
+  schedule: Schedule | null;
+  /** The organiser's personal room. */
+  personal: boolean;
 }
 
 function toMeeting(row: MeetingsTable): MeetingRecord {
@@ -29,7 +34,36 @@ function toMeeting(row: MeetingsTable): MeetingRecord {
       passcode: row.passcode,
       redirectUrl: row.redirect_url,
     },
+    description: row.description ?? '',
+    schedule:
+      row.starts_at && row.time_zone && row.duration_minutes !== null
+        ? {
+            startsAt: row.starts_at,
+            timeZone: row.time_zone,
+            durationMinutes: Number(row.duration_minutes),
+            recurrence: row.recurrence_freq && row.recurrence_until ? { freq: row.recurrence_freq === 'daily' ? 'daily' : 'weekly', until: row.recurrence_until } : null,
+          }
+        : null,
+    personal: row.personal === 1,
   };
+}
+
+function scheduleColumns(s: Schedule | null): Partial<MeetingsTable> {
+  return {
+    starts_at: s?.startsAt ?? null,
+    time_zone: s?.timeZone ?? null,
+    duration_minutes: s?.durationMinutes ?? null,
+    recurrence_freq: s?.recurrence?.freq ?? null,
+    recurrence_until: s?.recurrence?.until ?? null,
+  };
+}
+
+/** What an organiser may change about a meeting. */
+export interface MeetingChange {
+  title?: string;
+  description?: string;
+  schedule?: Schedule | null;
+  settings?: Partial<MeetingSettings>;
 }
 
 function settingsColumns(s: Partial<MeetingSettings>): Partial<MeetingsTable> {
@@ -50,12 +84,24 @@ function settingsColumns(s: Partial<MeetingSettings>): Partial<MeetingsTable> {
 export class MeetingRepository implements MeetingDirectory {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(input: { id: string; title: string; ownerId: string; now: Date; settings?: Partial<MeetingSettings> }): Promise<MeetingRecord> {
+  async create(input: {
+    id: string;
+    title: string;
+    ownerId: string;
+    now: Date;
+    settings?: Partial<MeetingSettings>;
+    description?: string;
+    schedule?: Schedule | null;
+    personal?: boolean;
+  }): Promise<MeetingRecord> {
     const row = {
       id: input.id,
       title: input.title,
       owner_id: input.ownerId,
       created_at: input.now.toISOString(),
+      description: input.description ?? '',
+      personal: input.personal ? 1 : 0,
+      ...scheduleColumns(input.schedule ?? null),
       ...settingsColumns({ ...DEFAULT_MEETING_SETTINGS, ...input.settings }),
     } as MeetingsTable;
     await this.db.insertInto('meetings').values(row).execute();
@@ -63,8 +109,13 @@ export class MeetingRepository implements MeetingDirectory {
   }
 
   /** Changes the title and settings of a meeting its owner holds; undefined if there is none. */
-  async update(id: string, ownerId: string, change: { title?: string; settings?: Partial<MeetingSettings> }): Promise<MeetingRecord | undefined> {
-    const cols = { ...settingsColumns(change.settings ?? {}), ...(change.title !== undefined ? { title: change.title } : {}) };
+  async update(id: string, ownerId: string, change: MeetingChange): Promise<MeetingRecord | undefined> {
+    const cols = {
+      ...settingsColumns(change.settings ?? {}),
+      ...(change.title !== undefined ? { title: change.title } : {}),
+      ...(change.description !== undefined ? { description: change.description } : {}),
+      ...(change.schedule !== undefined ? scheduleColumns(change.schedule) : {}),
+    };
     if (Object.keys(cols).length > 0) {
       await this.db.updateTable('meetings').set(cols).where('id', '=', id).where('owner_id', '=', ownerId).execute();
     }
@@ -80,6 +131,17 @@ export class MeetingRepository implements MeetingDirectory {
   async byOwner(ownerId: string): Promise<MeetingRecord[]> {
     const rows = await this.db.selectFrom('meetings').selectAll().where('owner_id', '=', ownerId).orderBy('created_at', 'desc').limit(200).execute();
     return rows.map(toMeeting);
+  }
+
+  /** Deletes a meeting its owner holds (bans go with it); false if there was none. */
+  async delete(id: string, ownerId: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('meetings').where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async personalRoomOf(ownerId: string): Promise<MeetingRecord | undefined> {
+    const row = await this.db.selectFrom('meetings').selectAll().where('owner_id', '=', ownerId).where('personal', '=', 1).executeTakeFirst();
+    return row ? toMeeting(row) : undefined;
   }
 
   async bannedKeys(meetingId: string): Promise<string[]> {

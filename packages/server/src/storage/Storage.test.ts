@@ -14,7 +14,9 @@ import { DEFAULT_MEETING_SETTINGS, type MeetingSettings } from '../domain/Meetin
 import { migrationProvider } from './migrations.ts';
 import { Storage } from './Storage.ts';
 
-const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans'];
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling'];
+/** What later migrations add to a meeting that had none of it. */
+const UNSCHEDULED = { description: '', schedule: null, personal: false };
 
 /** A bare connection, without Storage's migrate-on-open (to set up an older schema). */
 function rawDb(database: Config['database']): Kysely<any> {
@@ -133,6 +135,7 @@ for (const backend of [sqlite, postgres]) {
           ownerId: 'u1',
           createdAt: '2025-01-01T10:00:00.000Z',
           settings: DEFAULT_MEETING_SETTINGS,
+          ...UNSCHEDULED,
         });
         assert.deepEqual(await upgraded.meetings.bannedKeys('abc-defg-hjk'), []);
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(upgraded.db);
@@ -232,7 +235,7 @@ for (const backend of [sqlite, postgres]) {
         const u = await storage.users.create({ email: 'a@example.org', name: 'A', passwordHash: null, isAdmin: false });
         const now = new Date('2025-03-01T12:00:00.000Z');
         const created = await storage.meetings.create({ id: 'abc-defg-hjk', title: 'Algebra', ownerId: u.id, now });
-        assert.deepEqual(created, { id: 'abc-defg-hjk', title: 'Algebra', ownerId: u.id, createdAt: now.toISOString(), settings: DEFAULT_MEETING_SETTINGS });
+        assert.deepEqual(created, { id: 'abc-defg-hjk', title: 'Algebra', ownerId: u.id, createdAt: now.toISOString(), settings: DEFAULT_MEETING_SETTINGS, ...UNSCHEDULED });
         assert.deepEqual(await storage.meetings.byId('abc-defg-hjk'), created);
         assert.equal(await storage.meetings.byId('zzz-zzzz-zzz'), undefined);
       });
@@ -305,6 +308,7 @@ for (const backend of [sqlite, postgres]) {
           ownerId: u.id,
           createdAt: now.toISOString(),
           settings: { ...DEFAULT_MEETING_SETTINGS, muteOnEntry: true, capacity: 25, passcode: null },
+          ...UNSCHEDULED,
         };
         assert.deepEqual(updated, expected);
         assert.deepEqual(await storage.meetings.byId('abc-defg-hjk'), expected);
@@ -325,6 +329,33 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual(await storage.meetings.byId('abc-defg-hjk'), created);
         assert.equal(await storage.meetings.update('zzz-zzzz-zzz', u.id, { title: 'x' }), undefined);
         assert.equal(await storage.meetings.byId('zzz-zzzz-zzz'), undefined);
+      });
+    });
+
+    describe('schedules, personal rooms, deletion', () => {
+      const owner = () => storage.users.create({ email: 'owner@example.org', name: 'Owner', passwordHash: null, isAdmin: false });
+      const schedule = { startsAt: '2027-01-12T14:30', timeZone: 'Europe/Paris', durationMinutes: 90, recurrence: { freq: 'weekly' as const, until: '2027-02-02' } };
+
+      it('a schedule and description round-trip, and can be changed or cleared', async () => {
+        const u = await owner();
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'Jury', ownerId: u.id, now: new Date(), description: 'Thesis', schedule });
+        const found = await storage.meetings.byId('abc-defg-hjk');
+        assert.deepEqual(found?.schedule, schedule);
+        assert.equal(found?.description, 'Thesis');
+        assert.equal(found?.personal, false);
+        const once = { ...schedule, recurrence: null, durationMinutes: 30 };
+        assert.deepEqual((await storage.meetings.update('abc-defg-hjk', u.id, { schedule: once }))?.schedule, once);
+        assert.equal((await storage.meetings.update('abc-defg-hjk', u.id, { schedule: null }))?.schedule, null);
+      });
+
+      it('finds the personal room, and deletes only the owner\'s meetings', async () => {
+        const u = await owner();
+        assert.equal(await storage.meetings.personalRoomOf(u.id), undefined);
+        await storage.meetings.create({ id: 'per-sona-lrm', title: 'Owner', ownerId: u.id, now: new Date(), personal: true });
+        assert.equal((await storage.meetings.personalRoomOf(u.id))?.id, 'per-sona-lrm');
+        assert.equal(await storage.meetings.delete('per-sona-lrm', 'someone-else'), false);
+        assert.equal(await storage.meetings.delete('per-sona-lrm', u.id), true);
+        assert.equal(await storage.meetings.byId('per-sona-lrm'), undefined);
       });
     });
 

@@ -59,6 +59,16 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_scheduling': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('meetings').addColumn('description', 'text', (c) => c.notNull().defaultTo('')).execute();
+      for (const col of ['starts_at', 'time_zone', 'recurrence_freq', 'recurrence_until']) {
+        await db.schema.alterTable('meetings').addColumn(col, 'text').execute();
+      }
+      await db.schema.alterTable('meetings').addColumn('duration_minutes', 'integer').execute();
+      await db.schema.alterTable('meetings').addColumn('personal', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

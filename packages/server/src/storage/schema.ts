@@ -30,6 +30,13 @@ export interface MeetingsTable {
   capacity: number | null;
   passcode: string | null;
   redirect_url: string | null;
+  description: string;
+  starts_at: string | null;
+  time_zone: string | null;
+  duration_minutes: number | null;
+  recurrence_freq: string | null;
+  recurrence_until: string | null;
+  personal: number;
 }
 
 /** People a host removed from a meeting, by browser ("client:…") or account ("user:…"). */

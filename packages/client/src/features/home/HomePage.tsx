@@ -2,6 +2,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { z } from 'zod';
 import { MeetingView, UserView } from '@amphi/protocol';
 import { api, ApiError } from '../../ui/api.ts';
+import { MeetingCard } from './MeetingCard.tsx';
+import { MeetingForm, type MeetingFormValues } from './MeetingForm.tsx';
 import { LanguageSwitch, useI18n } from '../../ui/i18n.tsx';
 
 const MeResponse = z.object({ user: UserView });
@@ -90,41 +92,47 @@ function SignInForm({ onSignedIn }: { onSignedIn: (u: UserView) => void }) {
 
 function Organiser() {
   const { t } = useI18n();
-  const [title, setTitle] = useState('');
-  const [created, setCreated] = useState<MeetingView | undefined>();
   const [meetings, setMeetings] = useState<MeetingView[]>([]);
-  const [copied, setCopied] = useState(false);
+  const [personal, setPersonal] = useState<MeetingView | undefined>();
+  const [scheduling, setScheduling] = useState(false);
+  const [created, setCreated] = useState<MeetingView | undefined>();
 
   const load = () => api('GET', '/api/meetings', MeetingsResponse).then((r) => setMeetings(r.meetings), () => {});
   useEffect(() => {
     void load();
+    api('GET', '/api/me/personal-room', MeetingResponse).then((r) => setPersonal(r.meeting), () => {});
   }, []);
 
-  const create = async (e: FormEvent) => {
-    e.preventDefault();
-    const r = await api('POST', '/api/meetings', MeetingResponse, { title });
+  const meetNow = async () => {
+    const r = await api('POST', '/api/meetings', MeetingResponse, { title: t('home.instantTitle'), schedule: null });
+    window.location.assign(`/m/${r.meeting.id}`);
+  };
+  const schedule = async (v: MeetingFormValues) => {
+    const r = await api('POST', '/api/meetings', MeetingResponse, v);
     setCreated(r.meeting);
-    setTitle('');
-    setCopied(false);
+    setScheduling(false);
     void load();
   };
 
-  const copy = async (link: string) => {
-    await navigator.clipboard?.writeText(link).catch(() => {});
-    setCopied(true);
-  };
+  const others = meetings.filter((m) => !m.personal);
+  const upcoming = others.filter((m) => !m.schedule || m.nextStart !== null).sort((a, b) => (a.nextStart ?? '9') < (b.nextStart ?? '9') ? -1 : 1);
+  const past = others.filter((m) => m.schedule && m.nextStart === null);
+  const replace = (m: MeetingView) => setMeetings((list) => list.map((x) => (x.id === m.id ? m : x)));
+  const drop = (id: string) => setMeetings((list) => list.filter((x) => x.id !== id));
 
   return (
     <>
-      <form className="card" onSubmit={create} aria-labelledby="new-meeting-title">
-        <h2 id="new-meeting-title">{t('home.newMeeting')}</h2>
-        <label>
-          {t('home.meetingTitle')}
-          <input name="title" required maxLength={120} value={title} onChange={(e) => setTitle(e.target.value)} />
-        </label>
-        <button type="submit" className="primary">
-          {t('home.create')}
-        </button>
+      <section className="card" aria-labelledby="start-title">
+        <h2 id="start-title">{t('home.start')}</h2>
+        <div className="dialog-actions">
+          <button type="button" className="primary" onClick={meetNow}>
+            {t('home.meetNow')}
+          </button>
+          <button type="button" aria-expanded={scheduling} onClick={() => setScheduling(!scheduling)}>
+            {t('home.schedule')}
+          </button>
+        </div>
+        {scheduling && <MeetingForm onSubmit={schedule} onCancel={() => setScheduling(false)} submitLabel={t('home.create')} />}
         {created && (
           <div className="created" role="status">
             <p>{t('home.created')}</p>
@@ -133,27 +141,39 @@ function Organiser() {
                 {created.link}
               </a>
             </p>
-            <button type="button" onClick={() => copy(created.link)}>
-              {copied ? t('home.copied') : t('home.copyLink')}
-            </button>
           </div>
         )}
-      </form>
-      <section className="card" aria-labelledby="your-meetings">
-        <h2 id="your-meetings">{t('home.yourMeetings')}</h2>
-        {meetings.length === 0 ? (
+      </section>
+      {personal && (
+        <section className="card" aria-labelledby="personal-title">
+          <h2 id="personal-title">{t('home.personalRoom')}</h2>
+          <ul className="meeting-list">
+            <MeetingCard meeting={personal} onChanged={setPersonal} onDeleted={() => {}} />
+          </ul>
+        </section>
+      )}
+      <section className="card" aria-labelledby="upcoming-title">
+        <h2 id="upcoming-title">{t('home.upcoming')}</h2>
+        {upcoming.length === 0 ? (
           <p className="muted">{t('home.noMeetings')}</p>
         ) : (
           <ul className="meeting-list">
-            {meetings.map((m) => (
-              <li key={m.id}>
-                <a href={`/m/${m.id}`}>{m.title}</a> <code>{m.id}</code>
-                {m.live && <span className="badge">{t('home.live', { count: m.participantCount })}</span>}
-              </li>
+            {upcoming.map((m) => (
+              <MeetingCard key={m.id} meeting={m} onChanged={replace} onDeleted={() => drop(m.id)} />
             ))}
           </ul>
         )}
       </section>
+      {past.length > 0 && (
+        <section className="card" aria-labelledby="past-title">
+          <h2 id="past-title">{t('home.past')}</h2>
+          <ul className="meeting-list">
+            {past.map((m) => (
+              <MeetingCard key={m.id} meeting={m} onChanged={replace} onDeleted={() => drop(m.id)} />
+            ))}
+          </ul>
+        </section>
+      )}
     </>
   );
 }
