@@ -298,6 +298,8 @@ export class LiveMeeting {
   /** Removes the participant; the meeting closes when nobody is left. Safe to call twice. */
   leave(p: Participant): void {
     if (p.state === 'left' || !this.#participants.has(p.id)) return;
+    // Only a live feed is in anyone's subscription: others renegotiate only when one goes.
+    const hadFeed = p.state === 'live';
     p.transition('left');
     this.#participants.delete(p.id);
     p.subscription.close();
@@ -307,7 +309,7 @@ export class LiveMeeting {
     // While the meeting is being ended everyone is leaving: no point telling or renegotiating.
     if (!this.#ended) {
       this.broadcast({ type: 'participant-left', participantId: p.id });
-      for (const other of this.#participants.values()) other.subscription.refresh();
+      if (hadFeed) for (const other of this.#participants.values()) other.subscription.refresh();
       if (this.state.spotlight === p.id) this.moderation.clearSpotlight();
       if (p.role === 'host') this.moderation.succeedHost();
     }
@@ -361,12 +363,15 @@ export class LiveMeeting {
     }
   }
 
+  /** Sends to everyone in the meeting, serialized once (it goes to up to hundreds of sockets). */
   broadcast(message: ServerMessage): void {
-    for (const p of this.#participants.values()) p.channel.send(message);
+    const serialized = JSON.stringify(message);
+    for (const p of this.#participants.values()) p.channel.send(message, serialized);
   }
 
   sendToModerators(message: ServerMessage): void {
-    for (const p of this.#participants.values()) if (isModerator(p.role)) p.channel.send(message);
+    const serialized = JSON.stringify(message);
+    for (const p of this.#participants.values()) if (isModerator(p.role)) p.channel.send(message, serialized);
   }
 
   #openMedia(p: Participant): void {

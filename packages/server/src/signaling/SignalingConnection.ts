@@ -59,8 +59,8 @@ export class SignalingConnection implements ParticipantChannel {
     socket.on('error', (err) => this.#log.debug('socket error', { err: String(err) }));
   }
 
-  send(message: ServerMessage): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  send(message: ServerMessage, serialized?: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(serialized ?? JSON.stringify(message));
   }
 
   close(code: number, reason: string): void {
