@@ -120,7 +120,9 @@ describe('running a class: waiting room, capacity, lock, moderation, chat, hands
 
   test('mute all: no more audio from the guests; unmuting forbidden until the host asks', async () => {
     await openPanel(host, 'participants');
-    await host.getByRole('checkbox', { name: 'Unmute themselves' }).uncheck();
+    const allowUnmute = host.getByRole('checkbox', { name: 'Unmute themselves' });
+    await allowUnmute.click();
+    assert.equal(await allowUnmute.isChecked(), false);
     await host.getByRole('button', { name: 'Mute all' }).click();
     for (const who of [ids.ada!, ids.bob!]) await host.locator(`.tile[data-participant-id="${who}"] [data-testid="muted-badge"]`).waitFor();
     await ada.getByRole('button', { name: 'Unmute microphone' }).waitFor();

@@ -126,6 +126,22 @@ export const PublicMeetingView = z.object({
 });
 export type PublicMeetingView = z.infer<typeof PublicMeetingView>;
 
+/** One time a meeting was live (GET /api/meetings/:id/sessions). */
+export const SessionView = z.object({ id: z.string(), startedAt: z.string(), endedAt: z.string().nullable(), people: z.number().int() });
+export type SessionView = z.infer<typeof SessionView>;
+
+/** One person in the attendance report: their stays in one session added up. */
+export const AttendeeView = z.object({
+  name: z.string(),
+  role: z.string(),
+  signedIn: z.boolean(),
+  firstJoinedAt: z.string(),
+  lastLeftAt: z.string().nullable(),
+  totalMinutes: z.number(),
+  stays: z.number().int(),
+});
+export type AttendeeView = z.infer<typeof AttendeeView>;
+
 /** Every HTTP error body. */
 export const ErrorBody = z.object({
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),

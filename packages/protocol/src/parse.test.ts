@@ -459,6 +459,7 @@ describe('ServerMessage', () => {
     moderated: { type: 'moderated', action: 'unmute-requested', by: 'Ada' },
     chat: { type: 'chat', message: chatMessage },
     reaction: { type: 'reaction', participantId: 'p2', reaction: '🎉' },
+    speaking: { type: 'speaking', participantId: 'p2', speaking: true },
   };
 
   for (const [type, example] of Object.entries(examples)) {

@@ -254,6 +254,8 @@ export const WaitingListMessage = z.object({ type: z.literal('waiting-list'), wa
 export const MeetingStateMessage = z.object({ type: z.literal('meeting-state'), state: MeetingState });
 /** To one participant: a host turned their microphone or camera off. */
 export const ModeratedMessage = z.object({ type: z.literal('moderated'), action: z.enum(['muted', 'video-stopped', 'unmute-requested']), by: z.string() });
+/** Someone started or stopped speaking (from the media server's audio levels): the active speaker. */
+export const SpeakingMessage = z.object({ type: z.literal('speaking'), participantId: z.string(), speaking: z.boolean() });
 export const ChatEventMessage = z.object({ type: z.literal('chat'), message: ChatMessage });
 export const ReactionEventMessage = z.object({ type: z.literal('reaction'), participantId: z.string(), reaction: Reaction });
 
@@ -338,6 +340,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   ModeratedMessage,
   ChatEventMessage,
   ReactionEventMessage,
+  SpeakingMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

@@ -61,7 +61,9 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     cleanups.push(() => media.close());
     await media.start();
 
-    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log);
+    // Sessions a crash left open end where their last record ends.
+    await storage.attendance.closeDangling();
+    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance);
     cleanups.push(async () => live.shutdown());
 
     let mailer: SmtpMailer | undefined;

@@ -76,6 +76,9 @@ export class MeetingSession extends Emitter<Events> {
   meetingState: MeetingState = { locked: false, spotlight: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true } };
   /** Who waits to be let in (hosts and co-hosts only). */
   waiting: WaitingPerson[] = [];
+  /** Who is speaking right now, and who spoke last (the active speaker). */
+  readonly speaking = new Set<string>();
+  lastSpeaker: string | undefined;
   /** Chat so far: public history from join, then everything we send and receive. */
   readonly chat: ChatMessage[] = [];
   readonly remotes = new Map<string, RemoteParticipant>();
@@ -193,8 +196,17 @@ export class MeetingSession extends Emitter<Events> {
   setLock(locked: boolean) {
     return this.#act({ type: 'set-lock', locked });
   }
-  setPermissions(permissions: Partial<Permissions>) {
-    return this.#act({ type: 'set-permissions', permissions });
+  /** Applied at once on this screen (the server confirms with meeting-state, or we roll back). */
+  async setPermissions(permissions: Partial<Permissions>): Promise<boolean> {
+    const before = this.meetingState;
+    this.meetingState = { ...before, permissions: { ...before.permissions, ...permissions } };
+    this.emit('change');
+    const ok = await this.#act({ type: 'set-permissions', permissions });
+    if (!ok) {
+      this.meetingState = before;
+      this.emit('change');
+    }
+    return ok;
   }
   spotlight(participantId: string | null) {
     return this.#act({ type: 'spotlight', participantId });
@@ -365,6 +377,13 @@ export class MeetingSession extends Emitter<Events> {
       case 'reaction':
         this.emit('reaction', m.participantId, m.reaction);
         break;
+      case 'speaking':
+        if (m.speaking) {
+          this.speaking.add(m.participantId);
+          if (m.participantId !== this.self?.id) this.lastSpeaker = m.participantId;
+        } else this.speaking.delete(m.participantId);
+        this.emit('change');
+        break;
       case 'denied':
         this.#setState('denied');
         this.#shutdown();
@@ -376,6 +395,8 @@ export class MeetingSession extends Emitter<Events> {
       case 'participant-left': {
         const remote = this.remotes.get(m.participantId);
         this.remotes.delete(m.participantId);
+        this.speaking.delete(m.participantId);
+        if (this.lastSpeaker === m.participantId) this.lastSpeaker = undefined;
         if (remote) this.emit('notice', 'notice.left', { name: remote.info.name });
         this.emit('change');
         break;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { CLOSE_CODES, type IceServer, type MeetingState, type ServerMessage, type WaitingPerson } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
+import type { AttendanceLog } from '../ports/AttendanceLog.ts';
 import type { MediaBackend, MediaPeer, MediaRoom } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import { Chat } from './Chat.ts';
@@ -66,6 +67,10 @@ export class LiveMeeting {
   #ended = false;
   #closed = false;
   readonly #log: Logger;
+  /** This time the meeting is live (the attendance report's unit). */
+  readonly sessionId = crypto.randomUUID();
+  /** Attendance writes, in order (a stay must follow its session's row). */
+  #attendanceQueue: Promise<void> = Promise.resolve();
 
   constructor(
     record: MeetingRecordForLive,
@@ -76,6 +81,7 @@ export class LiveMeeting {
     private readonly onBan: (meetingId: string, keys: string[]) => void,
     log: Logger,
     private readonly onClosed: (meeting: LiveMeeting) => void,
+    private readonly attendance?: AttendanceLog,
   ) {
     this.id = record.id;
     this.title = record.title;
@@ -91,6 +97,16 @@ export class LiveMeeting {
     };
     this.moderation = new Moderation(this);
     this.chat = new Chat(this);
+    const started = new Date();
+    this.#record((log) => log.sessionStarted(this.id, this.sessionId, started));
+  }
+
+  #record(write: (log: AttendanceLog) => Promise<void>): void {
+    const log = this.attendance;
+    if (!log) return;
+    this.#attendanceQueue = this.#attendanceQueue
+      .then(() => write(log))
+      .catch((err) => this.#log.error('could not record attendance', { err: String(err) }));
   }
 
   get ended(): boolean {
@@ -175,6 +191,7 @@ export class LiveMeeting {
     p.subscription = new Subscription(input.channel, () => p.peer, () => this.#feedsFor(p), (feedId) => this.#byFeed(feedId)?.id, this.#log);
     this.broadcast({ type: 'participant-joined', participant: p.info() });
     this.#participants.set(p.id, p);
+    this.#record((log) => log.joined(this.sessionId, { participantId: p.id, name: p.name, role: p.role, userId: p.userId ?? null, at: p.joinedAt }));
     input.onParticipant(p, this);
     p.channel.send({
       type: 'joined',
@@ -301,6 +318,8 @@ export class LiveMeeting {
     // Only a live feed is in anyone's subscription: others renegotiate only when one goes.
     const hadFeed = p.state === 'live';
     p.transition('left');
+    const leftAt = new Date();
+    this.#record((log) => log.left(this.sessionId, { participantId: p.id, name: p.name, role: p.role, at: leftAt }));
     this.#participants.delete(p.id);
     p.subscription.close();
     const peer = p.peer;
@@ -318,8 +337,12 @@ export class LiveMeeting {
 
   /** Ends the meeting for everyone (the host only). */
   end(by: Participant): void {
-    if (by.role !== 'host') throw new AppError('auth.forbidden', 'only the host can end the meeting for everyone');
+    this.assertMayEnd(by);
     this.terminate('ended-by-host');
+  }
+
+  assertMayEnd(by: Participant): void {
+    if (by.role !== 'host') throw new AppError('auth.forbidden', 'only the host can end the meeting for everyone');
   }
 
   /** Sends everyone away with `reason` and closes the meeting. */
@@ -389,6 +412,11 @@ export class LiveMeeting {
         for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
       });
       peer.on('hangup', (target, reason) => this.#log.info('peer connection hung up', { participant: p.id, target, reason }));
+      peer.on('talking', (talking) => {
+        // A muted microphone relays nothing: a stale "talking" must not light up their tile.
+        if (p.peer !== peer || (talking && !p.audio)) return;
+        this.broadcast({ type: 'speaking', participantId: p.id, speaking: talking });
+      });
       p.peer = peer;
       p.transition('ready');
       p.subscription.refresh();
@@ -430,6 +458,8 @@ export class LiveMeeting {
     if (this.#participants.size > 0 || this.#waiting.size > 0 || this.#closed) return;
     this.#closed = true;
     this.#ended = true;
+    const endedAt = new Date();
+    this.#record((log) => log.sessionEnded(this.sessionId, endedAt));
     const room = this.#room;
     this.#room = undefined;
     this.onClosed(this);

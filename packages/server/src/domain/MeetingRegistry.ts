@@ -1,6 +1,7 @@
 import type { IceServer } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
+import type { AttendanceLog } from '../ports/AttendanceLog.ts';
 import type { MediaBackend } from '../ports/MediaBackend.ts';
 import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
 import { LiveMeeting, type JoinInput, type JoinResult } from './LiveMeeting.ts';
@@ -20,6 +21,7 @@ export class MeetingRegistry {
     private readonly policy: MeetingPolicy,
     private readonly iceServers: IceServer[],
     private readonly log: Logger,
+    private readonly attendance?: AttendanceLog,
   ) {
     media.on('down', () => {
       for (const m of this.#live.values()) m.mediaDown();
@@ -59,6 +61,7 @@ export class MeetingRegistry {
           (m) => {
             if (this.#live.get(m.id) === m) this.#live.delete(m.id);
           },
+          this.attendance,
         );
         this.#live.set(meetingId, meeting);
         return meeting;

@@ -509,3 +509,18 @@ describe('options changed while the meeting runs', () => {
     })();
   });
 });
+
+describe('active speaker', () => {
+  test("the media server's talking events reach everyone; a muted microphone never lights up", async () => {
+    const w = new World();
+    const { bob, all } = await liveMeeting(w);
+    w.peer(bob).emit('talking', true);
+    for (const m of all) assert.deepEqual(m.channel.last('speaking'), { type: 'speaking', participantId: bob.participant.id, speaking: true }, m.participant.name);
+    w.peer(bob).emit('talking', false);
+    for (const m of all) assert.equal(m.channel.last('speaking').speaking, false);
+    await bob.meeting.setMedia(bob.participant, { audio: false, video: true });
+    const before = all[0]!.channel.ofType('speaking').length;
+    w.peer(bob).emit('talking', true);
+    assert.equal(all[0]!.channel.ofType('speaking').length, before, 'muted: no talking');
+  });
+});

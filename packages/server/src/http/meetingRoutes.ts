@@ -15,7 +15,9 @@ import { nextOccurrence } from '../domain/Schedule.ts';
 import { invitationIcs, invitationSubject, invitationText, type InvitationInput, type Language } from '../invitations/invitation.ts';
 import type { Mailer } from '../ports/Mailer.ts';
 import { RateLimiter } from '../RateLimiter.ts';
+import type { AttendanceRepository } from '../storage/AttendanceRepository.ts';
 import type { MeetingRecord, MeetingRepository } from '../storage/MeetingRepository.ts';
+import { attendanceCsv, attendanceReport } from './attendanceReport.ts';
 import type { User, UserRepository } from '../storage/UserRepository.ts';
 import { noStore, parseBody, requireUser, type HttpContext } from './context.ts';
 
@@ -25,7 +27,14 @@ import { noStore, parseBody, requireUser, type HttpContext } from './context.ts'
  */
 export function meetingRoutes(
   app: FastifyInstance,
-  ctx: HttpContext & { meetings: MeetingRepository; users: UserRepository; live: MeetingRegistry; policy: MeetingPolicy; mailer: Mailer | undefined },
+  ctx: HttpContext & {
+    meetings: MeetingRepository;
+    users: UserRepository;
+    attendance: AttendanceRepository;
+    live: MeetingRegistry;
+    policy: MeetingPolicy;
+    mailer: Mailer | undefined;
+  },
 ): void {
   const inviteLimit = new RateLimiter(200, 3_600_000);
   const linkOf = (id: string) => new URL(`/m/${id}`, ctx.publicUrl).toString();
@@ -160,6 +169,29 @@ export function meetingRoutes(
       });
     }
     return { sent: recipients.length };
+  });
+
+  /** The times this meeting was live, newest first (organiser only). */
+  app.get<{ Params: { id: string } }>('/api/meetings/:id/sessions', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const meeting = await ownMeeting(req.params.id, user);
+    return { sessions: await ctx.attendance.sessionsOf(meeting.id) };
+  });
+
+  /** Who attended one session: JSON, or CSV with ?format=csv (organiser only). */
+  app.get<{ Params: { id: string; sid: string }; Querystring: { format?: string } }>('/api/meetings/:id/sessions/:sid/attendance', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const meeting = await ownMeeting(req.params.id, user);
+    const session = await ctx.attendance.session(meeting.id, req.params.sid);
+    if (!session) throw new AppError('http.not_found', 'no such session of this meeting');
+    const people = attendanceReport(await ctx.attendance.attendanceOf(session.id), new Date());
+    if (req.query.format === 'csv') {
+      reply.header('content-disposition', `attachment; filename="attendance-${meeting.id}-${session.startedAt.slice(0, 10)}.csv"`);
+      return reply.type('text/csv; charset=utf-8').send('\ufeff' + attendanceCsv(people));
+    }
+    return { session, people };
   });
 
   app.get<{ Params: { id: string } }>('/api/meetings/:id/public', async (req, reply) => {

@@ -107,6 +107,11 @@ export class JanusMediaBackend extends TypedEmitter<MediaBackendEvents> implemen
           max_publishers: 500,
           bitrate: 768_000,
           notify_joining: false,
+          // Active speaker: Janus reports talking / stopped-talking from the audio levels
+          // (average above -40 dBov over 40 packets, i.e. about 0.8 s of speech).
+          talking_events: true,
+          talking_level_threshold: 40,
+          talking_packets_threshold: 40,
         }),
         10_000,
         'create room',

@@ -69,6 +69,10 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
       handle.on(Janode.EVENT.HANDLE_WEBRTCUP, () => {
         if (this.#feedId !== undefined) this.emit('publisherUp', this.#feedId);
       });
+      // Janus tells every publisher in the room about everyone's talking: keep our own only.
+      handle.on(VideoRoomPlugin.EVENT.VIDEOROOM_TALKING!, (data: { feed?: number; talking?: boolean }) => {
+        if (data.feed !== undefined && data.feed === this.#feedId && typeof data.talking === 'boolean') this.emit('talking', data.talking);
+      });
     }
   }
 

@@ -71,6 +71,8 @@ export type MediaPeerEvents = {
   trickle: (target: PeerTarget, candidate: IceCandidate) => void;
   /** The publisher PeerConnection is up: its feed can now be subscribed to. */
   publisherUp: (feedId: number) => void;
+  /** The publisher started or stopped talking (audio level above the threshold for a while). */
+  talking: (talking: boolean) => void;
   /** A PeerConnection was torn down by the media server (ICE failure, DTLS alert…). */
   hangup: (target: PeerTarget, reason: string) => void;
 };

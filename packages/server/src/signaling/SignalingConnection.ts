@@ -122,8 +122,10 @@ export class SignalingConnection implements ParticipantChannel {
       }
       case 'end-meeting': {
         const { meeting, participant } = this.#joined();
-        meeting.end(participant);
+        // Reply before ending: ending closes this very socket.
+        meeting.assertMayEnd(participant);
         this.send({ type: 'ok', rid: message.rid });
+        meeting.end(participant);
         return;
       }
       case 'admit': {

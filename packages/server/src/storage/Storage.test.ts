@@ -14,7 +14,7 @@ import { DEFAULT_MEETING_SETTINGS, type MeetingSettings } from '../domain/Meetin
 import { migrationProvider } from './migrations.ts';
 import { Storage } from './Storage.ts';
 
-const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling'];
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance'];
 /** What later migrations add to a meeting that had none of it. */
 const UNSCHEDULED = { description: '', schedule: null, personal: false };
 
@@ -356,6 +356,29 @@ for (const backend of [sqlite, postgres]) {
         assert.equal(await storage.meetings.delete('per-sona-lrm', 'someone-else'), false);
         assert.equal(await storage.meetings.delete('per-sona-lrm', u.id), true);
         assert.equal(await storage.meetings.byId('per-sona-lrm'), undefined);
+      });
+    });
+
+    describe('attendance', () => {
+      it('records sessions and stays, and closes what a crash left open at its last record', async () => {
+        const u = await storage.users.create({ email: 'o@example.org', name: 'O', passwordHash: null, isAdmin: false });
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'T', ownerId: u.id, now: new Date() });
+        const t = (m: number) => new Date(Date.UTC(2026, 10, 26, 10, m));
+        await storage.attendance.sessionStarted('abc-defg-hjk', 's1', t(0));
+        await storage.attendance.joined('s1', { participantId: 'p1', name: 'Ada', role: 'host', userId: u.id, at: t(0) });
+        await storage.attendance.joined('s1', { participantId: 'p2', name: 'Bob', role: 'participant', userId: null, at: t(5) });
+        await storage.attendance.left('s1', { participantId: 'p2', name: 'Bobby', role: 'cohost', at: t(20) });
+        assert.deepEqual(await storage.attendance.sessionsOf('abc-defg-hjk'), [{ id: 's1', startedAt: t(0).toISOString(), endedAt: null, people: 2 }]);
+        // The server dies here: Ada's stay and the session stay open until the next start.
+        await storage.attendance.closeDangling();
+        const rows = await storage.attendance.attendanceOf('s1');
+        assert.deepEqual(rows, [
+          { name: 'Ada', role: 'host', signedIn: true, joinedAt: t(0).toISOString(), leftAt: t(20).toISOString() },
+          { name: 'Bobby', role: 'cohost', signedIn: false, joinedAt: t(5).toISOString(), leftAt: t(20).toISOString() },
+        ]);
+        assert.equal((await storage.attendance.sessionsOf('abc-defg-hjk'))[0]?.endedAt, t(20).toISOString());
+        await storage.meetings.delete('abc-defg-hjk', u.id);
+        assert.deepEqual(await storage.attendance.attendanceOf('s1'), [], 'the report goes with its meeting');
       });
     });
 

@@ -9,18 +9,21 @@ import { migrationProvider } from './migrations.ts';
 import { UserRepository } from './UserRepository.ts';
 import { SessionRepository } from './SessionRepository.ts';
 import { MeetingRepository } from './MeetingRepository.ts';
+import { AttendanceRepository } from './AttendanceRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
 export class Storage {
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
   readonly meetings: MeetingRepository;
+  readonly attendance: AttendanceRepository;
   #closed = false;
 
   private constructor(readonly db: Kysely<Database>) {
     this.users = new UserRepository(db);
     this.sessions = new SessionRepository(db);
     this.meetings = new MeetingRepository(db);
+    this.attendance = new AttendanceRepository(db);
   }
 
   /** Opens the database named by the config and brings its schema up to date. */

@@ -69,6 +69,29 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('meetings').addColumn('personal', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0004_attendance': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('meeting_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('meeting_id', 'text', (c) => c.notNull().references('meetings.id').onDelete('cascade'))
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .execute();
+      await db.schema.createIndex('meeting_sessions_meeting_id').on('meeting_sessions').column('meeting_id').execute();
+      await db.schema
+        .createTable('attendance')
+        .addColumn('session_id', 'text', (c) => c.notNull().references('meeting_sessions.id').onDelete('cascade'))
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('joined_at', 'text', (c) => c.notNull())
+        .addColumn('left_at', 'text')
+        .addPrimaryKeyConstraint('attendance_pk', ['session_id', 'participant_id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -46,9 +46,30 @@ export interface MeetingBansTable {
   created_at: string;
 }
 
+/** One time a meeting was live, from the first arrival to the end. */
+export interface MeetingSessionsTable {
+  id: string;
+  meeting_id: string;
+  started_at: string;
+  ended_at: string | null;
+}
+
+/** One stay of one person in a meeting session (rejoining makes a new row). */
+export interface AttendanceTable {
+  session_id: string;
+  participant_id: string;
+  name: string;
+  role: string;
+  user_id: string | null;
+  joined_at: string;
+  left_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   meetings: MeetingsTable;
   meeting_bans: MeetingBansTable;
+  meeting_sessions: MeetingSessionsTable;
+  attendance: AttendanceTable;
 }

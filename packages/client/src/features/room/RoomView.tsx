@@ -33,6 +33,7 @@ export function RoomView({
   const [reactionsOpen, setReactionsOpen] = useState(false);
   const [reactions, setReactions] = useState<Record<string, Reaction>>({});
   const [unmuteAsk, setUnmuteAsk] = useState<string | undefined>();
+  const [view, setView] = useState<'gallery' | 'speaker'>('gallery');
 
   useEffect(() => {
     const offReaction = session.on('reaction', (participantId, reaction) => {
@@ -51,7 +52,9 @@ export function RoomView({
   const remotes = [...session.remotes.values()];
   const count = remotes.length + 1;
   const spotlight = session.meetingState.spotlight;
-  const ordered = spotlight ? [...remotes].sort((a, b) => (a.info.id === spotlight ? -1 : b.info.id === spotlight ? 1 : 0)) : remotes;
+  // Speaker view: the spotlight, else whoever spoke last, large; everyone else in a strip.
+  const featured = view === 'speaker' ? (spotlight ?? session.lastSpeaker ?? remotes[0]?.info.id) : spotlight;
+  const ordered = featured ? [...remotes].sort((a, b) => (a.info.id === featured ? -1 : b.info.id === featured ? 1 : 0)) : remotes;
   const handUp = self.hand !== null;
 
   const leave = () => {
@@ -64,17 +67,20 @@ export function RoomView({
       <header className="room-header">
         <h1 className="room-title">{session.meeting?.title}</h1>
         {session.meetingState.locked && <span className="badge">{t('room.locked')}</span>}
+        <button type="button" className="link-button view-toggle" onClick={() => setView(view === 'gallery' ? 'speaker' : 'gallery')}>
+          {view === 'gallery' ? t('room.speakerView') : t('room.galleryView')}
+        </button>
         <span className="muted" aria-live="polite">
           {t('room.participants', { count })}
         </span>
       </header>
       <div className="room-body">
         <main className="stage" id="main">
-          <ul className={`gallery gallery-${Math.min(Math.max(remotes.length, 1), 9)}${spotlight ? ' has-spotlight' : ''}`} aria-label={t('room.tiles')}>
+          <ul className={`gallery gallery-${Math.min(Math.max(remotes.length, 1), 9)}${featured ? ' has-spotlight' : ''}${view === 'speaker' ? ' speaker-view' : ''}`} aria-label={t('room.tiles')}>
             {/* Alone, you fill the stage; with others, your own view is small and floats (and can be hidden). */}
             {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} reaction={reactions[self.id]} spotlight={false} />}
             {ordered.map((r) => (
-              <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} audioTrack={r.audioTrack} self={false} speakerId={speakerId} reaction={reactions[r.info.id]} spotlight={r.info.id === spotlight} />
+              <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} audioTrack={r.audioTrack} self={false} speakerId={speakerId} reaction={reactions[r.info.id]} spotlight={r.info.id === featured} speaking={session.speaking.has(r.info.id)} />
             ))}
           </ul>
           {remotes.length > 0 && (

@@ -24,6 +24,7 @@ export function Tile({
   speakerId,
   reaction,
   spotlight,
+  speaking = false,
 }: {
   info: ParticipantInfo;
   videoTrack: MediaStreamTrack | undefined;
@@ -32,6 +33,7 @@ export function Tile({
   speakerId: string | undefined;
   reaction: string | undefined;
   spotlight: boolean;
+  speaking?: boolean;
 }) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -54,7 +56,7 @@ export function Tile({
 
   const label = self ? t('room.you', { name: info.name }) : info.name;
   return (
-    <li className={spotlight ? 'tile spotlight' : 'tile'} data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
+    <li className={`tile${spotlight ? ' spotlight' : ''}${speaking ? ' speaking' : ''}`} data-speaking={speaking || undefined} data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
       {showVideo ? (
         <video ref={videoRef} className={self ? 'mirror' : undefined} autoPlay playsInline muted />
       ) : (
