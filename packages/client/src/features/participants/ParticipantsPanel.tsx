@@ -95,7 +95,7 @@ function PersonRow({ session, person }: { session: MeetingSession; person: Parti
       <div className="person-line">
         {person.hand !== null && (
           <span className="hand" title={t('people.handRaised')} aria-label={t('people.handRaised')} role="img">
-            ✋
+            <Icon name="hand" />
           </span>
         )}
         <span className="person-name">{isSelf ? t('room.you', { name: person.name }) : person.name}</span>

@@ -138,11 +138,11 @@ export function RoomView({
           {unreadChat > 0 && panel !== 'chat' && <span className="counter" aria-label={t('room.unread', { count: unreadChat })}>{unreadChat}</span>}
         </button>
         <button type="button" className={handUp ? 'control active' : 'control'} aria-pressed={handUp} aria-label={handUp ? t('room.lowerHand') : t('room.raiseHand')} onClick={() => void (handUp ? session.lowerHand() : session.raiseHand())} data-testid="toggle-hand">
-          <span aria-hidden="true">✋</span>
+          <Icon name="hand" />
         </button>
         <div className="reactions">
           <button type="button" className="control" aria-expanded={reactionsOpen} aria-label={t('room.react')} onClick={() => setReactionsOpen(!reactionsOpen)}>
-            <span aria-hidden="true">🙂</span>
+            <Icon name="smile" />
           </button>
           {reactionsOpen && (
             <div className="reaction-picker" role="menu">

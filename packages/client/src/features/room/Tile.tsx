@@ -67,7 +67,7 @@ export function Tile({
       {!self && <audio ref={audioRef} autoPlay />}
       {info.hand !== null && (
         <span className="tile-hand" role="img" aria-label={t('people.handRaised')}>
-          ✋
+          <Icon name="hand" />
         </span>
       )}
       {reaction && (
