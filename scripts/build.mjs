@@ -35,6 +35,22 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
+// zod re-exports every language's error messages (about 260 KB minified) through one index
+// module; the client never shows zod's messages, so only English is bundled.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => {
+      if (!args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`)) return undefined;
+      return { path: path.join(path.dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const clientSrc = path.join(root, 'packages/client/src');
 const clientOut = path.join(root, 'packages/client/dist');
 fs.rmSync(clientOut, { recursive: true, force: true });
@@ -52,6 +68,7 @@ const result = await esbuild.build({
   define: { 'process.env.NODE_ENV': '"production"' },
   metafile: true,
   logLevel: 'warning',
+  plugins: [zodEnglishOnly],
 });
 const outputs = Object.keys(result.metafile.outputs).map((p) => '/' + path.relative(clientOut, path.resolve(root, p)).split(path.sep).join('/'));
 const js = outputs.find((p) => p.endsWith('.js'));

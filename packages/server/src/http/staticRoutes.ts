@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import zlib from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -20,12 +21,18 @@ const TYPES: Record<string, string> = {
  * index.html (the client routes by itself).
  */
 export function staticRoutes(app: FastifyInstance, clientDir: string): void {
-  const files = new Map<string, { body: Buffer; type: string }>();
+  const files = new Map<string, { body: Buffer; type: string; gzip: Buffer | undefined }>();
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else files.set('/' + path.relative(clientDir, full).split(path.sep).join('/'), { body: fs.readFileSync(full), type: TYPES[path.extname(entry.name)] ?? 'application/octet-stream' });
+      else {
+        const body = fs.readFileSync(full);
+        const type = TYPES[path.extname(entry.name)] ?? 'application/octet-stream';
+        // Compressed once at start: the bundle is what a phone waits for before the pre-join screen.
+        const gzip = /^(text\/|application\/json|image\/svg)/.test(type) && body.length > 1024 ? zlib.gzipSync(body, { level: 9 }) : undefined;
+        files.set('/' + path.relative(clientDir, full).split(path.sep).join('/'), { body, type, gzip });
+      }
     }
   };
   if (!fs.existsSync(path.join(clientDir, 'index.html'))) {
@@ -34,18 +41,27 @@ export function staticRoutes(app: FastifyInstance, clientDir: string): void {
   walk(clientDir);
   const index = files.get('/index.html')!;
 
+  const send = (req: FastifyRequest, reply: FastifyReply, file: { body: Buffer; type: string; gzip: Buffer | undefined }) => {
+    reply.header('vary', 'accept-encoding');
+    if (file.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      reply.header('content-encoding', 'gzip');
+      return reply.type(file.type).send(file.gzip);
+    }
+    return reply.type(file.type).send(file.body);
+  };
+
   app.get('/*', async (req, reply) => {
     const urlPath = req.url.split('?')[0] ?? '/';
     const file = files.get(urlPath);
     if (file) {
       // Bundles carry a content hash in their name: cache them for good.
       reply.header('cache-control', /\/assets\/.*-[A-Z0-9]{8}\./i.test(urlPath) ? 'public, max-age=31536000, immutable' : 'no-cache');
-      return reply.type(file.type).send(file.body);
+      return send(req, reply, file);
     }
     if (urlPath.startsWith('/api/') || urlPath.startsWith('/assets/')) {
       return reply.code(404).type('application/json').send({ error: { code: 'http.not_found', message: 'not found' } });
     }
     reply.header('cache-control', 'no-cache');
-    return reply.type(index.type).send(index.body);
+    return send(req, reply, index);
   });
 }
