@@ -52,6 +52,47 @@ describe('a meeting with three people', { timeout: 300_000 }, () => {
     assert.equal(await pages[1]!.locator(`[data-participant-id="${ids[0]}"] .badge`).textContent(), 'Host');
   });
 
+  test('a gallery page of one tile: Alice decodes only the video she shows, and hears both', async () => {
+    const alice = pages[0]!;
+    const [bob, carol] = [ids[1]!, ids[2]!];
+    const inboundVideos = () =>
+      alice.evaluate(async () => {
+        const frames: number[] = [];
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+          if (pc.connectionState === 'closed') continue;
+          (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+            if (s.type === 'inbound-rtp' && s.kind === 'video') frames.push(s.framesDecoded ?? 0);
+          });
+        }
+        return frames;
+      });
+    await alice.getByLabel('Tiles per page').selectOption('1');
+    await alice.getByText('Page 1 of 2').waitFor();
+    const shownFirst = (await alice.$$eval('.tile[data-participant-id]:not([data-self])', (els) => els.map((e) => (e as HTMLElement).dataset.participantId)))[0]!;
+    const hidden = shownFirst === bob ? carol : bob;
+    // Once the server has renegotiated, only one video stream still arrives.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const a = await inboundVideos();
+      await new Promise((r) => setTimeout(r, 1_000));
+      const b = await inboundVideos();
+      const growing = b.filter((f, i) => f > (a[i] ?? 0)).length;
+      if (growing === 1 && b.length === 1) break;
+      if (Date.now() > deadline) assert.fail(`expected one incoming video, got ${b.length} (${growing} growing)`);
+    }
+    const s1 = await receivedStats(alice);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const s2 = await receivedStats(alice);
+    assert.ok(s2[shownFirst]!.framesDecoded > s1[shownFirst]!.framesDecoded, 'the shown person is decoded');
+    assert.ok(s2[hidden]!.audioPackets > s1[hidden]!.audioPackets, 'the person on the other page is still heard');
+    // The next page swaps the video.
+    await alice.getByRole('button', { name: 'Next page' }).click();
+    await alice.locator(`.tile[data-participant-id="${hidden}"] video`).waitFor({ timeout: 10_000 });
+    await expectMediaFlowing([alice], [ids[0]!, hidden], { windowMs: 1_500 });
+    await alice.getByLabel('Tiles per page').selectOption('25');
+    await expectMediaFlowing(pages, ids, { windowMs: 1_500 });
+  });
+
   test('Janus is killed with SIGKILL: every page decodes again without a reload', async () => {
     const pid = amphi.janusPid();
     assert.ok(pid, 'Janus pid known');

@@ -24,6 +24,7 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   'remove-participant': { type: 'remove-participant', rid: 14, participantId: 'p2' },
   'set-role': { type: 'set-role', rid: 15, participantId: 'p2', role: 'cohost' },
   rename: { type: 'rename', rid: 16, participantId: 'p2', name: 'Grace Hopper' },
+  'set-view': { type: 'set-view', rid: 25, videos: ['p2', 'p3'] },
   'set-lock': { type: 'set-lock', rid: 17, locked: true },
   'set-permissions': { type: 'set-permissions', rid: 18, permissions: { allowChat: false, allowUnmute: true } },
   spotlight: { type: 'spotlight', rid: 19, participantId: 'p2' },

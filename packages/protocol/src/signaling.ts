@@ -184,6 +184,11 @@ export const ChatSendMessage = z.object({
   text: z.string().trim().min(1).max(2000),
   to: ParticipantId.nullable().optional(),
 });
+/**
+ * Whose videos this client shows right now (its gallery page, or the speaker and the strip):
+ * the server subscribes it to those videos only (audio comes from everyone). At most 49.
+ */
+export const SetViewMessage = z.object({ type: z.literal('set-view'), rid: RequestId.optional(), videos: z.array(ParticipantId).max(49) });
 export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
 /** Lower one's own hand, or (hosts) someone else's. */
 export const LowerHandMessage = z.object({ type: z.literal('lower-hand'), rid: RequestId.optional(), participantId: ParticipantId.optional() });
@@ -212,6 +217,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   SetPermissionsMessage,
   SpotlightMessage,
   ChatSendMessage,
+  SetViewMessage,
   RaiseHandMessage,
   LowerHandMessage,
   LowerAllHandsMessage,

@@ -216,6 +216,10 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   // ---- everyone ----
+  /** Tells the server whose videos this screen shows: it subscribes us to those only. */
+  setView(videos: string[]) {
+    return this.#act({ type: 'set-view', videos: videos.slice(0, 49) });
+  }
   sendChat(text: string, to: string | null) {
     return this.#act({ type: 'chat-send', text, ...(to ? { to } : {}) });
   }

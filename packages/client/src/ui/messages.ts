@@ -212,6 +212,11 @@ export const en = {
   'attendance.participant': "Participant",
   'room.speakerView': "Speaker view",
   'room.galleryView': "Gallery view",
+  'room.pages': "Gallery pages",
+  'room.prevPage': "Previous page",
+  'room.nextPage': "Next page",
+  'room.pageOf': "Page {page} of {pages}",
+  'room.perPage': "Tiles per page",
   'error.generic': 'Something went wrong.',
 } as const;
 
@@ -430,5 +435,10 @@ export const fr: Record<MessageKey, string> = {
   'attendance.participant': "Participant·e",
   'room.speakerView': "Vue intervenant",
   'room.galleryView': "Vue galerie",
+  'room.pages': "Pages de la galerie",
+  'room.prevPage': "Page précédente",
+  'room.nextPage': "Page suivante",
+  'room.pageOf': "Page {page} sur {pages}",
+  'room.perPage': "Vignettes par page",
   'error.generic': 'Une erreur est survenue.',
 };

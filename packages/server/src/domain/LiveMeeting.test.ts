@@ -12,6 +12,7 @@ import {
   rejectsWithCode,
   throwsWithCode,
   World,
+  type Member,
 } from './testing/fakes.ts';
 
 afterEach(cleanUpWorlds);
@@ -163,8 +164,8 @@ describe('LiveMeeting: publishing and subscribing', () => {
       const offer = other.channel.last('subscribe-offer');
       assert.equal(offer.sdp, `subscription offer 1 for ${other.participant.name}`);
       assert.deepEqual(offer.streams, [
-        { mid: `a${feed}`, participantId: a.participant.id, kind: 'audio' },
-        { mid: `v${feed}`, participantId: a.participant.id, kind: 'video' },
+        { mid: `s${feed}-0`, participantId: a.participant.id, kind: 'audio' },
+        { mid: `s${feed}-1`, participantId: a.participant.id, kind: 'video' },
       ]);
     }
     assert.deepEqual(a.channel.ofType('subscribe-offer'), [], 'the publisher does not receive itself');
@@ -548,5 +549,50 @@ describe('LiveMeeting: renegotiation in flight', () => {
     assert.deepEqual(w.peer(b).callsOf('updateSubscription'), [{ method: 'updateSubscription', add: [w.peer(a).feedId!], remove: [] }]);
     const offer = await w.answerLatest(b);
     assert.deepEqual(w.peer(b).callsOf('answerSubscription'), [{ method: 'answerSubscription', sdp: `answer to ${offer.sdp}` }]);
+  });
+});
+
+describe('who receives which videos', () => {
+  /** Answers offers until the subscription settles. */
+  async function settle(w: World, m: Member): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      await flush();
+      const offers = m.channel.ofType('subscribe-offer');
+      const last = offers.at(-1);
+      if (!last || w.peer(m).callsOf('answerSubscription').length >= offers.length) return;
+      await w.answerLatest(m);
+    }
+  }
+
+  test('everyone hears everyone, but receives only the videos their screen shows', async () => {
+    const w = new World();
+    const [ada, bob, cyd] = [await w.join('Ada'), await w.join('Bob'), await w.join('Cyd')];
+    for (const m of [ada, bob, cyd]) await w.goLive(m);
+    await settle(w, ada);
+    const feed = (m: Member) => w.peer(m).feedId!;
+    // Before Ada's client says what it shows, she gets the first videos (all, here).
+    assert.deepEqual([...w.peer(ada).subscribedStreams].sort(), [`${feed(bob)}/0`, `${feed(bob)}/1`, `${feed(cyd)}/0`, `${feed(cyd)}/1`].sort());
+    // Her gallery page shows only Bob: Cyd's video goes, Cyd's audio stays.
+    ada.meeting.setView(ada.participant, [bob.participant.id]);
+    await settle(w, ada);
+    assert.deepEqual([...w.peer(ada).subscribedStreams].sort(), [`${feed(bob)}/0`, `${feed(bob)}/1`, `${feed(cyd)}/0`].sort());
+    // Next page: Cyd.
+    ada.meeting.setView(ada.participant, [cyd.participant.id]);
+    await settle(w, ada);
+    assert.deepEqual([...w.peer(ada).subscribedStreams].sort(), [`${feed(bob)}/0`, `${feed(cyd)}/0`, `${feed(cyd)}/1`].sort());
+    const offer = ada.channel.last('subscribe-offer');
+    assert.deepEqual(offer.streams.filter((s) => s.kind === 'video').map((s) => s.participantId), [cyd.participant.id]);
+  });
+
+  test('nobody receives more than 25 videos before saying what they show', async () => {
+    const w = new World({ policy: { capacity: 300, redirectUrl: null } });
+    const members: Member[] = [];
+    for (let i = 0; i < 28; i++) members.push(await w.join(`P${i}`));
+    for (const m of members) await w.goLive(m);
+    const last = members.at(-1)!;
+    await settle(w, last);
+    const streams = [...w.peer(last).subscribedStreams];
+    assert.equal(streams.filter((k) => k.endsWith('/0')).length, 27, 'audio from all 27 others');
+    assert.equal(streams.filter((k) => k.endsWith('/1')).length, 25, 'video from 25');
   });
 });

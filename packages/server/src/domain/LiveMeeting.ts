@@ -3,7 +3,7 @@ import { CLOSE_CODES, type IceServer, type MeetingState, type ServerMessage, typ
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { AttendanceLog } from '../ports/AttendanceLog.ts';
-import type { MediaBackend, MediaPeer, MediaRoom } from '../ports/MediaBackend.ts';
+import type { MediaBackend, MediaPeer, MediaRoom, StreamRef } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import { Chat } from './Chat.ts';
 import type { MeetingPolicy, MeetingSettings } from './MeetingSettings.ts';
@@ -13,6 +13,10 @@ import { assertModerator, isModerator } from './permissions.ts';
 import { Subscription } from './Subscription.ts';
 
 const PEER_READY_TIMEOUT_MS = 20_000;
+/** Videos a participant receives until their client says which it shows (a gallery page). */
+export const DEFAULT_VIDEOS = 25;
+/** Most videos one participant may ask for (the largest gallery page). */
+export const MAX_VIDEOS = 49;
 
 export interface JoinInput {
   name: string;
@@ -188,7 +192,7 @@ export class LiveMeeting {
         }
       }
     }
-    p.subscription = new Subscription(input.channel, () => p.peer, () => this.#feedsFor(p), (feedId) => this.#byFeed(feedId)?.id, this.#log);
+    p.subscription = new Subscription(input.channel, () => p.peer, () => this.#streamsFor(p), (feedId) => this.#byFeed(feedId)?.id, this.#log);
     this.broadcast({ type: 'participant-joined', participant: p.info() });
     this.#participants.set(p.id, p);
     this.#record((log) => log.joined(this.sessionId, { participantId: p.id, name: p.name, role: p.role, userId: p.userId ?? null, at: p.joinedAt }));
@@ -441,12 +445,28 @@ export class LiveMeeting {
     return this.#room;
   }
 
-  #feedsFor(p: Participant): number[] {
-    const feeds: number[] = [];
+  /**
+   * What `p` receives: everyone's audio, and the video of the people their screen shows (the
+   * first DEFAULT_VIDEOS until their client says). Nobody receives more videos than they show.
+   */
+  #streamsFor(p: Participant): StreamRef[] {
+    const streams: StreamRef[] = [];
+    let defaults = 0;
     for (const other of this.#participants.values()) {
-      if (other !== p && other.state === 'live' && other.peer?.feedId !== undefined) feeds.push(other.peer.feedId);
+      const feedId = other.peer?.feedId;
+      if (other === p || other.state !== 'live' || feedId === undefined) continue;
+      const mids = other.peer!.publishedMids;
+      if (mids.audio !== undefined) streams.push({ feedId, mid: mids.audio });
+      const shown = p.shownVideos ? p.shownVideos.has(other.id) : defaults++ < DEFAULT_VIDEOS;
+      if (mids.video !== undefined && shown) streams.push({ feedId, mid: mids.video });
     }
-    return feeds;
+    return streams;
+  }
+
+  /** The participant's client shows these people's videos (a gallery page, the speaker and a strip). */
+  setView(p: Participant, videos: string[]): void {
+    p.shownVideos = new Set(videos.slice(0, MAX_VIDEOS));
+    p.subscription.refresh();
   }
 
   #byFeed(feedId: number): Participant | undefined {

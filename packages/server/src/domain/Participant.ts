@@ -40,6 +40,8 @@ export class Participant {
   hand: number | null = null;
   /** A host asked them to unmute: they may, once, even when unmuting is not allowed. */
   unmuteGranted = false;
+  /** Whose videos their screen shows (null: not said yet, they get the first few). */
+  shownVideos: Set<string> | null = null;
   peer: MediaPeer | undefined;
   subscription!: Subscription;
   /** Resolves when the media peer is open (replaced on every media reset). */

@@ -1,6 +1,6 @@
 import type { SubscribedStream } from '@amphi/protocol';
 import type { Logger } from '../Logger.ts';
-import type { MediaPeer } from '../ports/MediaBackend.ts';
+import type { MediaPeer, StreamRef } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 
 const ANSWER_TIMEOUT_MS = 15_000;
@@ -12,7 +12,8 @@ const ANSWER_TIMEOUT_MS = 15_000;
  * over — never two offers in flight, so offers and answers cannot cross.
  */
 export class Subscription {
-  #current = new Set<number>();
+  /** What the subscriber PeerConnection receives now, by streamKey. */
+  #current = new Map<string, StreamRef>();
   #running = false;
   #dirty = false;
   #negotiationId = 0;
@@ -24,7 +25,7 @@ export class Subscription {
   constructor(
     private readonly channel: ParticipantChannel,
     private readonly peerOf: () => MediaPeer | undefined,
-    private readonly desired: () => number[],
+    private readonly desired: () => StreamRef[],
     private readonly participantOf: (feedId: number) => string | undefined,
     private readonly log: Logger,
   ) {}
@@ -76,9 +77,9 @@ export class Subscription {
         this.#dirty = false;
         const peer = this.peerOf();
         if (!peer) continue; // media is being rebuilt; the reset will refresh again
-        const wanted = new Set(this.desired());
-        const add = [...wanted].filter((f) => !this.#current.has(f));
-        const remove = [...this.#current].filter((f) => !wanted.has(f));
+        const wanted = new Map(this.desired().map((s) => [streamKey(s), s]));
+        const add = [...wanted].filter(([k]) => !this.#current.has(k)).map(([, s]) => s);
+        const remove = [...this.#current].filter(([k]) => !wanted.has(k)).map(([, s]) => s);
         if (add.length === 0 && remove.length === 0) continue;
         const epoch = this.#epoch;
         try {
@@ -121,4 +122,8 @@ export class Subscription {
       this.#running = false;
     }
   }
+}
+
+function streamKey(s: StreamRef): string {
+  return `${s.feedId}/${s.mid}`;
 }

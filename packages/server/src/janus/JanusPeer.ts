@@ -4,7 +4,7 @@ import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom'
 import type { IceCandidate, PeerTarget } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
-import type { MediaPeer, MediaPeerEvents, Sending, SubscribedMedia, SubscriptionOffer } from '../ports/MediaBackend.ts';
+import type { MediaPeer, MediaPeerEvents, Sending, StreamRef, SubscribedMedia, SubscriptionOffer } from '../ports/MediaBackend.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { sdpMedia } from './sdp.ts';
 import { withTimeout } from './withTimeout.ts';
@@ -18,6 +18,7 @@ const JanusStream = z.object({
   mid: z.string(),
   active: z.boolean().optional(),
   feed_id: z.number().optional(),
+  feed_mid: z.string().optional(),
 });
 const SubscriptionReply = z.object({ jsep: Jsep.optional(), streams: z.array(JanusStream).optional() });
 
@@ -32,8 +33,8 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
   #feedId: number | undefined;
   #mids: { audio?: string; video?: string } = {};
   #subscriber: VideoRoomHandle | undefined;
-  /** Subscriber m-lines by publisher feed, to unsubscribe by sub_mid even once the feed is gone. */
-  #subscribedMids = new Map<number, string[]>();
+  /** Subscriber m-line by publisher stream ("feed/mid"), to unsubscribe by sub_mid even once the feed is gone. */
+  #subscribedMids = new Map<string, string>();
   #closed = false;
   readonly #room: number;
   readonly #pin: string;
@@ -55,6 +56,10 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
 
   get feedId(): number | undefined {
     return this.#feedId;
+  }
+
+  get publishedMids(): { audio?: string; video?: string } {
+    return this.#mids;
   }
 
   #wire(handle: VideoRoomHandle, target: PeerTarget): void {
@@ -123,7 +128,7 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
     }
   }
 
-  async updateSubscription(change: { add: number[]; remove: number[] }): Promise<SubscriptionOffer | null> {
+  async updateSubscription(change: { add: StreamRef[]; remove: StreamRef[] }): Promise<SubscriptionOffer | null> {
     this.#assertOpen();
     try {
       let raw: unknown;
@@ -133,13 +138,16 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
         this.#subscriber = handle;
         this.#wire(handle, 'subscriber');
         raw = await withTimeout(
-          handle.joinSubscriber({ room: this.#room, pin: this.#pin, streams: change.add.map((feed) => ({ feed })), autoupdate: false }),
+          handle.joinSubscriber({ room: this.#room, pin: this.#pin, streams: change.add.map((s) => ({ feed: s.feedId, mid: s.mid })), autoupdate: false }),
           TIMEOUT_MS,
           'subscribe',
         );
       } else {
-        const unsubscribe = change.remove.flatMap((feed) => (this.#subscribedMids.get(feed) ?? []).map((sub_mid) => ({ sub_mid })));
-        const subscribe = change.add.map((feed) => ({ feed }));
+        const unsubscribe = change.remove.flatMap((s) => {
+          const subMid = this.#subscribedMids.get(`${s.feedId}/${s.mid}`);
+          return subMid === undefined ? [] : [{ sub_mid: subMid }];
+        });
+        const subscribe = change.add.map((s) => ({ feed: s.feedId, mid: s.mid }));
         if (subscribe.length === 0 && unsubscribe.length === 0) return null;
         // Janus refuses empty lists ("430 Empty unsubscription list"): send only what is there.
         raw = await withTimeout(
@@ -148,15 +156,14 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
           'update subscription',
         );
       }
-      for (const feed of change.remove) this.#subscribedMids.delete(feed);
       const reply = SubscriptionReply.parse(raw);
       const streams: SubscribedMedia[] = [];
       for (const s of reply.streams ?? []) {
-        if (s.active === false || s.feed_id === undefined || (s.type !== 'audio' && s.type !== 'video')) continue;
-        streams.push({ mid: s.mid, feedId: s.feed_id, kind: s.type });
+        if (s.active === false || s.feed_id === undefined || s.feed_mid === undefined || (s.type !== 'audio' && s.type !== 'video')) continue;
+        streams.push({ mid: s.mid, feedId: s.feed_id, feedMid: s.feed_mid, kind: s.type });
       }
       this.#subscribedMids.clear();
-      for (const s of streams) this.#subscribedMids.set(s.feedId, [...(this.#subscribedMids.get(s.feedId) ?? []), s.mid]);
+      for (const s of streams) this.#subscribedMids.set(`${s.feedId}/${s.feedMid}`, s.mid);
       if (!reply.jsep) return null;
       return { sdp: reply.jsep.sdp, streams };
     } catch (err) {

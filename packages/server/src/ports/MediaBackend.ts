@@ -31,10 +31,19 @@ export interface Sending {
   video: boolean;
 }
 
-/** One m-line of a subscription: which publisher feed and media kind it carries. */
+/** One published stream: a publisher's feed and the mid of one of its m-lines. */
+export interface StreamRef {
+  feedId: number;
+  mid: string;
+}
+
+/** One m-line of a subscription: which publisher stream and media kind it carries. */
 export interface SubscribedMedia {
+  /** The m-line's mid in the subscriber PeerConnection. */
   mid: string;
   feedId: number;
+  /** The mid of the stream in the publisher's PeerConnection. */
+  feedMid: string;
   kind: 'audio' | 'video';
 }
 
@@ -50,15 +59,17 @@ export interface SubscriptionOffer {
 export interface MediaPeer extends TypedEmitter<MediaPeerEvents> {
   /** The publisher's feed id, known once publish() has succeeded. */
   readonly feedId: number | undefined;
+  /** The mids of what the publisher sends, known once publish() has succeeded. */
+  readonly publishedMids: { audio?: string; video?: string };
   /** Takes the browser's publisher offer and returns the media server's answer. */
   publish(offerSdp: string, sending: Sending): Promise<string>;
   /** Starts or stops relaying the publisher's audio / video (muting stops the packets). */
   setSending(sending: Sending): Promise<void>;
   /**
-   * Changes which feeds the subscriber PeerConnection receives. Returns the new offer for the
-   * browser, or null when the media server had nothing to renegotiate.
+   * Changes which publisher streams the subscriber PeerConnection receives. Returns the new
+   * offer for the browser, or null when the media server had nothing to renegotiate.
    */
-  updateSubscription(change: { add: number[]; remove: number[] }): Promise<SubscriptionOffer | null>;
+  updateSubscription(change: { add: StreamRef[]; remove: StreamRef[] }): Promise<SubscriptionOffer | null>;
   /** Hands the browser's answer to the latest subscription offer to the media server. */
   answerSubscription(answerSdp: string): Promise<void>;
   trickle(target: PeerTarget, candidate: IceCandidate): Promise<void>;

@@ -193,6 +193,11 @@ export class SignalingConnection implements ParticipantChannel {
         meeting.chat.send(participant, message.text, message.to);
         return this.#ok(message.rid);
       }
+      case 'set-view': {
+        const { meeting, participant } = this.#joined();
+        meeting.setView(participant, message.videos);
+        return this.#ok(message.rid);
+      }
       case 'raise-hand': {
         const { meeting, participant } = this.#joined();
         meeting.moderation.raiseHand(participant);

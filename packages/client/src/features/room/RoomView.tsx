@@ -4,9 +4,14 @@ import type { MeetingSession } from '../../core/MeetingSession.ts';
 import { Icon } from '../../ui/Icon.tsx';
 import { useI18n } from '../../ui/i18n.tsx';
 import { Notices } from './Notices.tsx';
+import { RemoteAudio } from './RemoteAudio.tsx';
 import { Tile } from './Tile.tsx';
 
 export type PanelName = 'participants' | 'chat';
+
+/** Tiles per gallery page people can choose (Zoom offers up to 49). */
+const PAGE_SIZES = [1, 4, 9, 16, 25, 49] as const;
+const defaultPageSize = () => (typeof matchMedia === 'function' && matchMedia('(max-width: 700px)').matches ? 4 : 25);
 
 /**
  * The meeting: everyone's tiles, the control bar, and one side panel at a time (the page
@@ -34,6 +39,8 @@ export function RoomView({
   const [reactions, setReactions] = useState<Record<string, Reaction>>({});
   const [unmuteAsk, setUnmuteAsk] = useState<string | undefined>();
   const [view, setView] = useState<'gallery' | 'speaker'>('gallery');
+  const [pageSize, setPageSize] = useState<number>(defaultPageSize);
+  const [page, setPage] = useState(0);
 
   useEffect(() => {
     const offReaction = session.on('reaction', (participantId, reaction) => {
@@ -47,14 +54,28 @@ export function RoomView({
     };
   }, [session]);
 
-  const self = session.self;
-  if (!self) return null;
   const remotes = [...session.remotes.values()];
-  const count = remotes.length + 1;
   const spotlight = session.meetingState.spotlight;
   // Speaker view: the spotlight, else whoever spoke last, large; everyone else in a strip.
   const featured = view === 'speaker' ? (spotlight ?? session.lastSpeaker ?? remotes[0]?.info.id) : spotlight;
   const ordered = featured ? [...remotes].sort((a, b) => (a.info.id === featured ? -1 : b.info.id === featured ? 1 : 0)) : remotes;
+  const pages = Math.max(1, Math.ceil(ordered.length / pageSize));
+  const currentPage = Math.min(page, pages - 1);
+  const shown = ordered.slice(currentPage * pageSize, (currentPage + 1) * pageSize);
+  const shownKey = shown.map((r) => r.info.id).join(',');
+
+  // The server subscribes this screen to the videos it shows, and only those.
+  useEffect(() => {
+    const timer = setTimeout(() => void session.setView(shownKey ? shownKey.split(',') : []), 200);
+    return () => clearTimeout(timer);
+  }, [session, shownKey]);
+  useEffect(() => {
+    if (currentPage !== page) setPage(currentPage);
+  }, [currentPage, page]);
+
+  const self = session.self;
+  if (!self) return null;
+  const count = remotes.length + 1;
   const handUp = self.hand !== null;
 
   const leave = () => {
@@ -78,21 +99,46 @@ export function RoomView({
         <main className="stage" id="main">
           <ul className={`gallery gallery-${Math.min(Math.max(remotes.length, 1), 9)}${featured ? ' has-spotlight' : ''}${view === 'speaker' ? ' speaker-view' : ''}`} aria-label={t('room.tiles')}>
             {/* Alone, you fill the stage; with others, your own view is small and floats (and can be hidden). */}
-            {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} reaction={reactions[self.id]} spotlight={false} />}
-            {ordered.map((r) => (
-              <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} audioTrack={r.audioTrack} self={false} speakerId={speakerId} reaction={reactions[r.info.id]} spotlight={r.info.id === featured} speaking={session.speaking.has(r.info.id)} />
+            {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} self reaction={reactions[self.id]} spotlight={false} />}
+            {shown.map((r) => (
+              <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} self={false} reaction={reactions[r.info.id]} spotlight={r.info.id === featured} speaking={session.speaking.has(r.info.id)} />
             ))}
           </ul>
           {remotes.length > 0 && (
             <div className={selfHidden ? 'self-view hidden' : 'self-view'}>
               {!selfHidden && (
                 <ul className="self-view-list" aria-label={t('room.selfView')}>
-                  <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} audioTrack={undefined} self speakerId={undefined} reaction={reactions[self.id]} spotlight={false} />
+                  <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} self reaction={reactions[self.id]} spotlight={false} />
                 </ul>
               )}
               <button type="button" className="self-view-toggle" aria-pressed={selfHidden} onClick={() => setSelfHidden(!selfHidden)}>
                 {selfHidden ? t('room.showSelf') : t('room.hideSelf')}
               </button>
+            </div>
+          )}
+          {(pages > 1 || remotes.length > 1) && (
+            <div className="pager" role="group" aria-label={t('room.pages')}>
+              {pages > 1 && (
+                <>
+                  <button type="button" className="small" disabled={currentPage === 0} onClick={() => setPage(currentPage - 1)}>
+                    {t('room.prevPage')}
+                  </button>
+                  <span aria-live="polite">{t('room.pageOf', { page: currentPage + 1, pages })}</span>
+                  <button type="button" className="small" disabled={currentPage >= pages - 1} onClick={() => setPage(currentPage + 1)}>
+                    {t('room.nextPage')}
+                  </button>
+                </>
+              )}
+              <label className="page-size">
+                {t('room.perPage')}
+                <select value={pageSize} onChange={(e) => setPageSize(Number(e.target.value))}>
+                  {PAGE_SIZES.map((n) => (
+                    <option key={n} value={n}>
+                      {n}
+                    </option>
+                  ))}
+                </select>
+              </label>
             </div>
           )}
         </main>
@@ -104,6 +150,12 @@ export function RoomView({
             {panelContent}
           </aside>
         )}
+      </div>
+      {/* Everyone is heard, whichever gallery page is shown. */}
+      <div className="audio-sinks" aria-hidden="true">
+        {remotes.map((r) => (
+          <RemoteAudio key={r.info.id} participantId={r.info.id} track={r.audioTrack} speakerId={speakerId} />
+        ))}
       </div>
       <Notices session={session} />
       <nav className="controls" aria-label={t('room.controls')}>

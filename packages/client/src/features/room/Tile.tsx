@@ -14,30 +14,25 @@ function initials(name: string): string {
 
 /**
  * One person on the stage: their video, or their initials when the camera is off (never a
- * black rectangle), their name, and a muted badge. Remote audio plays from the tile.
+ * black rectangle), their name, and a muted badge. (Audio plays elsewhere: see RemoteAudio.)
  */
 export function Tile({
   info,
   videoTrack,
-  audioTrack,
   self,
-  speakerId,
   reaction,
   spotlight,
   speaking = false,
 }: {
   info: ParticipantInfo;
   videoTrack: MediaStreamTrack | undefined;
-  audioTrack: MediaStreamTrack | undefined;
   self: boolean;
-  speakerId: string | undefined;
   reaction: string | undefined;
   spotlight: boolean;
   speaking?: boolean;
 }) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
-  const audioRef = useRef<HTMLAudioElement>(null);
   const showVideo = Boolean(videoTrack) && info.video;
 
   useEffect(() => {
@@ -46,13 +41,6 @@ export function Tile({
     el.srcObject = videoTrack ? new MediaStream([videoTrack]) : null;
   }, [videoTrack, showVideo]);
 
-  useEffect(() => {
-    const el = audioRef.current;
-    if (!el) return;
-    el.srcObject = audioTrack ? new MediaStream([audioTrack]) : null;
-    const sink = el as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
-    if (speakerId && sink.setSinkId) void sink.setSinkId(speakerId).catch(() => {});
-  }, [audioTrack, speakerId]);
 
   const label = self ? t('room.you', { name: info.name }) : info.name;
   return (
@@ -64,7 +52,6 @@ export function Tile({
           {initials(info.name)}
         </div>
       )}
-      {!self && <audio ref={audioRef} autoPlay />}
       {info.hand !== null && (
         <span className="tile-hand" role="img" aria-label={t('people.handRaised')}>
           <Icon name="hand" />

@@ -15,6 +15,7 @@ import type {
   MediaPeerEvents,
   MediaRoom,
   Sending,
+  StreamRef,
   SubscribedMedia,
   SubscriptionOffer,
 } from '../../ports/MediaBackend.ts';
@@ -36,10 +37,15 @@ export type PeerCall =
   | { method: 'trickle'; target: PeerTarget; candidate: IceCandidate }
   | { method: 'close' };
 
+/** Every fake publisher sends audio on mid "0" and video on mid "1". */
+export const FAKE_MIDS = { audio: '0', video: '1' } as const;
+
 export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer {
   feedId: number | undefined;
+  publishedMids: { audio?: string; video?: string } = {};
   readonly calls: PeerCall[] = [];
-  readonly subscribed = new Set<number>();
+  /** Publisher streams this peer's subscriber receives, as "feed/mid". */
+  readonly subscribedStreams = new Set<string>();
   #offers = 0;
 
   constructor(
@@ -55,6 +61,7 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
     this.calls.push({ method: 'publish', sdp, sending: { ...sending } });
     if (this.backend.refusePublish) throw new AppError('media.negotiation_failed', 'fake refusal');
     this.feedId ??= this.backend.nextFeedId++;
+    this.publishedMids = { ...FAKE_MIDS };
     return `answer to ${sdp}`;
   }
 
@@ -62,15 +69,23 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
     this.calls.push({ method: 'setSending', sending: { ...sending } });
   }
 
-  async updateSubscription(change: { add: number[]; remove: number[] }): Promise<SubscriptionOffer | null> {
-    this.calls.push({ method: 'updateSubscription', add: [...change.add], remove: [...change.remove] });
+  /** Feeds this peer's subscriber receives anything from. */
+  get subscribed(): Set<number> {
+    return new Set([...this.subscribedStreams].map((k) => Number(k.split('/')[0])));
+  }
+
+  async updateSubscription(change: { add: StreamRef[]; remove: StreamRef[] }): Promise<SubscriptionOffer | null> {
+    // Recorded per feed (what most tests care about); subscribedStreams has the detail.
+    const feeds = (refs: StreamRef[]) => [...new Set(refs.map((r) => r.feedId))];
+    this.calls.push({ method: 'updateSubscription', add: feeds(change.add), remove: feeds(change.remove) });
     await this.backend.subscriptionGate?.promise;
-    for (const f of change.add) this.subscribed.add(f);
-    for (const f of change.remove) this.subscribed.delete(f);
-    const streams: SubscribedMedia[] = [...this.subscribed].flatMap((feedId) => [
-      { mid: `a${feedId}`, feedId, kind: 'audio' as const },
-      { mid: `v${feedId}`, feedId, kind: 'video' as const },
-    ]);
+    for (const s of change.add) this.subscribedStreams.add(`${s.feedId}/${s.mid}`);
+    for (const s of change.remove) this.subscribedStreams.delete(`${s.feedId}/${s.mid}`);
+    const streams: SubscribedMedia[] = [...this.subscribedStreams].map((key) => {
+      const [feed, feedMid] = key.split('/') as [string, string];
+      const feedId = Number(feed);
+      return { mid: `s${feedId}-${feedMid}`, feedId, feedMid, kind: feedMid === FAKE_MIDS.audio ? ('audio' as const) : ('video' as const) };
+    });
     return { sdp: `subscription offer ${++this.#offers} for ${this.display}`, streams };
   }
 
