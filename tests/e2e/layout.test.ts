@@ -63,6 +63,12 @@ describe('phone layout and French', { timeout: 120_000 }, () => {
     assert.ok(remote && remote.width >= 350 && remote.height >= 300, `the remote tile is large: ${JSON.stringify(remote)}`);
     const own = await phone.locator('[data-participant-id][data-self]').boundingBox();
     assert.ok(own && own.width < 150 && own.x + own.width <= 390 && own.y + own.height <= 844, `own view is small and on screen: ${JSON.stringify(own)}`);
+    // The organiser just leaves: the host role goes to the phone user, who can now run the meeting.
+    await desktop.getByTestId('leave').click();
+    await desktop.getByLabel('Hand the host role to').selectOption({ label: 'Camille' });
+    await desktop.getByRole('button', { name: 'Just leave' }).click();
+    await desktop.getByTestId('end-screen').waitFor();
+    await phone.locator('[data-participant-id][data-self] .badge', { hasText: 'Hôte' }).waitFor({ timeout: 5_000 });
     await phone.screenshot({ path: process.env.AMPHI_SCREENSHOT_DIR ? `${process.env.AMPHI_SCREENSHOT_DIR}/phone-fr.png` : '/tmp/amphi-phone-fr.png' });
   });
 });

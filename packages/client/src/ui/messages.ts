@@ -217,6 +217,11 @@ export const en = {
   'room.nextPage': "Next page",
   'room.pageOf': "Page {page} of {pages}",
   'room.perPage': "Tiles per page",
+  'form.allowUnmute': "Participants may unmute themselves",
+  'form.allowShare': "Participants may share their screen",
+  'form.allowChat': "Participants may chat",
+  'people.allowShare': "Share their screen",
+  'room.handOverTo': "Hand the host role to",
   'error.generic': 'Something went wrong.',
 } as const;
 
@@ -440,5 +445,10 @@ export const fr: Record<MessageKey, string> = {
   'room.nextPage': "Page suivante",
   'room.pageOf': "Page {page} sur {pages}",
   'room.perPage': "Vignettes par page",
+  'form.allowUnmute': "Les participants peuvent réactiver leur micro",
+  'form.allowShare': "Les participants peuvent partager leur écran",
+  'form.allowChat': "Les participants peuvent écrire dans la discussion",
+  'people.allowShare': "Partager leur écran",
+  'room.handOverTo': "Confier le rôle d’hôte à",
   'error.generic': 'Une erreur est survenue.',
 };

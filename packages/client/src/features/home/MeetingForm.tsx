@@ -7,7 +7,7 @@ export interface MeetingFormValues {
   title: string;
   description: string;
   schedule: MeetingView['schedule'];
-  settings: Pick<MeetingView['settings'], 'waitingRoom' | 'muteOnEntry' | 'passcode' | 'redirectUrl'>;
+  settings: Pick<MeetingView['settings'], 'waitingRoom' | 'muteOnEntry' | 'allowUnmute' | 'allowShare' | 'allowChat' | 'passcode' | 'redirectUrl'>;
 }
 
 const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -40,6 +40,9 @@ export function MeetingForm({ initial, onSubmit, onCancel, submitLabel }: { init
   const [passcode, setPasscode] = useState(initial?.settings.passcode ?? '');
   const [waitingRoom, setWaitingRoom] = useState(initial?.settings.waitingRoom ?? true);
   const [muteOnEntry, setMuteOnEntry] = useState(initial?.settings.muteOnEntry ?? false);
+  const [allowUnmute, setAllowUnmute] = useState(initial?.settings.allowUnmute ?? true);
+  const [allowShare, setAllowShare] = useState(initial?.settings.allowShare ?? true);
+  const [allowChat, setAllowChat] = useState(initial?.settings.allowChat ?? true);
   const [redirectUrl, setRedirectUrl] = useState(initial?.settings.redirectUrl ?? '');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -55,7 +58,7 @@ export function MeetingForm({ initial, onSubmit, onCancel, submitLabel }: { init
         schedule: scheduled
           ? { startsAt: `${date}T${time}`, timeZone, durationMinutes: duration, recurrence: freq === 'none' ? null : { freq, until: until || date } }
           : null,
-        settings: { waitingRoom, muteOnEntry, passcode: passcode.trim() || null, redirectUrl: redirectUrl.trim() || null },
+        settings: { waitingRoom, muteOnEntry, allowUnmute, allowShare, allowChat, passcode: passcode.trim() || null, redirectUrl: redirectUrl.trim() || null },
       });
     } catch (err) {
       setError(err instanceof ApiError && err.code === 'http.invalid_body' ? t('form.invalid', { detail: err.message }) : t(`error.${err instanceof ApiError ? err.code : 'generic'}`));
@@ -128,6 +131,18 @@ export function MeetingForm({ initial, onSubmit, onCancel, submitLabel }: { init
         <label className="toggle">
           <input type="checkbox" name="muteOnEntry" checked={muteOnEntry} onChange={(e) => setMuteOnEntry(e.target.checked)} />
           {t('form.muteOnEntry')}
+        </label>
+        <label className="toggle">
+          <input type="checkbox" name="allowUnmute" checked={allowUnmute} onChange={(e) => setAllowUnmute(e.target.checked)} />
+          {t('form.allowUnmute')}
+        </label>
+        <label className="toggle">
+          <input type="checkbox" name="allowShare" checked={allowShare} onChange={(e) => setAllowShare(e.target.checked)} />
+          {t('form.allowShare')}
+        </label>
+        <label className="toggle">
+          <input type="checkbox" name="allowChat" checked={allowChat} onChange={(e) => setAllowChat(e.target.checked)} />
+          {t('form.allowChat')}
         </label>
         <label>
           {t('form.passcode')}

@@ -34,6 +34,7 @@ export function RoomView({
 }) {
   const { t } = useI18n();
   const [askLeave, setAskLeave] = useState(false);
+  const [successor, setSuccessor] = useState('');
   const [selfHidden, setSelfHidden] = useState(false);
   const [reactionsOpen, setReactionsOpen] = useState(false);
   const [reactions, setReactions] = useState<Record<string, Reaction>>({});
@@ -228,7 +229,26 @@ export function RoomView({
               <button type="button" className="danger" onClick={() => void session.endForAll()} data-testid="end-for-all" autoFocus>
                 {t('room.endForAll')}
               </button>
-              <button type="button" onClick={() => void session.leave()}>
+              {remotes.length > 0 && (
+                <label>
+                  {t('room.handOverTo')}
+                  <select value={successor || remotes[0]!.info.id} onChange={(e) => setSuccessor(e.target.value)}>
+                    {remotes.map((r) => (
+                      <option key={r.info.id} value={r.info.id}>
+                        {r.info.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              )}
+              <button
+                type="button"
+                onClick={async () => {
+                  // Just leaving hands the host role to someone, so the meeting keeps a host.
+                  if (remotes.length > 0) await session.setRole(successor || remotes[0]!.info.id, 'host');
+                  await session.leave();
+                }}
+              >
                 {t('room.leaveOnly')}
               </button>
               <button type="button" className="link-button" onClick={() => setAskLeave(false)}>
