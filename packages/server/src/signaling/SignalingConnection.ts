@@ -12,6 +12,7 @@ import type { LiveMeeting } from '../domain/LiveMeeting.ts';
 import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
 import type { Participant } from '../domain/Participant.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
+import { isMeetingAction, runMeetingAction } from './meetingActions.ts';
 import { RateLimiter } from '../RateLimiter.ts';
 
 /**
@@ -114,12 +115,6 @@ export class SignalingConnection implements ParticipantChannel {
         meeting.trickle(participant, message.target, message.candidate);
         return;
       }
-      case 'set-media': {
-        const { meeting, participant } = this.#joined();
-        await meeting.setMedia(participant, { audio: message.audio, video: message.video });
-        this.send({ type: 'ok', rid: message.rid });
-        return;
-      }
       case 'end-meeting': {
         const { meeting, participant } = this.#joined();
         // Reply before ending: ending closes this very socket.
@@ -127,96 +122,6 @@ export class SignalingConnection implements ParticipantChannel {
         this.send({ type: 'ok', rid: message.rid });
         meeting.end(participant);
         return;
-      }
-      case 'admit': {
-        const { meeting, participant } = this.#joined();
-        meeting.admit(participant, message.participantId);
-        return this.#ok(message.rid);
-      }
-      case 'deny': {
-        const { meeting, participant } = this.#joined();
-        meeting.deny(participant, message.participantId);
-        return this.#ok(message.rid);
-      }
-      case 'mute-participant': {
-        const { meeting, participant } = this.#joined();
-        await meeting.moderation.mute(participant, message.participantId);
-        return this.#ok(message.rid);
-      }
-      case 'mute-all': {
-        const { meeting, participant } = this.#joined();
-        await meeting.moderation.muteAll(participant, message.allowUnmute);
-        return this.#ok(message.rid);
-      }
-      case 'ask-unmute': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.askUnmute(participant, message.participantId);
-        return this.#ok(message.rid);
-      }
-      case 'stop-video': {
-        const { meeting, participant } = this.#joined();
-        await meeting.moderation.stopVideo(participant, message.participantId);
-        return this.#ok(message.rid);
-      }
-      case 'remove-participant': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.remove(participant, message.participantId);
-        return this.#ok(message.rid);
-      }
-      case 'set-role': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.setRole(participant, message.participantId, message.role);
-        return this.#ok(message.rid);
-      }
-      case 'rename': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.rename(participant, message.participantId, message.name);
-        return this.#ok(message.rid);
-      }
-      case 'set-lock': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.setLock(participant, message.locked);
-        return this.#ok(message.rid);
-      }
-      case 'set-permissions': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.setPermissions(participant, message.permissions);
-        return this.#ok(message.rid);
-      }
-      case 'spotlight': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.spotlight(participant, message.participantId);
-        return this.#ok(message.rid);
-      }
-      case 'chat-send': {
-        const { meeting, participant } = this.#joined();
-        meeting.chat.send(participant, message.text, message.to);
-        return this.#ok(message.rid);
-      }
-      case 'set-view': {
-        const { meeting, participant } = this.#joined();
-        meeting.setView(participant, message.videos);
-        return this.#ok(message.rid);
-      }
-      case 'raise-hand': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.raiseHand(participant);
-        return this.#ok(message.rid);
-      }
-      case 'lower-hand': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.lowerHand(participant, message.participantId);
-        return this.#ok(message.rid);
-      }
-      case 'lower-all-hands': {
-        const { meeting, participant } = this.#joined();
-        meeting.moderation.lowerAllHands(participant);
-        return this.#ok(message.rid);
-      }
-      case 'react': {
-        const { meeting, participant } = this.#joined();
-        meeting.chat.react(participant, message.reaction);
-        return this.#ok(message.rid);
       }
       case 'leave': {
         if (this.#state !== 'joined' && this.#state !== 'waiting') throw new AppError('protocol.out_of_order', 'join a meeting first');
@@ -226,7 +131,10 @@ export class SignalingConnection implements ParticipantChannel {
         return;
       }
       default:
-        assertNever(message);
+        // Everything else is an action inside the meeting, answered with ok (meetingActions.ts).
+        if (!isMeetingAction(message)) return assertNever(message);
+        await runMeetingAction(this.#joined(), message);
+        this.#ok(message.rid);
     }
   }
 

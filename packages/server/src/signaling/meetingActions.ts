@@ -1,0 +1,73 @@
+import type { ClientMessage, ClientMessageOf } from '@amphi/protocol';
+import type { LiveMeeting } from '../domain/LiveMeeting.ts';
+import type { Participant } from '../domain/Participant.ts';
+
+/** Who is asking, and in which meeting. */
+export interface ActionContext {
+  meeting: LiveMeeting;
+  participant: Participant;
+}
+
+type Handler<K extends ActionType> = (ctx: ActionContext, message: ClientMessageOf<K>) => unknown;
+
+/**
+ * The requests someone in a meeting makes that the domain carries out and the server answers
+ * with `ok` (or a typed error). Listed once here, checked for completeness by the type: a new
+ * action in this union without a handler does not compile. Who may do what is the domain's call.
+ */
+export type ActionType =
+  | 'set-media'
+  | 'admit'
+  | 'deny'
+  | 'mute-participant'
+  | 'mute-all'
+  | 'ask-unmute'
+  | 'stop-video'
+  | 'remove-participant'
+  | 'set-role'
+  | 'rename'
+  | 'set-lock'
+  | 'set-permissions'
+  | 'spotlight'
+  | 'chat-send'
+  | 'set-view'
+  | 'raise-hand'
+  | 'lower-hand'
+  | 'lower-all-hands'
+  | 'react';
+
+export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
+  'set-media': ({ meeting, participant }, m) => meeting.setMedia(participant, { audio: m.audio, video: m.video }),
+  admit: ({ meeting, participant }, m) => meeting.admit(participant, m.participantId),
+  deny: ({ meeting, participant }, m) => meeting.deny(participant, m.participantId),
+  'mute-participant': ({ meeting, participant }, m) => meeting.moderation.mute(participant, m.participantId),
+  'mute-all': ({ meeting, participant }, m) => meeting.moderation.muteAll(participant, m.allowUnmute),
+  'ask-unmute': ({ meeting, participant }, m) => meeting.moderation.askUnmute(participant, m.participantId),
+  'stop-video': ({ meeting, participant }, m) => meeting.moderation.stopVideo(participant, m.participantId),
+  'remove-participant': ({ meeting, participant }, m) => meeting.moderation.remove(participant, m.participantId),
+  'set-role': ({ meeting, participant }, m) => meeting.moderation.setRole(participant, m.participantId, m.role),
+  rename: ({ meeting, participant }, m) => meeting.moderation.rename(participant, m.participantId, m.name),
+  'set-lock': ({ meeting, participant }, m) => meeting.moderation.setLock(participant, m.locked),
+  'set-permissions': ({ meeting, participant }, m) => meeting.moderation.setPermissions(participant, m.permissions),
+  spotlight: ({ meeting, participant }, m) => meeting.moderation.spotlight(participant, m.participantId),
+  'chat-send': ({ meeting, participant }, m) => meeting.chat.send(participant, m.text, m.to),
+  'set-view': ({ meeting, participant }, m) => meeting.setView(participant, m.videos),
+  'raise-hand': ({ meeting, participant }) => meeting.moderation.raiseHand(participant),
+  'lower-hand': ({ meeting, participant }, m) => meeting.moderation.lowerHand(participant, m.participantId),
+  'lower-all-hands': ({ meeting, participant }) => meeting.moderation.lowerAllHands(participant),
+  react: ({ meeting, participant }, m) => meeting.chat.react(participant, m.reaction),
+};
+
+export function isMeetingAction(message: ClientMessage): message is ActionMessage {
+  return Object.hasOwn(MEETING_ACTIONS, message.type);
+}
+
+/** A message asking for one of the actions. */
+export type ActionMessage = Extract<ClientMessage, { type: ActionType }>;
+
+/** Runs the action's handler (awaiting it when the domain works asynchronously). */
+export async function runMeetingAction(ctx: ActionContext, message: ActionMessage): Promise<void> {
+  // TypeScript cannot correlate the handler looked up by `message.type` with `message` itself.
+  const handler = MEETING_ACTIONS[message.type] as (ctx: ActionContext, m: ActionMessage) => unknown;
+  await handler(ctx, message);
+}
