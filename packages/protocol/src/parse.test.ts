@@ -25,6 +25,8 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   'set-role': { type: 'set-role', rid: 15, participantId: 'p2', role: 'cohost' },
   rename: { type: 'rename', rid: 16, participantId: 'p2', name: 'Grace Hopper' },
   'set-view': { type: 'set-view', rid: 25, videos: ['p2', 'p3'] },
+  'share-start': { type: 'share-start', rid: 26 },
+  'share-stop': { type: 'share-stop', rid: 27 },
   'set-lock': { type: 'set-lock', rid: 17, locked: true },
   'set-permissions': { type: 'set-permissions', rid: 18, permissions: { allowChat: false, allowUnmute: true } },
   spotlight: { type: 'spotlight', rid: 19, participantId: 'p2' },
@@ -425,7 +427,7 @@ describe('parseClientMessage never throws', () => {
 // Server → client: every message type has an example that validates.
 
 describe('ServerMessage', () => {
-  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null } as const;
+  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false } as const;
   const state = { locked: false, permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true }, spotlight: 'p2' };
   const chatMessage = { id: 'm1', from: { id: 'p2', name: 'Bob' }, to: null, text: '<script>alert(1)</script>', at: '2025-03-01T12:00:00.000Z' };
   const waitingPerson = { id: 'w1', name: 'Gus', since: '2025-03-01T12:00:00.000Z' };

@@ -81,6 +81,8 @@ export const ParticipantInfo = z.object({
   video: z.boolean(),
   /** Set while their hand is raised: a rank, lower raised earlier (the queue's order). */
   hand: z.number().int().nullable(),
+  /** They are sharing their screen (one person at a time). */
+  sharing: z.boolean(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -88,7 +90,8 @@ export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 export const SubscribedStream = z.object({
   mid: z.string(),
   participantId: z.string(),
-  kind: z.enum(['audio', 'video']),
+  /** "screen": a shared screen or window (a second video of that participant). */
+  kind: z.enum(['audio', 'video', 'screen']),
 });
 export type SubscribedStream = z.infer<typeof SubscribedStream>;
 
@@ -120,6 +123,8 @@ export const PublishMessage = z.object({
   type: z.literal('publish'),
   rid: RequestId.optional(),
   sdp: Sdp,
+  /** The mid of the m-line that carries a shared screen, once the client has one. */
+  screenMid: z.string().max(32).optional(),
 });
 
 /** The answer to a `subscribe-offer`. */
@@ -189,6 +194,9 @@ export const ChatSendMessage = z.object({
  * the server subscribes it to those videos only (audio comes from everyone). At most 49.
  */
 export const SetViewMessage = z.object({ type: z.literal('set-view'), rid: RequestId.optional(), videos: z.array(ParticipantId).max(49) });
+/** Start showing one's screen to everyone (it must be in the publisher connection: see publish.screenMid). */
+export const ShareStartMessage = z.object({ type: z.literal('share-start'), rid: RequestId.optional() });
+export const ShareStopMessage = z.object({ type: z.literal('share-stop'), rid: RequestId.optional() });
 export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
 /** Lower one's own hand, or (hosts) someone else's. */
 export const LowerHandMessage = z.object({ type: z.literal('lower-hand'), rid: RequestId.optional(), participantId: ParticipantId.optional() });
@@ -218,6 +226,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   SpotlightMessage,
   ChatSendMessage,
   SetViewMessage,
+  ShareStartMessage,
+  ShareStopMessage,
   RaiseHandMessage,
   LowerHandMessage,
   LowerAllHandsMessage,
@@ -259,7 +269,7 @@ export const RemovedMessage = z.object({ type: z.literal('removed') });
 export const WaitingListMessage = z.object({ type: z.literal('waiting-list'), waiting: z.array(WaitingPerson) });
 export const MeetingStateMessage = z.object({ type: z.literal('meeting-state'), state: MeetingState });
 /** To one participant: a host turned their microphone or camera off. */
-export const ModeratedMessage = z.object({ type: z.literal('moderated'), action: z.enum(['muted', 'video-stopped', 'unmute-requested']), by: z.string() });
+export const ModeratedMessage = z.object({ type: z.literal('moderated'), action: z.enum(['muted', 'video-stopped', 'unmute-requested', 'share-stopped']), by: z.string() });
 /** Someone started or stopped speaking (from the media server's audio levels): the active speaker. */
 export const SpeakingMessage = z.object({ type: z.literal('speaking'), participantId: z.string(), speaking: z.boolean() });
 export const ChatEventMessage = z.object({ type: z.literal('chat'), message: ChatMessage });

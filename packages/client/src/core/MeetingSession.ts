@@ -30,6 +30,8 @@ export interface RemoteParticipant {
   info: ParticipantInfo;
   audioTrack: MediaStreamTrack | undefined;
   videoTrack: MediaStreamTrack | undefined;
+  /** Their shared screen, while they share and we receive it. */
+  screenTrack?: MediaStreamTrack | undefined;
 }
 
 type Events = {
@@ -88,7 +90,9 @@ export class MeetingSession extends Emitter<Events> {
   #signaling: SignalingClient;
   #iceServers: IceServer[] = [];
   #publisher: RTCPeerConnection | undefined;
-  #senders: { audio?: RTCRtpSender; video?: RTCRtpSender } = {};
+  #senders: { audio?: RTCRtpSender; video?: RTCRtpSender; screen?: RTCRtpSender } = {};
+  /** Our shared screen while we share (kept across a media reset). */
+  #screenTrack: MediaStreamTrack | undefined;
   #subscriber: RTCPeerConnection | undefined;
   #streams = new Map<string, SubscribedStream>();
   /** Bumped on every media reset so late results from old PeerConnections are dropped. */
@@ -215,6 +219,63 @@ export class MeetingSession extends Emitter<Events> {
     return this.#act({ type: 'lower-all-hands' });
   }
 
+  // ---- sharing ----
+  get screenTrack(): MediaStreamTrack | undefined {
+    return this.#screenTrack;
+  }
+
+  /** Asks the browser for a screen, window or tab and shows it to everyone. */
+  async startShare(): Promise<void> {
+    if (this.#screenTrack || !navigator.mediaDevices?.getDisplayMedia) return;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch {
+      return; // the person cancelled the browser's picker
+    }
+    const track = stream.getVideoTracks()[0];
+    if (!track) return;
+    this.#screenTrack = track;
+    // Stopping from the browser's own "stop sharing" bar ends the share for everyone too.
+    track.onended = () => void this.stopShare();
+    try {
+      if (this.#senders.screen) await this.#senders.screen.replaceTrack(track);
+      else await this.#addScreenToPublisher(track);
+    } catch (err) {
+      console.warn('amphi: could not add the screen', err);
+    }
+    if (!(await this.#act({ type: 'share-start' }))) await this.#dropScreen();
+    this.emit('change');
+  }
+
+  async stopShare(): Promise<void> {
+    if (!this.#screenTrack) return;
+    await this.#dropScreen();
+    await this.#act({ type: 'share-stop' });
+    this.emit('change');
+  }
+
+  async #dropScreen(): Promise<void> {
+    const track = this.#screenTrack;
+    this.#screenTrack = undefined;
+    if (track) {
+      track.onended = null;
+      track.stop();
+    }
+    await this.#senders.screen?.replaceTrack(null).catch(() => {});
+  }
+
+  /** Renegotiates the live publisher connection with a third m-line for the screen. */
+  async #addScreenToPublisher(track: MediaStreamTrack): Promise<void> {
+    const pc = this.#publisher;
+    if (!pc) return;
+    const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
+    this.#senders.screen = transceiver.sender;
+    await pc.setLocalDescription(await pc.createOffer());
+    const reply = await this.#signaling.request({ type: 'publish', sdp: pc.localDescription!.sdp, screenMid: transceiver.mid ?? undefined }, 'publish-answer');
+    await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+  }
+
   // ---- everyone ----
   /** Tells the server whose videos this screen shows: it subscribes us to those only. */
   setView(videos: string[]) {
@@ -322,6 +383,7 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   #shutdown(): void {
+    void this.#dropScreen();
     this.#closeMedia();
     for (const track of this.opts.localStream.getTracks()) track.stop();
     this.#signaling.close();
@@ -366,6 +428,9 @@ export class MeetingSession extends Emitter<Events> {
         if (m.action === 'muted') {
           void this.#muteLocally('audio');
           this.emit('notice', 'notice.mutedByHost', { name: m.by });
+        } else if (m.action === 'share-stopped') {
+          void this.#dropScreen().then(() => this.emit('change'));
+          this.emit('notice', 'notice.shareTakenOver', { name: m.by });
         } else if (m.action === 'video-stopped') {
           void this.#muteLocally('video');
           this.emit('notice', 'notice.videoStoppedByHost', { name: m.by });
@@ -453,9 +518,18 @@ export class MeetingSession extends Emitter<Events> {
       this.#senders[kind] = transceiver.sender;
       if (track && !on) await transceiver.sender.replaceTrack(null);
     }
+    // Sharing when the media server restarted: the screen comes back with the rest.
+    let screenTransceiver: RTCRtpTransceiver | undefined;
+    if (this.#screenTrack) {
+      screenTransceiver = pc.addTransceiver(this.#screenTrack, { direction: 'sendonly', streams: [new MediaStream([this.#screenTrack])] });
+      this.#senders.screen = screenTransceiver.sender;
+    }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    const reply = await this.#signaling.request({ type: 'publish', sdp: pc.localDescription!.sdp }, 'publish-answer');
+    const reply = await this.#signaling.request(
+      { type: 'publish', sdp: pc.localDescription!.sdp, ...(screenTransceiver?.mid ? { screenMid: screenTransceiver.mid } : {}) },
+      'publish-answer',
+    );
     if (epoch !== this.#mediaEpoch) return;
     await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
     answered = true;
@@ -490,6 +564,7 @@ export class MeetingSession extends Emitter<Events> {
     for (const remote of this.remotes.values()) {
       remote.audioTrack = undefined;
       remote.videoTrack = undefined;
+      remote.screenTrack = undefined;
     }
     if (pc) {
       for (const t of pc.getTransceivers()) {
@@ -497,6 +572,7 @@ export class MeetingSession extends Emitter<Events> {
         const remote = stream ? this.remotes.get(stream.participantId) : undefined;
         if (!stream || !remote || t.currentDirection === 'inactive' || t.currentDirection === 'stopped') continue;
         if (stream.kind === 'audio') remote.audioTrack = t.receiver.track;
+        else if (stream.kind === 'screen') remote.screenTrack = t.receiver.track;
         else remote.videoTrack = t.receiver.track;
       }
     }

@@ -222,6 +222,11 @@ export const en = {
   'form.allowChat': "Participants may chat",
   'people.allowShare': "Share their screen",
   'room.handOverTo': "Hand the host role to",
+  'room.share': "Share screen",
+  'room.stopShare': "Stop sharing",
+  'room.sharing': "{name} is sharing their screen",
+  'room.youAreSharing': "You are sharing your screen",
+  'notice.shareTakenOver': "{name} started sharing; your share stopped",
   'error.generic': 'Something went wrong.',
 } as const;
 
@@ -450,5 +455,10 @@ export const fr: Record<MessageKey, string> = {
   'form.allowChat': "Les participants peuvent écrire dans la discussion",
   'people.allowShare': "Partager leur écran",
   'room.handOverTo': "Confier le rôle d’hôte à",
+  'room.share': "Partager l’écran",
+  'room.stopShare': "Arrêter le partage",
+  'room.sharing': "{name} partage son écran",
+  'room.youAreSharing': "Vous partagez votre écran",
+  'notice.shareTakenOver': "{name} a commencé un partage ; le vôtre s’est arrêté",
   'error.generic': 'Une erreur est survenue.',
 };

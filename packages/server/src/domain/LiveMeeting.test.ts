@@ -41,8 +41,8 @@ describe('LiveMeeting: joining', () => {
       type: 'joined',
       rid: 42,
       meeting: { id: MEETING_ID, title: MEETING_TITLE },
-      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null },
-      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null }],
+      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false },
+      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false }],
       iceServers: [{ urls: 'turn:turn.test:3478', username: 'u', credential: 'c' }],
       state: { locked: false, spotlight: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true } },
       chat: [],
@@ -594,5 +594,53 @@ describe('who receives which videos', () => {
     const streams = [...w.peer(last).subscribedStreams];
     assert.equal(streams.filter((k) => k.endsWith('/0')).length, 27, 'audio from all 27 others');
     assert.equal(streams.filter((k) => k.endsWith('/1')).length, 25, 'video from 25');
+  });
+});
+
+describe('sharing a screen', () => {
+  async function settle(w: World, m: Member): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      await flush();
+      const offers = m.channel.ofType('subscribe-offer');
+      if (offers.length === 0 || w.peer(m).callsOf('answerSubscription').length >= offers.length) return;
+      await w.answerLatest(m);
+    }
+  }
+
+  test('a live publisher adds a screen; everyone receives it as a screen; one sharer at a time', async () => {
+    const w = new World();
+    const [ada, bob] = [await w.join('Ada'), await w.join('Bob')];
+    for (const m of [ada, bob]) await w.goLive(m);
+    await settle(w, bob);
+    await rejectsWithCode(Promise.resolve().then(() => ada.meeting.startShare(ada.participant)), 'protocol.out_of_order');
+    // Renegotiation on the live connection: the screen m-line is "2"; Ada stays live.
+    const answer = await ada.meeting.publish(ada.participant, 'offer with screen', '2');
+    assert.equal(answer, 'answer to offer with screen');
+    assert.equal(ada.participant.state, 'live');
+    ada.meeting.startShare(ada.participant);
+    await settle(w, bob);
+    const feed = w.peer(ada).feedId!;
+    assert.ok(w.peer(bob).subscribedStreams.has(`${feed}/2`), 'Bob receives the screen');
+    const screen = bob.channel.last('subscribe-offer').streams.find((s) => s.kind === 'screen');
+    assert.equal(screen?.participantId, ada.participant.id);
+    assert.equal(bob.channel.last('participant-updated').participant.sharing, true);
+    // Bob takes over: Ada is told and her screen stops going out.
+    await bob.meeting.publish(bob.participant, 'bob screen', '2');
+    bob.meeting.startShare(bob.participant);
+    assert.deepEqual(ada.channel.last('moderated'), { type: 'moderated', action: 'share-stopped', by: 'Bob' });
+    assert.equal(ada.participant.sharing, false);
+    await settle(w, bob);
+    assert.equal(w.peer(bob).subscribedStreams.has(`${feed}/2`), false);
+  });
+
+  test('participants may share only when the host allows it', async () => {
+    const w = new World({ settings: { allowShare: false } });
+    const [host, bob] = [await w.join('Olive', OWNER_ID), await w.join('Bob')];
+    for (const m of [host, bob]) await w.goLive(m);
+    await bob.meeting.publish(bob.participant, 'bob screen', '2');
+    throwsWithCode(() => bob.meeting.startShare(bob.participant), 'auth.forbidden');
+    await host.meeting.publish(host.participant, 'host screen', '2');
+    host.meeting.startShare(host.participant);
+    assert.equal(host.participant.sharing, true);
   });
 });

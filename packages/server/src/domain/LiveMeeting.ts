@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import { CLOSE_CODES, type IceServer, type MeetingState, type ServerMessage, type WaitingPerson } from '@amphi/protocol';
+import { CLOSE_CODES, type IceServer, type MeetingState, type ServerMessage, type SubscribedStream, type WaitingPerson } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { AttendanceLog } from '../ports/AttendanceLog.ts';
-import type { MediaBackend, MediaPeer, MediaRoom, StreamRef } from '../ports/MediaBackend.ts';
+import type { MediaBackend, MediaPeer, MediaRoom, StreamRef, SubscribedMedia } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import { Chat } from './Chat.ts';
 import type { MeetingPolicy, MeetingSettings } from './MeetingSettings.ts';
@@ -192,7 +192,7 @@ export class LiveMeeting {
         }
       }
     }
-    p.subscription = new Subscription(input.channel, () => p.peer, () => this.#streamsFor(p), (feedId) => this.#byFeed(feedId)?.id, this.#log);
+    p.subscription = new Subscription(input.channel, () => p.peer, () => this.#streamsFor(p), (s) => this.#describe(s), this.#log);
     this.broadcast({ type: 'participant-joined', participant: p.info() });
     this.#participants.set(p.id, p);
     this.#record((log) => log.joined(this.sessionId, { participantId: p.id, name: p.name, role: p.role, userId: p.userId ?? null, at: p.joinedAt }));
@@ -278,17 +278,54 @@ export class LiveMeeting {
     if (keys.length > 0) this.onBan(this.id, keys);
   }
 
-  /** The browser's publisher offer; resolves with the media server's answer. */
-  async publish(p: Participant, sdp: string): Promise<string> {
+  /**
+   * The browser's publisher offer; resolves with the media server's answer. On a live
+   * connection it is a renegotiation (a screen added): the connection stays live.
+   */
+  async publish(p: Participant, sdp: string, screenMid?: string): Promise<string> {
     const peer = await withDeadline(p.peerReady, PEER_READY_TIMEOUT_MS);
     if (p.state === 'left') throw new AppError('protocol.out_of_order', 'you have left the meeting');
+    if (p.state === 'live') {
+      const answer = await peer.publish(sdp, { audio: p.audio, video: p.video }, screenMid);
+      for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
+      return answer;
+    }
     if (!p.transition('publishing')) throw new AppError('protocol.out_of_order', `cannot publish while ${p.state}`);
     try {
-      return await peer.publish(sdp, { audio: p.audio, video: p.video });
+      return await peer.publish(sdp, { audio: p.audio, video: p.video }, screenMid);
     } catch (err) {
       if (p.state === 'publishing') p.transition('ready');
       throw err;
     }
+  }
+
+  /**
+   * Starts showing the participant's screen to everyone. One screen at a time: a new share
+   * replaces the one before (whose owner is told).
+   */
+  startShare(p: Participant): void {
+    if (!isModerator(p.role) && !this.state.permissions.allowShare) throw new AppError('auth.forbidden', 'the host does not allow participants to share');
+    if (p.state !== 'live' || p.peer?.publishedMids.screen === undefined) throw new AppError('protocol.out_of_order', 'publish a screen first');
+    for (const other of this.#participants.values()) {
+      if (other !== p && other.sharing) {
+        other.sharing = false;
+        this.#sharingChanged(other);
+        other.channel.send({ type: 'moderated', action: 'share-stopped', by: p.name });
+      }
+    }
+    p.sharing = true;
+    this.#sharingChanged(p);
+  }
+
+  stopShare(p: Participant): void {
+    if (!p.sharing) return;
+    p.sharing = false;
+    this.#sharingChanged(p);
+  }
+
+  #sharingChanged(p: Participant): void {
+    this.broadcast({ type: 'participant-updated', participant: p.info() });
+    for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
   }
 
   async answerSubscription(p: Participant, negotiationId: number, sdp: string): Promise<void> {
@@ -459,6 +496,8 @@ export class LiveMeeting {
       if (mids.audio !== undefined) streams.push({ feedId, mid: mids.audio });
       const shown = p.shownVideos ? p.shownVideos.has(other.id) : defaults++ < DEFAULT_VIDEOS;
       if (mids.video !== undefined && shown) streams.push({ feedId, mid: mids.video });
+      // A shared screen goes to everyone, whatever page they look at.
+      if (other.sharing && mids.screen !== undefined) streams.push({ feedId, mid: mids.screen });
     }
     return streams;
   }
@@ -467,6 +506,14 @@ export class LiveMeeting {
   setView(p: Participant, videos: string[]): void {
     p.shownVideos = new Set(videos.slice(0, MAX_VIDEOS));
     p.subscription.refresh();
+  }
+
+  /** Whose stream a subscribed m-line carries, and whether it is their camera or their screen. */
+  #describe(s: SubscribedMedia): SubscribedStream | undefined {
+    const owner = this.#byFeed(s.feedId);
+    if (!owner) return undefined;
+    const kind = s.kind === 'video' && owner.peer?.publishedMids.screen === s.feedMid ? 'screen' : s.kind;
+    return { mid: s.mid, participantId: owner.id, kind };
   }
 
   #byFeed(feedId: number): Participant | undefined {

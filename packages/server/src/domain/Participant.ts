@@ -40,6 +40,8 @@ export class Participant {
   hand: number | null = null;
   /** A host asked them to unmute: they may, once, even when unmuting is not allowed. */
   unmuteGranted = false;
+  /** They show their screen to everyone. */
+  sharing = false;
   /** Whose videos their screen shows (null: not said yet, they get the first few). */
   shownVideos: Set<string> | null = null;
   peer: MediaPeer | undefined;
@@ -77,6 +79,6 @@ export class Participant {
   }
 
   info(): ParticipantInfo {
-    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand };
+    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing };
   }
 }

@@ -1,6 +1,6 @@
 import type { SubscribedStream } from '@amphi/protocol';
 import type { Logger } from '../Logger.ts';
-import type { MediaPeer, StreamRef } from '../ports/MediaBackend.ts';
+import type { MediaPeer, StreamRef, SubscribedMedia } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 
 const ANSWER_TIMEOUT_MS = 15_000;
@@ -26,7 +26,8 @@ export class Subscription {
     private readonly channel: ParticipantChannel,
     private readonly peerOf: () => MediaPeer | undefined,
     private readonly desired: () => StreamRef[],
-    private readonly participantOf: (feedId: number) => string | undefined,
+    /** Whose stream an m-line carries and what it is (undefined: nobody here any more). */
+    private readonly describe: (s: SubscribedMedia) => SubscribedStream | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -91,8 +92,8 @@ export class Subscription {
           const id = ++this.#negotiationId;
           const streams: SubscribedStream[] = [];
           for (const s of offer.streams) {
-            const participantId = this.participantOf(s.feedId);
-            if (participantId) streams.push({ mid: s.mid, participantId, kind: s.kind });
+            const described = this.describe(s);
+            if (described) streams.push(described);
           }
           const answered = new Promise<string>((resolve, reject) => {
             const timer = setTimeout(() => {

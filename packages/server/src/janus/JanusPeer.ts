@@ -31,7 +31,7 @@ const TIMEOUT_MS = 10_000;
  */
 export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer {
   #feedId: number | undefined;
-  #mids: { audio?: string; video?: string } = {};
+  #mids: { audio?: string; video?: string; screen?: string } = {};
   #subscriber: VideoRoomHandle | undefined;
   /** Subscriber m-line by publisher stream ("feed/mid"), to unsubscribe by sub_mid even once the feed is gone. */
   #subscribedMids = new Map<string, string>();
@@ -58,7 +58,7 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
     return this.#feedId;
   }
 
-  get publishedMids(): { audio?: string; video?: string } {
+  get publishedMids(): { audio?: string; video?: string; screen?: string } {
     return this.#mids;
   }
 
@@ -81,7 +81,7 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
     }
   }
 
-  async publish(offerSdp: string, sending: Sending): Promise<string> {
+  async publish(offerSdp: string, sending: Sending, screenMid?: string): Promise<string> {
     this.#assertOpen();
     try {
       if (this.#feedId === undefined) {
@@ -91,12 +91,19 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
         this.#feedId = joined.feed;
       }
       const media = sdpMedia(offerSdp);
+      const screen = screenMid !== undefined && media.some((m) => m.kind === 'video' && m.mid === screenMid) ? screenMid : undefined;
       this.#mids = {
         audio: media.find((m) => m.kind === 'audio')?.mid,
-        video: media.find((m) => m.kind === 'video')?.mid,
+        video: media.find((m) => m.kind === 'video' && m.mid !== screen)?.mid,
+        screen,
       };
+      // A configure with a new offer on a live publisher is a renegotiation (adding the screen).
       const reply = Configured.parse(
-        await withTimeout(this.#publisher.configure({ jsep: { type: 'offer', sdp: offerSdp } }), TIMEOUT_MS, 'publish'),
+        await withTimeout(
+          this.#publisher.configure({ jsep: { type: 'offer', sdp: offerSdp }, ...(screen ? { descriptions: [{ mid: screen, description: 'screen' }] } : {}) }),
+          TIMEOUT_MS,
+          'publish',
+        ),
       );
       if (!reply.jsep) throw new Error('Janus gave no answer to the publisher offer');
       // Janus knows the publisher's mids only once it has the offer, so what starts muted is

@@ -60,9 +60,12 @@ export interface MediaPeer extends TypedEmitter<MediaPeerEvents> {
   /** The publisher's feed id, known once publish() has succeeded. */
   readonly feedId: number | undefined;
   /** The mids of what the publisher sends, known once publish() has succeeded. */
-  readonly publishedMids: { audio?: string; video?: string };
-  /** Takes the browser's publisher offer and returns the media server's answer. */
-  publish(offerSdp: string, sending: Sending): Promise<string>;
+  readonly publishedMids: { audio?: string; video?: string; screen?: string };
+  /**
+   * Takes the browser's publisher offer (the first, or a renegotiation adding a screen) and
+   * returns the media server's answer. `screenMid` names the m-line that carries a screen.
+   */
+  publish(offerSdp: string, sending: Sending, screenMid?: string): Promise<string>;
   /** Starts or stops relaying the publisher's audio / video (muting stops the packets). */
   setSending(sending: Sending): Promise<void>;
   /**

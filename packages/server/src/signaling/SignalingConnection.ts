@@ -100,7 +100,7 @@ export class SignalingConnection implements ParticipantChannel {
         return this.#join(message);
       case 'publish': {
         const { meeting, participant } = this.#joined();
-        const sdp = await meeting.publish(participant, message.sdp);
+        const sdp = await meeting.publish(participant, message.sdp, message.screenMid);
         this.send({ type: 'publish-answer', rid: message.rid, sdp });
         return;
       }

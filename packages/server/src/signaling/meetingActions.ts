@@ -31,6 +31,8 @@ export type ActionType =
   | 'spotlight'
   | 'chat-send'
   | 'set-view'
+  | 'share-start'
+  | 'share-stop'
   | 'raise-hand'
   | 'lower-hand'
   | 'lower-all-hands'
@@ -52,6 +54,8 @@ export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   spotlight: ({ meeting, participant }, m) => meeting.moderation.spotlight(participant, m.participantId),
   'chat-send': ({ meeting, participant }, m) => meeting.chat.send(participant, m.text, m.to),
   'set-view': ({ meeting, participant }, m) => meeting.setView(participant, m.videos),
+  'share-start': ({ meeting, participant }) => meeting.startShare(participant),
+  'share-stop': ({ meeting, participant }) => meeting.stopShare(participant),
   'raise-hand': ({ meeting, participant }) => meeting.moderation.raiseHand(participant),
   'lower-hand': ({ meeting, participant }, m) => meeting.moderation.lowerHand(participant, m.participantId),
   'lower-all-hands': ({ meeting, participant }) => meeting.moderation.lowerAllHands(participant),

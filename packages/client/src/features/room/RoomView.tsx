@@ -5,6 +5,7 @@ import { Icon } from '../../ui/Icon.tsx';
 import { useI18n } from '../../ui/i18n.tsx';
 import { Notices } from './Notices.tsx';
 import { RemoteAudio } from './RemoteAudio.tsx';
+import { ScreenStage } from './ScreenStage.tsx';
 import { Tile } from './Tile.tsx';
 
 export type PanelName = 'participants' | 'chat';
@@ -78,6 +79,10 @@ export function RoomView({
   if (!self) return null;
   const count = remotes.length + 1;
   const handUp = self.hand !== null;
+  // A shared screen takes the stage; cameras move to a strip.
+  const presenter = remotes.find((r) => r.info.sharing && r.screenTrack);
+  const ownScreen = session.screenTrack;
+  const canShare = typeof navigator.mediaDevices?.getDisplayMedia === 'function' && (session.isModerator || session.meetingState.permissions.allowShare);
 
   const leave = () => {
     if (session.isHost) setAskLeave(true);
@@ -97,7 +102,12 @@ export function RoomView({
         </span>
       </header>
       <div className="room-body">
-        <main className="stage" id="main">
+        <main className={presenter || ownScreen ? 'stage presenting' : 'stage'} id="main">
+          {presenter ? (
+            <ScreenStage track={presenter.screenTrack!} label={t('room.sharing', { name: presenter.info.name })} />
+          ) : ownScreen ? (
+            <ScreenStage track={ownScreen} label={t('room.youAreSharing')} />
+          ) : null}
           <ul className={`gallery gallery-${Math.min(Math.max(remotes.length, 1), 9)}${featured ? ' has-spotlight' : ''}${view === 'speaker' ? ' speaker-view' : ''}`} aria-label={t('room.tiles')}>
             {/* Alone, you fill the stage; with others, your own view is small and floats (and can be hidden). */}
             {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} self reaction={reactions[self.id]} spotlight={false} />}
@@ -189,6 +199,17 @@ export function RoomView({
         <button type="button" className="control" aria-pressed={panel === 'chat'} aria-label={t('room.chat')} onClick={() => onPanel(panel === 'chat' ? null : 'chat')} data-testid="toggle-chat">
           <Icon name="chat" />
           {unreadChat > 0 && panel !== 'chat' && <span className="counter" aria-label={t('room.unread', { count: unreadChat })}>{unreadChat}</span>}
+        </button>
+        <button
+          type="button"
+          className={ownScreen ? 'control active' : 'control'}
+          aria-pressed={Boolean(ownScreen)}
+          aria-label={ownScreen ? t('room.stopShare') : t('room.share')}
+          disabled={!ownScreen && !canShare}
+          onClick={() => void (ownScreen ? session.stopShare() : session.startShare())}
+          data-testid="toggle-share"
+        >
+          <Icon name="screen" />
         </button>
         <button type="button" className={handUp ? 'control active' : 'control'} aria-pressed={handUp} aria-label={handUp ? t('room.lowerHand') : t('room.raiseHand')} onClick={() => void (handUp ? session.lowerHand() : session.raiseHand())} data-testid="toggle-hand">
           <Icon name="hand" />

@@ -42,7 +42,7 @@ export const FAKE_MIDS = { audio: '0', video: '1' } as const;
 
 export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer {
   feedId: number | undefined;
-  publishedMids: { audio?: string; video?: string } = {};
+  publishedMids: { audio?: string; video?: string; screen?: string } = {};
   readonly calls: PeerCall[] = [];
   /** Publisher streams this peer's subscriber receives, as "feed/mid". */
   readonly subscribedStreams = new Set<string>();
@@ -57,11 +57,11 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
     this.onListenerError = (err) => backend.listenerErrors.push(err);
   }
 
-  async publish(sdp: string, sending: Sending): Promise<string> {
+  async publish(sdp: string, sending: Sending, screenMid?: string): Promise<string> {
     this.calls.push({ method: 'publish', sdp, sending: { ...sending } });
     if (this.backend.refusePublish) throw new AppError('media.negotiation_failed', 'fake refusal');
     this.feedId ??= this.backend.nextFeedId++;
-    this.publishedMids = { ...FAKE_MIDS };
+    this.publishedMids = { ...FAKE_MIDS, ...(screenMid ? { screen: screenMid } : {}) };
     return `answer to ${sdp}`;
   }
 

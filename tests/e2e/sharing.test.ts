@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
+import { launchBrowser, newParticipantPage } from './harness/browser.ts';
+import { joinByLink, joinThroughWaitingRoom, openPanel, signIn } from './harness/flows.ts';
+
+/** Frames decoded and size of the video played by the element matching `selector`, from getStats(). */
+async function decodedOn(page: Page, selector: string): Promise<{ frames: number; width: number }> {
+  return page.evaluate(async (sel) => {
+    const video = document.querySelector<HTMLVideoElement>(sel);
+    const track = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+    let frames = 0;
+    let width = 0;
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === 'closed' || !track) continue;
+      (await pc.getStats()).forEach((s: { type: string; trackIdentifier?: string; framesDecoded?: number; frameWidth?: number }) => {
+        if (s.type === 'inbound-rtp' && s.trackIdentifier === track.id) {
+          frames += s.framesDecoded ?? 0;
+          width = Math.max(width, s.frameWidth ?? 0);
+        }
+      });
+    }
+    return { frames, width };
+  }, selector);
+}
+
+describe('screen sharing', { timeout: 120_000 }, () => {
+  let amphi: RunningAmphi;
+  let browser: Browser;
+  let host: Page;
+  let guest: Page;
+
+  before(async () => {
+    amphi = await startAmphi();
+    browser = await launchBrowser();
+    host = (await newParticipantPage(browser)).page;
+    guest = (await newParticipantPage(browser)).page;
+    await signIn(host, amphi.url, amphi.admin);
+  });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await amphi?.stop();
+  });
+
+  test('a participant shares a screen: the others decode it large; stopping removes it for everyone', async () => {
+    const res = await host.context().request.post(amphi.url + '/api/meetings', { headers: { 'x-amphi-csrf': '1', origin: amphi.url }, data: { title: 'Lecture' } });
+    const link = (await res.json()).meeting.link as string;
+    await joinByLink(host, link, 'Lecturer');
+    await joinThroughWaitingRoom(guest, host, link, 'Student');
+
+    await guest.getByRole('button', { name: 'Share screen' }).click();
+    await guest.getByRole('button', { name: 'Stop sharing' }).waitFor();
+    const stage = host.getByTestId('screen-share');
+    await stage.waitFor({ timeout: 15_000 });
+    assert.match((await stage.textContent()) ?? '', /Student is sharing their screen/);
+    // The screen's frames decode on the host's page, at the screen's size (the fake camera is 640 wide).
+    const deadline = Date.now() + 15_000;
+    let a = await decodedOn(host, '[data-testid="screen-share"] video');
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const b = await decodedOn(host, '[data-testid="screen-share"] video');
+      if (b.frames > a.frames && b.width > 640) break;
+      if (Date.now() > deadline) assert.fail(`screen not decoding: ${JSON.stringify({ a, b })}`);
+      a = b;
+    }
+    // The sharer's camera is still there, in the strip.
+    await host.locator('.tile[data-participant-id]:not([data-self]) video').waitFor();
+
+    await guest.getByRole('button', { name: 'Stop sharing' }).click();
+    await stage.waitFor({ state: 'detached', timeout: 10_000 });
+    await guest.getByRole('button', { name: 'Share screen' }).waitFor();
+  });
+
+  test('when the host forbids sharing, participants cannot share', async () => {
+    await openPanel(host, 'participants');
+    await host.getByRole('checkbox', { name: 'Share their screen' }).click();
+    await guest.getByRole('button', { name: 'Share screen' }).and(guest.locator('[disabled]')).waitFor({ timeout: 5_000 });
+  });
+});
