@@ -27,6 +27,10 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   'set-view': { type: 'set-view', rid: 25, videos: ['p2', 'p3'] },
   'share-start': { type: 'share-start', rid: 26 },
   'share-stop': { type: 'share-stop', rid: 27 },
+  'poll-launch': { type: 'poll-launch', rid: 28, poll: { question: 'Ready?', kind: 'single', options: ['Yes', 'No'], anonymous: true } },
+  'poll-vote': { type: 'poll-vote', rid: 29, pollId: 'q1', choices: [0] },
+  'poll-close': { type: 'poll-close', rid: 30, pollId: 'q1' },
+  'poll-share': { type: 'poll-share', rid: 31, pollId: 'q1' },
   'set-lock': { type: 'set-lock', rid: 17, locked: true },
   'set-permissions': { type: 'set-permissions', rid: 18, permissions: { allowChat: false, allowUnmute: true } },
   spotlight: { type: 'spotlight', rid: 19, participantId: 'p2' },
@@ -442,6 +446,7 @@ describe('ServerMessage', () => {
       state,
       chat: [chatMessage, { ...chatMessage, id: 'm2', to: { id: 'p1', name: 'Ada' } }],
       waiting: [waitingPerson],
+      polls: [],
     },
     'publish-answer': { type: 'publish-answer', rid: 2, sdp: 'v=0\r\n' },
     'subscribe-offer': { type: 'subscribe-offer', negotiationId: 1, sdp: 'v=0\r\n', streams: [{ mid: '0', participantId: 'p2', kind: 'audio' }] },
@@ -463,6 +468,8 @@ describe('ServerMessage', () => {
     chat: { type: 'chat', message: chatMessage },
     reaction: { type: 'reaction', participantId: 'p2', reaction: '🎉' },
     speaking: { type: 'speaking', participantId: 'p2', speaking: true },
+    poll: { type: 'poll', poll: { id: 'q1', question: 'Ready?', kind: 'single', options: ['Yes', 'No'], anonymous: true, status: 'open' } },
+    'poll-results': { type: 'poll-results', results: { pollId: 'q1', counts: [2, 1], voters: 3 } },
   };
 
   for (const [type, example] of Object.entries(examples)) {

@@ -66,6 +66,32 @@ export const ChatMessage = z.object({
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
+/** A poll as a host writes it. */
+export const PollDraft = z.object({
+  question: z.string().trim().min(1).max(300),
+  kind: z.enum(['single', 'multiple']),
+  options: z.array(z.string().trim().min(1).max(200)).min(2).max(10),
+  /** Nobody, hosts included, learns who voted what: the server keeps only counts. */
+  anonymous: z.boolean(),
+});
+export type PollDraft = z.infer<typeof PollDraft>;
+
+/** A poll as everyone sees it. */
+export const PollView = PollDraft.extend({
+  id: z.string(),
+  status: z.enum(['open', 'closed']),
+});
+export type PollView = z.infer<typeof PollView>;
+
+/** Results: counts per option; for named polls, hosts also get who chose what. */
+export const PollResults = z.object({
+  pollId: z.string(),
+  counts: z.array(z.number().int()),
+  voters: z.number().int(),
+  votes: z.array(z.object({ name: z.string(), choices: z.array(z.number().int()) })).optional(),
+});
+export type PollResults = z.infer<typeof PollResults>;
+
 export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
 export const Reaction = z.enum(REACTIONS);
 export type Reaction = z.infer<typeof Reaction>;
@@ -197,6 +223,12 @@ export const SetViewMessage = z.object({ type: z.literal('set-view'), rid: Reque
 /** Start showing one's screen to everyone (it must be in the publisher connection: see publish.screenMid). */
 export const ShareStartMessage = z.object({ type: z.literal('share-start'), rid: RequestId.optional() });
 export const ShareStopMessage = z.object({ type: z.literal('share-stop'), rid: RequestId.optional() });
+/** Hosts: put a poll to everyone. */
+export const PollLaunchMessage = z.object({ type: z.literal('poll-launch'), rid: RequestId.optional(), poll: PollDraft });
+export const PollVoteMessage = z.object({ type: z.literal('poll-vote'), rid: RequestId.optional(), pollId: z.string().max(64), choices: z.array(z.number().int().min(0).max(9)).min(1).max(10) });
+export const PollCloseMessage = z.object({ type: z.literal('poll-close'), rid: RequestId.optional(), pollId: z.string().max(64) });
+/** Hosts: show a poll's results (counts only) to everyone. */
+export const PollShareMessage = z.object({ type: z.literal('poll-share'), rid: RequestId.optional(), pollId: z.string().max(64) });
 export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
 /** Lower one's own hand, or (hosts) someone else's. */
 export const LowerHandMessage = z.object({ type: z.literal('lower-hand'), rid: RequestId.optional(), participantId: ParticipantId.optional() });
@@ -228,6 +260,10 @@ export const ClientMessage = z.discriminatedUnion('type', [
   SetViewMessage,
   ShareStartMessage,
   ShareStopMessage,
+  PollLaunchMessage,
+  PollVoteMessage,
+  PollCloseMessage,
+  PollShareMessage,
   RaiseHandMessage,
   LowerHandMessage,
   LowerAllHandsMessage,
@@ -252,6 +288,8 @@ export const JoinedMessage = z.object({
   chat: z.array(ChatMessage),
   /** Who is waiting to be let in (hosts and co-hosts only; empty for others). */
   waiting: z.array(WaitingPerson),
+  /** Polls so far in this meeting. */
+  polls: z.array(PollView),
 });
 
 /**
@@ -272,6 +310,8 @@ export const MeetingStateMessage = z.object({ type: z.literal('meeting-state'), 
 export const ModeratedMessage = z.object({ type: z.literal('moderated'), action: z.enum(['muted', 'video-stopped', 'unmute-requested', 'share-stopped']), by: z.string() });
 /** Someone started or stopped speaking (from the media server's audio levels): the active speaker. */
 export const SpeakingMessage = z.object({ type: z.literal('speaking'), participantId: z.string(), speaking: z.boolean() });
+export const PollEventMessage = z.object({ type: z.literal('poll'), poll: PollView });
+export const PollResultsMessage = z.object({ type: z.literal('poll-results'), results: PollResults });
 export const ChatEventMessage = z.object({ type: z.literal('chat'), message: ChatMessage });
 export const ReactionEventMessage = z.object({ type: z.literal('reaction'), participantId: z.string(), reaction: Reaction });
 
@@ -357,6 +397,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   ChatEventMessage,
   ReactionEventMessage,
   SpeakingMessage,
+  PollEventMessage,
+  PollResultsMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

@@ -6,6 +6,9 @@ import type {
   ParticipantInfo,
   PeerTarget,
   Permissions,
+  PollDraft,
+  PollResults,
+  PollView,
   Reaction,
   Role,
   ServerMessage,
@@ -47,6 +50,8 @@ type Events = {
   chat: (message: ChatMessage) => void;
   /** Someone new is in the waiting room (hosts and co-hosts). */
   someoneWaiting: (person: WaitingPerson) => void;
+  /** A host put a poll to everyone. */
+  pollOpened: (poll: PollView) => void;
 };
 
 export interface SessionOptions {
@@ -81,6 +86,10 @@ export class MeetingSession extends Emitter<Events> {
   /** Who is speaking right now, and who spoke last (the active speaker). */
   readonly speaking = new Set<string>();
   lastSpeaker: string | undefined;
+  /** The meeting's polls, their latest results (hosts: live; others: once shared), and our votes. */
+  readonly polls = new Map<string, PollView>();
+  readonly pollResults = new Map<string, PollResults>();
+  readonly voted = new Set<string>();
   /** Chat so far: public history from join, then everything we send and receive. */
   readonly chat: ChatMessage[] = [];
   readonly remotes = new Map<string, RemoteParticipant>();
@@ -156,6 +165,7 @@ export class MeetingSession extends Emitter<Events> {
     this.meetingState = joined.state;
     this.waiting = joined.waiting;
     this.chat.push(...joined.chat);
+    for (const poll of joined.polls) this.polls.set(poll.id, poll);
     this.#iceServers = joined.iceServers;
     // The server may have muted us on entry.
     if (!joined.self.audio && this.audioOn) await this.#muteLocally('audio');
@@ -274,6 +284,25 @@ export class MeetingSession extends Emitter<Events> {
     await pc.setLocalDescription(await pc.createOffer());
     const reply = await this.#signaling.request({ type: 'publish', sdp: pc.localDescription!.sdp, screenMid: transceiver.mid ?? undefined }, 'publish-answer');
     await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+  }
+
+  // ---- polls ----
+  launchPoll(poll: PollDraft) {
+    return this.#act({ type: 'poll-launch', poll });
+  }
+  async vote(pollId: string, choices: number[]): Promise<boolean> {
+    const ok = await this.#act({ type: 'poll-vote', pollId, choices });
+    if (ok) {
+      this.voted.add(pollId);
+      this.emit('change');
+    }
+    return ok;
+  }
+  closePoll(pollId: string) {
+    return this.#act({ type: 'poll-close', pollId });
+  }
+  sharePoll(pollId: string) {
+    return this.#act({ type: 'poll-share', pollId });
   }
 
   // ---- everyone ----
@@ -445,6 +474,17 @@ export class MeetingSession extends Emitter<Events> {
         break;
       case 'reaction':
         this.emit('reaction', m.participantId, m.reaction);
+        break;
+      case 'poll': {
+        const isNew = !this.polls.has(m.poll.id);
+        this.polls.set(m.poll.id, m.poll);
+        if (isNew && m.poll.status === 'open') this.emit('pollOpened', m.poll);
+        this.emit('change');
+        break;
+      }
+      case 'poll-results':
+        this.pollResults.set(m.results.pollId, m.results);
+        this.emit('change');
         break;
       case 'speaking':
         if (m.speaking) {

@@ -8,6 +8,7 @@ import { chime } from '../ui/chime.ts';
 import { ChatPanel } from './chat/ChatPanel.tsx';
 import { EndScreen } from './ended/EndScreen.tsx';
 import { ParticipantsPanel } from './participants/ParticipantsPanel.tsx';
+import { PollsPanel } from './polls/PollsPanel.tsx';
 import { PreJoin, type JoinChoice } from './prejoin/PreJoin.tsx';
 import { RoomView, type PanelName } from './room/RoomView.tsx';
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
@@ -45,6 +46,10 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
       session.on('change', () => force((n) => n + 1)),
       session.on('chat', (m) => {
         if (panelRef.current !== 'chat' && m.from.id !== session.self?.id) setUnread((n) => n + 1);
+      }),
+      // A poll put to everyone opens where people can answer it.
+      session.on('pollOpened', () => {
+        if (!session.isModerator) setPanel('polls');
       }),
       // Hosts see and hear that someone is waiting.
       session.on('someoneWaiting', (w) => {
@@ -103,7 +108,9 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
         panel={panel}
         onPanel={openPanel}
         unreadChat={unread}
-        panelContent={panel === 'participants' ? <ParticipantsPanel session={session} /> : panel === 'chat' ? <ChatPanel session={session} /> : null}
+        panelContent={
+          panel === 'participants' ? <ParticipantsPanel session={session} /> : panel === 'chat' ? <ChatPanel session={session} /> : panel === 'polls' ? <PollsPanel session={session} /> : null
+        }
       />
     );
   else content = <EndScreen state={session.state} reason={session.endReason} errorCode={session.error?.code} redirectUrl={session.redirectUrl} onRejoin={() => setSession(undefined)} />;

@@ -10,6 +10,7 @@ const PATHS = {
   hand: 'M21 7a2 2 0 0 0-4 0v4.5h-1V4a2 2 0 0 0-4 0v7.5h-1V5a2 2 0 0 0-4 0v9.3l-2.6-2.1a1.9 1.9 0 0 0-2.6 2.8l5.4 5.6A6.5 6.5 0 0 0 11.9 23H15a6 6 0 0 0 6-6V7z',
   smile: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm-3.5 6a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm7 0a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zM12 18a5.5 5.5 0 0 1-5-3.2h10A5.5 5.5 0 0 1 12 18z',
   screen: 'M20 3H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h6v2H8v2h8v-2h-2v-2h6a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 13H4V5h16v11zM12 6l-4 4h3v4h2v-4h3z',
+  poll: 'M4 20h4V10H4v10zm6 0h4V4h-4v16zm6 0h4v-7h-4v7z',
 } as const;
 
 export function Icon({ name }: { name: keyof typeof PATHS }) {

@@ -47,6 +47,7 @@ describe('LiveMeeting: joining', () => {
       state: { locked: false, spotlight: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true } },
       chat: [],
       waiting: [],
+      polls: [],
     });
     assert.equal(a.channel.last('joined').rid, 7);
     assert.equal(a.channel.ofType('joined').length, 1);

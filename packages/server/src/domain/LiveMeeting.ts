@@ -8,6 +8,7 @@ import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import { Chat } from './Chat.ts';
 import type { MeetingPolicy, MeetingSettings } from './MeetingSettings.ts';
 import { Moderation } from './Moderation.ts';
+import { Polls } from './Polls.ts';
 import { Participant } from './Participant.ts';
 import { assertModerator, isModerator } from './permissions.ts';
 import { Subscription } from './Subscription.ts';
@@ -60,6 +61,7 @@ export class LiveMeeting {
   readonly ownerId: string;
   readonly moderation: Moderation;
   readonly chat: Chat;
+  readonly polls: Polls;
   readonly #participants = new Map<string, Participant>();
   readonly #waiting = new Map<string, Waiter>();
   /** clientIds and userIds of people removed by a host (also kept in storage by the caller). */
@@ -101,6 +103,7 @@ export class LiveMeeting {
     };
     this.moderation = new Moderation(this);
     this.chat = new Chat(this);
+    this.polls = new Polls(this);
     const started = new Date();
     this.#record((log) => log.sessionStarted(this.id, this.sessionId, started));
   }
@@ -207,6 +210,7 @@ export class LiveMeeting {
       state: this.state,
       chat: this.chat.history(),
       waiting: isModerator(p.role) ? this.waitingList() : [],
+      polls: this.polls.views(),
     });
     this.#openMedia(p);
     return p;

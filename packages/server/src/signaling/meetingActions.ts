@@ -33,6 +33,10 @@ export type ActionType =
   | 'set-view'
   | 'share-start'
   | 'share-stop'
+  | 'poll-launch'
+  | 'poll-vote'
+  | 'poll-close'
+  | 'poll-share'
   | 'raise-hand'
   | 'lower-hand'
   | 'lower-all-hands'
@@ -56,6 +60,10 @@ export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'set-view': ({ meeting, participant }, m) => meeting.setView(participant, m.videos),
   'share-start': ({ meeting, participant }) => meeting.startShare(participant),
   'share-stop': ({ meeting, participant }) => meeting.stopShare(participant),
+  'poll-launch': ({ meeting, participant }, m) => meeting.polls.launch(participant, m.poll),
+  'poll-vote': ({ meeting, participant }, m) => meeting.polls.vote(participant, m.pollId, m.choices),
+  'poll-close': ({ meeting, participant }, m) => meeting.polls.close(participant, m.pollId),
+  'poll-share': ({ meeting, participant }, m) => meeting.polls.share(participant, m.pollId),
   'raise-hand': ({ meeting, participant }) => meeting.moderation.raiseHand(participant),
   'lower-hand': ({ meeting, participant }, m) => meeting.moderation.lowerHand(participant, m.participantId),
   'lower-all-hands': ({ meeting, participant }) => meeting.moderation.lowerAllHands(participant),

@@ -8,7 +8,7 @@ import { RemoteAudio } from './RemoteAudio.tsx';
 import { ScreenStage } from './ScreenStage.tsx';
 import { Tile } from './Tile.tsx';
 
-export type PanelName = 'participants' | 'chat';
+export type PanelName = 'participants' | 'chat' | 'polls';
 
 /** Tiles per gallery page people can choose (Zoom offers up to 49). */
 const PAGE_SIZES = [1, 4, 9, 16, 25, 49] as const;
@@ -210,6 +210,9 @@ export function RoomView({
           data-testid="toggle-share"
         >
           <Icon name="screen" />
+        </button>
+        <button type="button" className="control" aria-pressed={panel === 'polls'} aria-label={t('room.polls')} onClick={() => onPanel(panel === 'polls' ? null : 'polls')} data-testid="toggle-polls">
+          <Icon name="poll" />
         </button>
         <button type="button" className={handUp ? 'control active' : 'control'} aria-pressed={handUp} aria-label={handUp ? t('room.lowerHand') : t('room.raiseHand')} onClick={() => void (handUp ? session.lowerHand() : session.raiseHand())} data-testid="toggle-hand">
           <Icon name="hand" />

@@ -1,0 +1,86 @@
+import crypto from 'node:crypto';
+import type { PollDraft, PollResults, PollView } from '@amphi/protocol';
+import { AppError } from '../errors.ts';
+import type { LiveMeeting } from './LiveMeeting.ts';
+import type { Participant } from './Participant.ts';
+import { assertModerator } from './permissions.ts';
+
+interface Poll {
+  view: PollView;
+  counts: number[];
+  /** Who has voted (to refuse a second vote). Never sent anywhere. */
+  voters: Set<string>;
+  /** Named polls only: who chose what. An anonymous poll never holds this, so no message can leak it. */
+  votes: Map<string, { name: string; choices: number[] }> | undefined;
+  shared: boolean;
+}
+
+/**
+ * The meeting's polls. Hosts launch, watch live, close and share results; everyone votes once.
+ * For an anonymous poll the server keeps counts and the set of voters only — not who chose
+ * what — so no message, to hosts included, can carry it.
+ */
+export class Polls {
+  readonly #polls = new Map<string, Poll>();
+
+  constructor(private readonly meeting: LiveMeeting) {}
+
+  views(): PollView[] {
+    return [...this.#polls.values()].map((p) => p.view);
+  }
+
+  launch(by: Participant, draft: PollDraft): PollView {
+    assertModerator(by, 'launch polls');
+    if (this.#polls.size >= 100) throw new AppError('http.rate_limited', 'at most 100 polls per meeting');
+    const view: PollView = { ...draft, id: crypto.randomUUID(), status: 'open' };
+    this.#polls.set(view.id, { view, counts: draft.options.map(() => 0), voters: new Set(), votes: draft.anonymous ? undefined : new Map(), shared: false });
+    this.meeting.broadcast({ type: 'poll', poll: view });
+    return view;
+  }
+
+  vote(p: Participant, pollId: string, choices: number[]): void {
+    const poll = this.#require(pollId);
+    if (poll.view.status !== 'open') throw new AppError('protocol.out_of_order', 'this poll is closed');
+    if (poll.voters.has(p.id)) throw new AppError('protocol.out_of_order', 'you have already voted');
+    const unique = [...new Set(choices)];
+    if (unique.some((c) => c >= poll.view.options.length)) throw new AppError('protocol.invalid', 'no such option');
+    if (poll.view.kind === 'single' && unique.length !== 1) throw new AppError('protocol.invalid', 'choose one option');
+    poll.voters.add(p.id);
+    for (const c of unique) poll.counts[c]!++;
+    poll.votes?.set(p.id, { name: p.name, choices: unique });
+    this.#sendResults(poll);
+  }
+
+  close(by: Participant, pollId: string): void {
+    assertModerator(by, 'close polls');
+    const poll = this.#require(pollId);
+    if (poll.view.status === 'closed') return;
+    poll.view = { ...poll.view, status: 'closed' };
+    this.meeting.broadcast({ type: 'poll', poll: poll.view });
+  }
+
+  /** Shows the counts to everyone, from now on (hosts keep seeing the names of a named poll). */
+  share(by: Participant, pollId: string): void {
+    assertModerator(by, 'share poll results');
+    const poll = this.#require(pollId);
+    poll.shared = true;
+    this.#sendResults(poll);
+  }
+
+  /** Hosts get the results live (names too for a named poll); everyone once they are shared. */
+  #sendResults(poll: Poll): void {
+    const counts: PollResults = { pollId: poll.view.id, counts: [...poll.counts], voters: poll.voters.size };
+    const withNames: PollResults = poll.votes ? { ...counts, votes: [...poll.votes.values()] } : counts;
+    for (const p of this.meeting.participants()) {
+      const moderator = p.role === 'host' || p.role === 'cohost';
+      if (moderator) p.channel.send({ type: 'poll-results', results: withNames });
+      else if (poll.shared) p.channel.send({ type: 'poll-results', results: counts });
+    }
+  }
+
+  #require(id: string): Poll {
+    const poll = this.#polls.get(id);
+    if (!poll) throw new AppError('meeting.not_participant', 'no such poll in this meeting');
+    return poll;
+  }
+}

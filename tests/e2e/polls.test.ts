@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
+import { launchBrowser, newParticipantPage } from './harness/browser.ts';
+import { joinByLink, openPanel, signIn } from './harness/flows.ts';
+import { WsClient } from './harness/wsClient.ts';
+
+let amphi: RunningAmphi;
+let browser: Browser;
+before(async () => {
+  amphi = await startAmphi();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close().catch(() => {});
+  await amphi?.stop();
+});
+
+test('a host launches an anonymous poll; people vote; results show live to the host, then to everyone when shared', { timeout: 120_000 }, async () => {
+  const host = (await newParticipantPage(browser)).page;
+  const guest = (await newParticipantPage(browser)).page;
+  await signIn(host, amphi.url, amphi.admin);
+  const res = await host.context().request.post(amphi.url + '/api/meetings', { headers: { 'x-amphi-csrf': '1', origin: amphi.url }, data: { title: 'Seminar', settings: { waitingRoom: false } } });
+  const meeting = (await res.json()).meeting as { id: string; link: string };
+  await joinByLink(host, meeting.link, 'Lecturer');
+  await joinByLink(guest, meeting.link, 'Student');
+  const cy = await WsClient.open(amphi.url);
+  assert.equal((await cy.request({ type: 'join', meetingId: meeting.id, name: 'Cy', audio: false, video: false })).type, 'joined');
+
+  await openPanel(host, 'polls');
+  await host.getByLabel('Question').fill('Which chapter next?');
+  await host.getByLabel('Options (one per line)').fill('Groups\nRings\nFields');
+  await host.getByRole('button', { name: 'Launch poll' }).click();
+
+  // The poll opens by itself for participants.
+  await guest.getByTestId('polls-panel').waitFor({ timeout: 5_000 });
+  await guest.getByRole('radio', { name: 'Rings' }).check();
+  await guest.getByRole('button', { name: 'Vote' }).click();
+  await guest.getByText('Thank you, your vote is in.').waitFor();
+  const poll = await cy.waitFor((m) => m.type === 'poll');
+  const pollId = (poll.poll as { id: string }).id;
+  assert.equal((await cy.request({ type: 'poll-vote', pollId, choices: [1] })).type, 'ok');
+  assert.equal((await cy.request({ type: 'poll-vote', pollId, choices: [0] })).code, 'protocol.out_of_order', 'one vote each');
+  assert.equal((await cy.request({ type: 'poll-close', pollId })).code, 'auth.forbidden');
+
+  // The host watches the counts, never names.
+  const rings = host.locator(`[data-poll-id="${pollId}"] [data-option="1"]`);
+  await host.locator(`[data-poll-id="${pollId}"] [data-option="1"][data-count="2"]`).waitFor({ timeout: 5_000 });
+  assert.doesNotMatch((await host.getByTestId('polls-panel').textContent()) ?? '', /Student|Cy\b/);
+  assert.match((await rings.textContent()) ?? '', /Rings 2 \(100 %\)/);
+  assert.equal(cy.received.filter((m) => m.type === 'poll-results').length, 0, 'participants see no results before they are shared');
+
+  await host.getByRole('button', { name: 'Share results' }).click();
+  await guest.locator(`[data-poll-id="${pollId}"] [data-option="1"][data-count="2"]`).waitFor({ timeout: 5_000 });
+  const shared = await cy.waitFor((m) => m.type === 'poll-results');
+  assert.deepEqual(shared.results, { pollId, counts: [0, 2, 0], voters: 2 });
+
+  await host.getByRole('button', { name: 'Close poll' }).click();
+  await guest.locator(`[data-poll-id="${pollId}"]`).getByText('closed').waitFor();
+  cy.close();
+});
