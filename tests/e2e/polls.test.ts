@@ -23,6 +23,14 @@ test('a host launches an anonymous poll; people vote; results show live to the h
   await signIn(host, amphi.url, amphi.admin);
   const res = await host.context().request.post(amphi.url + '/api/meetings', { headers: { 'x-amphi-csrf': '1', origin: amphi.url }, data: { title: 'Seminar', settings: { waitingRoom: false } } });
   const meeting = (await res.json()).meeting as { id: string; link: string };
+  // Before the meeting, the organiser prepares a poll on the meeting's card.
+  await host.goto(amphi.url + '/');
+  const card = host.locator(`[data-meeting-id="${meeting.id}"]`);
+  await card.getByRole('button', { name: 'Polls' }).click();
+  await card.getByLabel('Question').fill('Was the pace right?');
+  await card.getByLabel('Options (one per line)').fill('Too slow\nRight\nToo fast');
+  await card.getByRole('button', { name: 'Add poll' }).click();
+  await card.getByText('Too slow · Right · Too fast').waitFor();
   await joinByLink(host, meeting.link, 'Lecturer');
   await joinByLink(guest, meeting.link, 'Student');
   const cy = await WsClient.open(amphi.url);
@@ -58,5 +66,9 @@ test('a host launches an anonymous poll; people vote; results show live to the h
 
   await host.getByRole('button', { name: 'Close poll' }).click();
   await guest.locator(`[data-poll-id="${pollId}"]`).getByText('closed').waitFor();
+
+  // The prepared poll is one click away.
+  await host.getByRole('button', { name: 'Launch “Was the pace right?”' }).click();
+  await guest.getByRole('heading', { name: 'Was the pace right?' }).waitFor({ timeout: 5_000 });
   cy.close();
 });

@@ -246,6 +246,10 @@ export const en = {
   'polls.close': "Close poll",
   'polls.share': "Share results",
   'polls.export': "Export CSV",
+  'home.polls': "Polls",
+  'polls.prepare': "Add poll",
+  'polls.prepared': "Prepared polls",
+  'polls.launchOne': "Launch “{question}”",
   'error.generic': 'Something went wrong.',
 } as const;
 
@@ -498,5 +502,9 @@ export const fr: Record<MessageKey, string> = {
   'polls.close': "Fermer le sondage",
   'polls.share': "Partager les résultats",
   'polls.export': "Exporter en CSV",
+  'home.polls': "Sondages",
+  'polls.prepare': "Ajouter le sondage",
+  'polls.prepared': "Sondages préparés",
+  'polls.launchOne': "Lancer « {question} »",
   'error.generic': 'Une erreur est survenue.',
 };

@@ -101,7 +101,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.get('/api/health', async () => ({ ok: true }));
   authRoutes(app, { ...ctx, users: deps.storage.users });
-  meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, attendance: deps.storage.attendance, live: deps.live, policy: deps.policy, mailer: deps.mailer });
+  meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, attendance: deps.storage.attendance, polls: deps.storage.polls, live: deps.live, policy: deps.policy, mailer: deps.mailer });
 
   app.get('/ws', {
     websocket: true,

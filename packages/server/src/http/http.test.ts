@@ -600,3 +600,22 @@ describe('scheduling, personal room, deleting, invitations', () => {
     assert.equal(errorOf(await app.inject({ method: 'GET', url: `/api/meetings/${undated}/invitation.ics`, headers: { cookie } }), 404), 'http.not_found');
   });
 });
+
+describe('prepared polls', () => {
+  it('the organiser adds, lists and removes polls; others cannot; bad polls are refused', async (t) => {
+    const { app, storage } = await setup(t);
+    const cookie = await signIn(app);
+    const id = (await app.inject({ method: 'POST', url: '/api/meetings', headers: { ...CSRF, cookie }, payload: { title: 'Class' } })).json().meeting.id;
+    const poll = { question: 'Ready?', kind: 'single', options: ['Yes', 'No'], anonymous: true };
+    const added = await app.inject({ method: 'POST', url: `/api/meetings/${id}/polls`, headers: { ...CSRF, cookie }, payload: poll });
+    assert.equal(added.statusCode, 201);
+    const list = await app.inject({ method: 'GET', url: `/api/meetings/${id}/polls`, headers: { cookie } });
+    assert.deepEqual(list.json().polls, [{ ...poll, id: added.json().poll.id }]);
+    assert.equal(errorOf(await app.inject({ method: 'POST', url: `/api/meetings/${id}/polls`, headers: { ...CSRF, cookie }, payload: { ...poll, options: ['Only one'] } }), 400), 'http.invalid_body');
+    await storage.users.create({ email: 'eve@example.org', name: 'Eve', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
+    const eve = await signIn(app, 'eve@example.org');
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: `/api/meetings/${id}/polls`, headers: { cookie: eve } }), 404), 'meeting.not_found');
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/meetings/${id}/polls/${added.json().poll.id}`, headers: { ...CSRF, cookie } })).statusCode, 200);
+    assert.deepEqual((await app.inject({ method: 'GET', url: `/api/meetings/${id}/polls`, headers: { cookie } })).json().polls, []);
+  });
+});

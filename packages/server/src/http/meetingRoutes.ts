@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   CreateMeetingRequest,
   InviteRequest,
+  PollDraft,
   UpdateMeetingRequest,
   type MeetingSettingsView,
   type MeetingView,
@@ -16,6 +17,7 @@ import { invitationIcs, invitationSubject, invitationText, type InvitationInput,
 import type { Mailer } from '../ports/Mailer.ts';
 import { RateLimiter } from '../RateLimiter.ts';
 import type { AttendanceRepository } from '../storage/AttendanceRepository.ts';
+import type { PollRepository } from '../storage/PollRepository.ts';
 import type { MeetingRecord, MeetingRepository } from '../storage/MeetingRepository.ts';
 import { attendanceCsv, attendanceReport } from './attendanceReport.ts';
 import type { User, UserRepository } from '../storage/UserRepository.ts';
@@ -31,6 +33,7 @@ export function meetingRoutes(
     meetings: MeetingRepository;
     users: UserRepository;
     attendance: AttendanceRepository;
+    polls: PollRepository;
     live: MeetingRegistry;
     policy: MeetingPolicy;
     mailer: Mailer | undefined;
@@ -169,6 +172,32 @@ export function meetingRoutes(
       });
     }
     return { sent: recipients.length };
+  });
+
+  /** Polls prepared before the meeting (organiser only): list, add, remove. */
+  app.get<{ Params: { id: string } }>('/api/meetings/:id/polls', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const meeting = await ownMeeting(req.params.id, user);
+    return { polls: await ctx.polls.list(meeting.id) };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/meetings/:id/polls', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const draft = parseBody(PollDraft, req.body);
+    const meeting = await ownMeeting(req.params.id, user);
+    if ((await ctx.polls.count(meeting.id)) >= 50) throw new AppError('http.invalid_body', 'at most 50 prepared polls per meeting');
+    reply.code(201);
+    return { poll: await ctx.polls.add(meeting.id, draft) };
+  });
+
+  app.delete<{ Params: { id: string; pollId: string } }>('/api/meetings/:id/polls/:pollId', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const meeting = await ownMeeting(req.params.id, user);
+    if (!(await ctx.polls.remove(meeting.id, req.params.pollId))) throw new AppError('http.not_found', 'no such prepared poll');
+    return { ok: true };
   });
 
   /** The times this meeting was live, newest first (organiser only). */

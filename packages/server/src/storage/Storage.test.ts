@@ -14,7 +14,7 @@ import { DEFAULT_MEETING_SETTINGS, type MeetingSettings } from '../domain/Meetin
 import { migrationProvider } from './migrations.ts';
 import { Storage } from './Storage.ts';
 
-const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance'];
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls'];
 /** What later migrations add to a meeting that had none of it. */
 const UNSCHEDULED = { description: '', schedule: null, personal: false };
 
@@ -379,6 +379,22 @@ for (const backend of [sqlite, postgres]) {
         assert.equal((await storage.attendance.sessionsOf('abc-defg-hjk'))[0]?.endedAt, t(20).toISOString());
         await storage.meetings.delete('abc-defg-hjk', u.id);
         assert.deepEqual(await storage.attendance.attendanceOf('s1'), [], 'the report goes with its meeting');
+      });
+    });
+
+    describe('prepared polls', () => {
+      it('adds, lists in order and removes polls of a meeting; they go with it', async () => {
+        const u = await storage.users.create({ email: 'p@example.org', name: 'P', passwordHash: null, isAdmin: false });
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'T', ownerId: u.id, now: new Date() });
+        const a = await storage.polls.add('abc-defg-hjk', { question: 'One?', kind: 'single', options: ['a', 'b'], anonymous: true });
+        const b = await storage.polls.add('abc-defg-hjk', { question: 'Two?', kind: 'multiple', options: ['x', 'y', 'z'], anonymous: false });
+        assert.deepEqual((await storage.polls.list('abc-defg-hjk')).map((p) => p.id).sort(), [a.id, b.id].sort());
+        assert.deepEqual((await storage.polls.list('abc-defg-hjk')).find((p) => p.id === b.id), b);
+        assert.equal(await storage.polls.count('abc-defg-hjk'), 2);
+        assert.equal(await storage.polls.remove('abc-defg-hjk', a.id), true);
+        assert.equal(await storage.polls.remove('abc-defg-hjk', a.id), false);
+        await storage.meetings.delete('abc-defg-hjk', u.id);
+        assert.deepEqual(await storage.polls.list('abc-defg-hjk'), []);
       });
     });
 

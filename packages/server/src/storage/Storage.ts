@@ -10,6 +10,7 @@ import { UserRepository } from './UserRepository.ts';
 import { SessionRepository } from './SessionRepository.ts';
 import { MeetingRepository } from './MeetingRepository.ts';
 import { AttendanceRepository } from './AttendanceRepository.ts';
+import { PollRepository } from './PollRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
 export class Storage {
@@ -17,6 +18,7 @@ export class Storage {
   readonly sessions: SessionRepository;
   readonly meetings: MeetingRepository;
   readonly attendance: AttendanceRepository;
+  readonly polls: PollRepository;
   #closed = false;
 
   private constructor(readonly db: Kysely<Database>) {
@@ -24,6 +26,7 @@ export class Storage {
     this.sessions = new SessionRepository(db);
     this.meetings = new MeetingRepository(db);
     this.attendance = new AttendanceRepository(db);
+    this.polls = new PollRepository(db);
   }
 
   /** Opens the database named by the config and brings its schema up to date. */

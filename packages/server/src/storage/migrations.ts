@@ -92,6 +92,21 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_prepared_polls': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('prepared_polls')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('meeting_id', 'text', (c) => c.notNull().references('meetings.id').onDelete('cascade'))
+        .addColumn('question', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('options', 'text', (c) => c.notNull())
+        .addColumn('anonymous', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('prepared_polls_meeting_id').on('prepared_polls').column('meeting_id').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

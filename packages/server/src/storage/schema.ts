@@ -65,6 +65,18 @@ export interface AttendanceTable {
   left_at: string | null;
 }
 
+/** A poll the organiser wrote before the meeting, ready to launch. */
+export interface PreparedPollsTable {
+  id: string;
+  meeting_id: string;
+  question: string;
+  kind: string;
+  /** JSON array of the answers. */
+  options: string;
+  anonymous: number;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -72,4 +84,5 @@ export interface Database {
   meeting_bans: MeetingBansTable;
   meeting_sessions: MeetingSessionsTable;
   attendance: AttendanceTable;
+  prepared_polls: PreparedPollsTable;
 }

@@ -1,5 +1,8 @@
-import { useState, type FormEvent } from 'react';
-import type { PollResults, PollView } from '@amphi/protocol';
+import { useEffect, useState } from 'react';
+import { z } from 'zod';
+import { PollDraft, type PollResults, type PollView } from '@amphi/protocol';
+import { api } from '../../ui/api.ts';
+import { PollForm } from '../../ui/PollForm.tsx';
 import type { MeetingSession } from '../../core/MeetingSession.ts';
 import { useI18n } from '../../ui/i18n.tsx';
 
@@ -26,7 +29,8 @@ export function PollsPanel({ session }: { session: MeetingSession }) {
       <header className="panel-header">
         <h2 id="polls-title">{t('polls.title')}</h2>
       </header>
-      {session.isModerator && <NewPoll session={session} />}
+      {session.isModerator && <PollForm submitLabel={t('polls.launch')} onSubmit={(draft) => session.launchPoll(draft)} />}
+      {session.isModerator && <PreparedToLaunch session={session} />}
       {polls.length === 0 && <p className="muted">{t('polls.none')}</p>}
       <ul className="poll-list">
         {polls.map((p) => (
@@ -37,42 +41,41 @@ export function PollsPanel({ session }: { session: MeetingSession }) {
   );
 }
 
-function NewPoll({ session }: { session: MeetingSession }) {
+const PreparedResponse = z.object({ polls: z.array(PollDraft.extend({ id: z.string() })) });
+
+/** Polls the organiser prepared on the meeting's page, one click from launch (organiser's session only). */
+function PreparedToLaunch({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
-  const [question, setQuestion] = useState('');
-  const [options, setOptions] = useState('');
-  const [multiple, setMultiple] = useState(false);
-  const [anonymous, setAnonymous] = useState(true);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const list = options.split('\n').map((o) => o.trim()).filter(Boolean);
-    if (await session.launchPoll({ question: question.trim(), options: list, kind: multiple ? 'multiple' : 'single', anonymous })) {
-      setQuestion('');
-      setOptions('');
-    }
-  };
+  const [prepared, setPrepared] = useState<(PollDraft & { id: string })[]>([]);
+  const [launched, setLaunched] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    if (!session.meeting) return;
+    api('GET', `/api/meetings/${session.meeting.id}/polls`, PreparedResponse).then((r) => setPrepared(r.polls), () => {});
+  }, [session]);
+  if (prepared.length === 0) return null;
   return (
-    <form className="poll-form" onSubmit={submit}>
-      <label>
-        {t('polls.question')}
-        <input required maxLength={300} value={question} onChange={(e) => setQuestion(e.target.value)} />
-      </label>
-      <label>
-        {t('polls.options')}
-        <textarea required rows={3} value={options} onChange={(e) => setOptions(e.target.value)} />
-      </label>
-      <label className="toggle">
-        <input type="checkbox" checked={multiple} onChange={(e) => setMultiple(e.target.checked)} />
-        {t('polls.multiple')}
-      </label>
-      <label className="toggle">
-        <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} />
-        {t('polls.anonymous')}
-      </label>
-      <button type="submit" className="primary small">
-        {t('polls.launch')}
-      </button>
-    </form>
+    <div className="prepared-polls">
+      <h3>{t('polls.prepared')}</h3>
+      <ul className="poll-list">
+        {prepared.map((p) => (
+          <li key={p.id} className="poll">
+            <span>{p.question}</span>
+            <button
+              type="button"
+              className="small"
+              disabled={launched.has(p.id)}
+              onClick={async () => {
+                const { id: _id, ...draft } = p;
+                if (await session.launchPoll(draft)) setLaunched((s) => new Set([...s, p.id]));
+              }}
+              aria-label={t('polls.launchOne', { question: p.question })}
+            >
+              {t('polls.launch')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
