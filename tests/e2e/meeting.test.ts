@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
-import { launchBrowser, newParticipantPage, receivedStats } from './harness/browser.ts';
+import { decodedOnTrack, launchBrowser, newParticipantPage, receivedStats, videoTrackIdOf } from './harness/browser.ts';
 import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, joinThroughWaitingRoom, selfId, waitForRemoteTiles } from './harness/flows.ts';
 
 /*
@@ -177,18 +177,8 @@ describe('a meeting with three people', { timeout: 300_000 }, () => {
   test('Carol turns her camera off: others see her initials and get no frames, then on again', async () => {
     const carol = ids[2]!;
     const page0 = pages[0]!;
-    const trackId = await page0.$eval(`[data-participant-id="${carol}"] video`, (v) => ((v as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!.id);
-    const framesOf = () =>
-      page0.evaluate(async (id) => {
-        let frames = 0;
-        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-          if (pc.connectionState === 'closed') continue;
-          (await pc.getStats()).forEach((s: { type: string; trackIdentifier?: string; framesDecoded?: number }) => {
-            if (s.type === 'inbound-rtp' && s.trackIdentifier === id) frames += s.framesDecoded ?? 0;
-          });
-        }
-        return frames;
-      }, trackId);
+    const trackId = await videoTrackIdOf(page0, `[data-participant-id="${carol}"] video`);
+    const framesOf = async () => (await decodedOnTrack(page0, trackId)).frames;
     await pages[2]!.getByRole('button', { name: 'Turn camera off' }).click();
     for (const page of pages.slice(0, 2)) {
       await page.locator(`[data-participant-id="${carol}"] .avatar`).waitFor({ timeout: 2_000 });

@@ -2,27 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
-import { launchBrowser, newParticipantPage } from './harness/browser.ts';
+import { decodedOnTrack, launchBrowser, newParticipantPage, videoTrackIdOf } from './harness/browser.ts';
 import { joinByLink, joinThroughWaitingRoom, openPanel, signIn } from './harness/flows.ts';
 
-/** Frames decoded and size of the video played by the element matching `selector`, from getStats(). */
+/** Frames decoded and width of the video the host's screen stage plays. */
 async function decodedOn(page: Page, selector: string): Promise<{ frames: number; width: number }> {
-  return page.evaluate(async (sel) => {
-    const video = document.querySelector<HTMLVideoElement>(sel);
-    const track = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
-    let frames = 0;
-    let width = 0;
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-      if (pc.connectionState === 'closed' || !track) continue;
-      (await pc.getStats()).forEach((s: { type: string; trackIdentifier?: string; framesDecoded?: number; frameWidth?: number }) => {
-        if (s.type === 'inbound-rtp' && s.trackIdentifier === track.id) {
-          frames += s.framesDecoded ?? 0;
-          width = Math.max(width, s.frameWidth ?? 0);
-        }
-      });
-    }
-    return { frames, width };
-  }, selector);
+  return decodedOnTrack(page, await videoTrackIdOf(page, selector));
 }
 
 describe('screen sharing', { timeout: 120_000 }, () => {

@@ -101,3 +101,26 @@ export async function receivedStats(page: Page): Promise<Record<string, Received
 export function freshDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/** Frames decoded and the widest frame seen on one received video track (by its id), from getStats(). */
+export async function decodedOnTrack(page: Page, trackId: string): Promise<{ frames: number; width: number }> {
+  return page.evaluate(async (id) => {
+    let frames = 0;
+    let width = 0;
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: { type: string; trackIdentifier?: string; framesDecoded?: number; frameWidth?: number }) => {
+        if (s.type === 'inbound-rtp' && s.trackIdentifier === id) {
+          frames += s.framesDecoded ?? 0;
+          width = Math.max(width, s.frameWidth ?? 0);
+        }
+      });
+    }
+    return { frames, width };
+  }, trackId);
+}
+
+/** The id of the video track an element on the page plays ('' when none). */
+export async function videoTrackIdOf(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (v) => ((v as HTMLVideoElement).srcObject as MediaStream | null)?.getVideoTracks()[0]?.id ?? '');
+}

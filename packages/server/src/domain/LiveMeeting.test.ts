@@ -554,32 +554,21 @@ describe('LiveMeeting: renegotiation in flight', () => {
 });
 
 describe('who receives which videos', () => {
-  /** Answers offers until the subscription settles. */
-  async function settle(w: World, m: Member): Promise<void> {
-    for (let i = 0; i < 5; i++) {
-      await flush();
-      const offers = m.channel.ofType('subscribe-offer');
-      const last = offers.at(-1);
-      if (!last || w.peer(m).callsOf('answerSubscription').length >= offers.length) return;
-      await w.answerLatest(m);
-    }
-  }
-
   test('everyone hears everyone, but receives only the videos their screen shows', async () => {
     const w = new World();
     const [ada, bob, cyd] = [await w.join('Ada'), await w.join('Bob'), await w.join('Cyd')];
     for (const m of [ada, bob, cyd]) await w.goLive(m);
-    await settle(w, ada);
+    await w.settle(ada);
     const feed = (m: Member) => w.peer(m).feedId!;
     // Before Ada's client says what it shows, she gets the first videos (all, here).
     assert.deepEqual([...w.peer(ada).subscribedStreams].sort(), [`${feed(bob)}/0`, `${feed(bob)}/1`, `${feed(cyd)}/0`, `${feed(cyd)}/1`].sort());
     // Her gallery page shows only Bob: Cyd's video goes, Cyd's audio stays.
     ada.meeting.setView(ada.participant, [bob.participant.id]);
-    await settle(w, ada);
+    await w.settle(ada);
     assert.deepEqual([...w.peer(ada).subscribedStreams].sort(), [`${feed(bob)}/0`, `${feed(bob)}/1`, `${feed(cyd)}/0`].sort());
     // Next page: Cyd.
     ada.meeting.setView(ada.participant, [cyd.participant.id]);
-    await settle(w, ada);
+    await w.settle(ada);
     assert.deepEqual([...w.peer(ada).subscribedStreams].sort(), [`${feed(bob)}/0`, `${feed(cyd)}/0`, `${feed(cyd)}/1`].sort());
     const offer = ada.channel.last('subscribe-offer');
     assert.deepEqual(offer.streams.filter((s) => s.kind === 'video').map((s) => s.participantId), [cyd.participant.id]);
@@ -591,7 +580,7 @@ describe('who receives which videos', () => {
     for (let i = 0; i < 28; i++) members.push(await w.join(`P${i}`));
     for (const m of members) await w.goLive(m);
     const last = members.at(-1)!;
-    await settle(w, last);
+    await w.settle(last);
     const streams = [...w.peer(last).subscribedStreams];
     assert.equal(streams.filter((k) => k.endsWith('/0')).length, 27, 'audio from all 27 others');
     assert.equal(streams.filter((k) => k.endsWith('/1')).length, 25, 'video from 25');
@@ -599,27 +588,18 @@ describe('who receives which videos', () => {
 });
 
 describe('sharing a screen', () => {
-  async function settle(w: World, m: Member): Promise<void> {
-    for (let i = 0; i < 5; i++) {
-      await flush();
-      const offers = m.channel.ofType('subscribe-offer');
-      if (offers.length === 0 || w.peer(m).callsOf('answerSubscription').length >= offers.length) return;
-      await w.answerLatest(m);
-    }
-  }
-
   test('a live publisher adds a screen; everyone receives it as a screen; one sharer at a time', async () => {
     const w = new World();
     const [ada, bob] = [await w.join('Ada'), await w.join('Bob')];
     for (const m of [ada, bob]) await w.goLive(m);
-    await settle(w, bob);
+    await w.settle(bob);
     await rejectsWithCode(Promise.resolve().then(() => ada.meeting.startShare(ada.participant)), 'protocol.out_of_order');
     // Renegotiation on the live connection: the screen m-line is "2"; Ada stays live.
     const answer = await ada.meeting.publish(ada.participant, 'offer with screen', '2');
     assert.equal(answer, 'answer to offer with screen');
     assert.equal(ada.participant.state, 'live');
     ada.meeting.startShare(ada.participant);
-    await settle(w, bob);
+    await w.settle(bob);
     const feed = w.peer(ada).feedId!;
     assert.ok(w.peer(bob).subscribedStreams.has(`${feed}/2`), 'Bob receives the screen');
     const screen = bob.channel.last('subscribe-offer').streams.find((s) => s.kind === 'screen');
@@ -630,7 +610,7 @@ describe('sharing a screen', () => {
     bob.meeting.startShare(bob.participant);
     assert.deepEqual(ada.channel.last('moderated'), { type: 'moderated', action: 'share-stopped', by: 'Bob' });
     assert.equal(ada.participant.sharing, false);
-    await settle(w, bob);
+    await w.settle(bob);
     assert.equal(w.peer(bob).subscribedStreams.has(`${feed}/2`), false);
   });
 

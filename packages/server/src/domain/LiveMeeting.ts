@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { CLOSE_CODES, type IceServer, type MeetingState, type ServerMessage, type SubscribedStream, type WaitingPerson } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
+import { withTimeout } from '../withTimeout.ts';
 import type { Logger } from '../Logger.ts';
 import type { AttendanceLog } from '../ports/AttendanceLog.ts';
 import type { MediaBackend, MediaPeer, MediaRoom, StreamRef, SubscribedMedia } from '../ports/MediaBackend.ts';
@@ -287,7 +288,7 @@ export class LiveMeeting {
    * connection it is a renegotiation (a screen added): the connection stays live.
    */
   async publish(p: Participant, sdp: string, screenMid?: string): Promise<string> {
-    const peer = await withDeadline(p.peerReady, PEER_READY_TIMEOUT_MS);
+    const peer = await withTimeout(p.peerReady, PEER_READY_TIMEOUT_MS, 'media', () => new AppError('media.unavailable', 'the media server is not available'));
     if (p.state === 'left') throw new AppError('protocol.out_of_order', 'you have left the meeting');
     if (p.state === 'live') {
       const answer = await peer.publish(sdp, { audio: p.audio, video: p.video }, screenMid);
@@ -542,14 +543,4 @@ function timingSafeEqualText(a: string, b: string): boolean {
   const ha = crypto.createHash('sha256').update(a).digest();
   const hb = crypto.createHash('sha256').update(b).digest();
   return crypto.timingSafeEqual(ha, hb);
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AppError('media.unavailable', 'the media server is not available')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../Logger.ts';
 import type { MediaBackend, MediaBackendEvents, MediaPeer, MediaRoom } from '../ports/MediaBackend.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { JanusPeer } from './JanusPeer.ts';
-import { withTimeout } from './withTimeout.ts';
+import { withTimeout } from '../withTimeout.ts';
 
 type State = 'idle' | 'up' | 'down' | 'closed';
 

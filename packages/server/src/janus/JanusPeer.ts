@@ -7,7 +7,7 @@ import type { Logger } from '../Logger.ts';
 import type { MediaPeer, MediaPeerEvents, Sending, StreamRef, SubscribedMedia, SubscriptionOffer } from '../ports/MediaBackend.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { sdpMedia } from './sdp.ts';
-import { withTimeout } from './withTimeout.ts';
+import { withTimeout } from '../withTimeout.ts';
 
 // Janus replies are external data: parse them before use.
 const Jsep = z.object({ type: z.string(), sdp: z.string() });
