@@ -54,6 +54,17 @@ const zodEnglishOnly = {
 const clientSrc = path.join(root, 'packages/client/src');
 const clientOut = path.join(root, 'packages/client/dist');
 fs.rmSync(clientOut, { recursive: true, force: true });
+
+// pdf.js (documents presented in meetings) is served as published, loaded by the client only
+// when a document is shown: it and its worker are 1.7 MB that nobody else should wait for.
+const pdfjsDir = path.join(root, 'node_modules/pdfjs-dist');
+const pdfjsVersion = JSON.parse(fs.readFileSync(path.join(pdfjsDir, 'package.json'), 'utf8')).version;
+const pdfjsBase = `/vendor/pdfjs-${pdfjsVersion}/`;
+const pdfjsOut = path.join(clientOut, pdfjsBase);
+fs.mkdirSync(pdfjsOut, { recursive: true });
+for (const file of ['build/pdf.min.mjs', 'build/pdf.worker.min.mjs']) fs.copyFileSync(path.join(pdfjsDir, file), path.join(pdfjsOut, path.basename(file)));
+for (const dir of ['standard_fonts', 'cmaps']) fs.cpSync(path.join(pdfjsDir, dir), path.join(pdfjsOut, dir), { recursive: true });
+fs.copyFileSync(path.join(pdfjsDir, 'LICENSE'), path.join(pdfjsOut, 'LICENSE'));
 const result = await esbuild.build({
   entryPoints: [path.join(clientSrc, 'main.tsx')],
   outdir: path.join(clientOut, 'assets'),
@@ -65,7 +76,7 @@ const result = await esbuild.build({
   minify: true,
   sourcemap: true,
   jsx: 'automatic',
-  define: { 'process.env.NODE_ENV': '"production"' },
+  define: { 'process.env.NODE_ENV': '"production"', 'process.env.PDFJS_BASE': JSON.stringify(pdfjsBase) },
   metafile: true,
   logLevel: 'warning',
   plugins: [zodEnglishOnly],

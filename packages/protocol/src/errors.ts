@@ -35,6 +35,14 @@ export const ERROR_CODES = [
   // Email
   'mail.unavailable',
   'mail.failed',
+  // Presented documents
+  'document.unsupported',
+  'document.too_large',
+  'document.encrypted',
+  'document.malformed',
+  'document.not_found',
+  // Annotations
+  'annotation.full',
   // Our fault
   'internal',
 ] as const;

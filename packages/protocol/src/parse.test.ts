@@ -39,6 +39,12 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   'lower-hand': { type: 'lower-hand', rid: 22, participantId: 'p2' },
   'lower-all-hands': { type: 'lower-all-hands', rid: 23 },
   react: { type: 'react', rid: 24, reaction: '👏' },
+  present: { type: 'present', rid: 32, presentation: { kind: 'document', documentId: 'd1', view: { page: 2, zoom: 1.5, x: 0.5, y: 0.25 } } },
+  'present-view': { type: 'present-view', rid: 33, view: { page: 3, zoom: 1, x: 0.5, y: 0.5 } },
+  'present-stop': { type: 'present-stop', rid: 34 },
+  'document-update': { type: 'document-update', rid: 35, documentId: 'd1', downloadable: true },
+  'document-remove': { type: 'document-remove', rid: 36, documentId: 'd1' },
+  annotate: { type: 'annotate', surface: 'doc:d1:2', op: { kind: 'put', stroke: { id: 's1', tool: 'pen', width: 0.004, points: [[0.1, 0.2], [0.3, 0.4]] } } },
 } satisfies Record<ClientMessageType, Record<string, unknown>>;
 
 function parseObject(value: unknown): ParseResult<ClientMessage> {
@@ -431,8 +437,15 @@ describe('parseClientMessage never throws', () => {
 // Server → client: every message type has an example that validates.
 
 describe('ServerMessage', () => {
-  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false } as const;
-  const state = { locked: false, permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true }, spotlight: 'p2' };
+  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false, color: '#e53935' } as const;
+  const state = {
+    locked: false,
+    permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false },
+    spotlight: 'p2',
+    presentation: { kind: 'document', presenterId: 'p1', documentId: 'd1', view: { page: 2, zoom: 1, x: 0.5, y: 0.5 } },
+  };
+  const stroke = { id: 's1', tool: 'arrow', width: 0.004, points: [[0.1, 0.2], [0.3, 0.4]], authorId: 'p2', authorName: 'Bob', color: '#1e88e5' };
+  const documentInfo = { id: 'd1', name: 'slides.pptx', pages: 12, downloadable: false, uploadedBy: { id: 'p1', name: 'Ada' } };
   const chatMessage = { id: 'm1', from: { id: 'p2', name: 'Bob' }, to: null, text: '<script>alert(1)</script>', at: '2025-03-01T12:00:00.000Z' };
   const waitingPerson = { id: 'w1', name: 'Gus', since: '2025-03-01T12:00:00.000Z' };
   const examples: Record<ServerMessage['type'], unknown> = {
@@ -447,6 +460,8 @@ describe('ServerMessage', () => {
       chat: [chatMessage, { ...chatMessage, id: 'm2', to: { id: 'p1', name: 'Ada' } }],
       waiting: [waitingPerson],
       polls: [],
+      documents: [documentInfo],
+      token: 'tok',
     },
     'publish-answer': { type: 'publish-answer', rid: 2, sdp: 'v=0\r\n' },
     'subscribe-offer': { type: 'subscribe-offer', negotiationId: 1, sdp: 'v=0\r\n', streams: [{ mid: '0', participantId: 'p2', kind: 'audio' }] },
@@ -468,6 +483,9 @@ describe('ServerMessage', () => {
     chat: { type: 'chat', message: chatMessage },
     reaction: { type: 'reaction', participantId: 'p2', reaction: '🎉' },
     speaking: { type: 'speaking', participantId: 'p2', speaking: true },
+    documents: { type: 'documents', documents: [documentInfo] },
+    annotations: { type: 'annotations', surface: 'board', strokes: [stroke] },
+    annotation: { type: 'annotation', surface: 'screen:p2', event: { kind: 'append', id: 's1', points: [[0.5, 0.5]] } },
     poll: { type: 'poll', poll: { id: 'q1', question: 'Ready?', kind: 'single', options: ['Yes', 'No'], anonymous: true, status: 'open' } },
     'poll-results': { type: 'poll-results', results: { pollId: 'q1', counts: [2, 1], voters: 3 } },
   };
@@ -501,4 +519,25 @@ describe('ServerMessage', () => {
   test('an unknown server message type does not validate', () => {
     assert.equal(ServerMessage.safeParse({ type: 'surprise' }).success, false);
   });
+});
+
+describe('annotate and present: bad input is refused with protocol.invalid', () => {
+  const bad: [string, unknown][] = [
+    ['a surface outside the three kinds', { type: 'annotate', surface: 'file:/etc/passwd', op: { kind: 'undo' } }],
+    ['a document page 0', { type: 'annotate', surface: 'doc:d1:0', op: { kind: 'undo' } }],
+    ['a point outside the content', { type: 'annotate', surface: 'board', op: { kind: 'put', stroke: { id: 's1', tool: 'pen', width: 0.004, points: [[1.5, 0.2]] } } }],
+    ['a stroke without points', { type: 'annotate', surface: 'board', op: { kind: 'put', stroke: { id: 's1', tool: 'pen', width: 0.004, points: [] } } }],
+    ['an unknown tool', { type: 'annotate', surface: 'board', op: { kind: 'put', stroke: { id: 's1', tool: 'flamethrower', width: 0.004, points: [[0, 0]] } } }],
+    ['a huge width', { type: 'annotate', surface: 'board', op: { kind: 'put', stroke: { id: 's1', tool: 'pen', width: 3, points: [[0, 0]] } } }],
+    ['a stroke id with odd characters', { type: 'annotate', surface: 'board', op: { kind: 'put', stroke: { id: '../x', tool: 'pen', width: 0.004, points: [[0, 0]] } } }],
+    ['too many points at once', { type: 'annotate', surface: 'board', op: { kind: 'append', id: 's1', points: Array.from({ length: 201 }, () => [0.5, 0.5]) } }],
+    ['a zoom of 100', { type: 'present-view', view: { page: 1, zoom: 100, x: 0.5, y: 0.5 } }],
+  ];
+  for (const [what, message] of bad) {
+    test(what, () => {
+      const result = parseClientMessage(JSON.stringify(message));
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.equal(result.code, 'protocol.invalid');
+    });
+  }
 });

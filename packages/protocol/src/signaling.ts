@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.ts';
-import { MAX_DISPLAY_NAME_LENGTH, MAX_SDP_LENGTH } from './limits.ts';
+import { MAX_APPEND_POINTS, MAX_DISPLAY_NAME_LENGTH, MAX_SDP_LENGTH, MAX_STROKE_POINTS } from './limits.ts';
 
 /*
  * The signaling protocol: one WebSocket per participant at /ws, JSON text frames.
@@ -40,8 +40,43 @@ export const Permissions = z.object({
   allowChat: z.boolean(),
   allowShare: z.boolean(),
   allowRename: z.boolean(),
+  /** Participants may draw on what is shared and on the whiteboard. */
+  allowAnnotate: z.boolean(),
+  /** Several people may share at once (else a new share replaces the one before). */
+  multiShare: z.boolean(),
 });
 export type Permissions = z.infer<typeof Permissions>;
+
+/** A document uploaded to the meeting, converted to PDF. */
+export const DocumentInfo = z.object({
+  id: z.string(),
+  /** The file name it was uploaded under. */
+  name: z.string(),
+  pages: z.number().int().positive(),
+  /** Hosts let everyone download it (it is always shown to everyone when presented). */
+  downloadable: z.boolean(),
+  uploadedBy: z.object({ id: z.string(), name: z.string() }),
+});
+export type DocumentInfo = z.infer<typeof DocumentInfo>;
+
+/**
+ * What the presenter shows of a document: a page, a zoom (1: the whole page fits) and the
+ * point of the page at the centre of the view, in page-relative coordinates (0–1).
+ */
+export const DocumentView = z.object({
+  page: z.number().int().min(1).max(10_000),
+  zoom: z.number().min(1).max(8),
+  x: z.number().min(0).max(1),
+  y: z.number().min(0).max(1),
+});
+export type DocumentView = z.infer<typeof DocumentView>;
+
+/** What is on the stage besides shared screens: a document page, or the whiteboard. */
+export const Presentation = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('document'), presenterId: z.string(), documentId: z.string(), view: DocumentView }),
+  z.object({ kind: z.literal('whiteboard'), presenterId: z.string() }),
+]);
+export type Presentation = z.infer<typeof Presentation>;
 
 /** The live meeting's shared state, sent on join and whenever a host changes it. */
 export const MeetingState = z.object({
@@ -49,6 +84,8 @@ export const MeetingState = z.object({
   permissions: Permissions,
   /** The participant shown large for everyone, if a host chose one. */
   spotlight: z.string().nullable(),
+  /** The document page or whiteboard everyone is shown, if any. */
+  presentation: Presentation.nullable(),
 });
 export type MeetingState = z.infer<typeof MeetingState>;
 
@@ -92,6 +129,70 @@ export const PollResults = z.object({
 });
 export type PollResults = z.infer<typeof PollResults>;
 
+/**
+ * Something people draw on: a participant's shared screen (`screen:<participantId>`), a page
+ * of a document (`doc:<documentId>:<page>`) or the whiteboard (`board`).
+ */
+export const Surface = z.string().regex(/^(screen:[A-Za-z0-9-]{1,64}|doc:[A-Za-z0-9-]{1,64}:[1-9][0-9]{0,4}|board)$/);
+export type Surface = z.infer<typeof Surface>;
+
+/** A point relative to the content: (0, 0) its top-left corner, (1, 1) its bottom-right. */
+export const Point = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+export type Point = z.infer<typeof Point>;
+
+export const ANNOTATION_TOOLS = ['pen', 'highlighter', 'line', 'arrow', 'rectangle', 'ellipse', 'text'] as const;
+export const AnnotationTool = z.enum(ANNOTATION_TOOLS);
+export type AnnotationTool = z.infer<typeof AnnotationTool>;
+
+const StrokeId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/);
+
+/**
+ * A stroke as its author sends it. Pen and highlighter: the path; line, arrow, rectangle and
+ * ellipse: two corners; text: one point (its top-left) and the text. Width is relative to
+ * the content's width.
+ */
+export const StrokeDraft = z.object({
+  id: StrokeId,
+  tool: AnnotationTool,
+  width: z.number().min(0.0005).max(0.1),
+  points: z.array(Point).min(1).max(MAX_STROKE_POINTS),
+  text: z.string().max(500).optional(),
+});
+export type StrokeDraft = z.infer<typeof StrokeDraft>;
+
+/** A stroke as everyone receives it: with its author and the author's colour. */
+export const Stroke = StrokeDraft.extend({
+  authorId: z.string(),
+  authorName: z.string(),
+  color: z.string(),
+});
+export type Stroke = z.infer<typeof Stroke>;
+
+/** What a participant does to a surface. */
+export const AnnotateOp = z.discriminatedUnion('kind', [
+  /** Create a stroke, or replace one's own stroke of the same id (a shape being dragged). */
+  z.object({ kind: z.literal('put'), stroke: StrokeDraft }),
+  /** Add points to one's own pen or highlighter stroke while drawing it. */
+  z.object({ kind: z.literal('append'), id: StrokeId, points: z.array(Point).min(1).max(MAX_APPEND_POINTS) }),
+  /** The eraser: remove strokes (one's own; hosts and co-hosts anyone's). */
+  z.object({ kind: z.literal('erase'), ids: z.array(StrokeId).min(1).max(100) }),
+  /** Remove one's own latest stroke on this surface. */
+  z.object({ kind: z.literal('undo') }),
+  /** Clear one's own strokes, or (hosts and co-hosts) everyone's. */
+  z.object({ kind: z.literal('clear'), scope: z.enum(['mine', 'all']) }),
+]);
+export type AnnotateOp = z.infer<typeof AnnotateOp>;
+
+/** What happened to a surface, as everyone receives it. */
+export const AnnotationEvent = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('put'), stroke: Stroke }),
+  z.object({ kind: z.literal('append'), id: z.string(), points: z.array(Point) }),
+  z.object({ kind: z.literal('remove'), ids: z.array(z.string()) }),
+  /** Everyone's strokes (authorId null), or one author's, are gone. */
+  z.object({ kind: z.literal('clear'), authorId: z.string().nullable() }),
+]);
+export type AnnotationEvent = z.infer<typeof AnnotationEvent>;
+
 export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
 export const Reaction = z.enum(REACTIONS);
 export type Reaction = z.infer<typeof Reaction>;
@@ -107,8 +208,10 @@ export const ParticipantInfo = z.object({
   video: z.boolean(),
   /** Set while their hand is raised: a rank, lower raised earlier (the queue's order). */
   hand: z.number().int().nullable(),
-  /** They are sharing their screen (one person at a time). */
+  /** They are sharing their screen (one person at a time unless hosts allow several). */
   sharing: z.boolean(),
+  /** Their colour for annotations (a CSS colour). */
+  color: z.string(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -116,8 +219,8 @@ export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 export const SubscribedStream = z.object({
   mid: z.string(),
   participantId: z.string(),
-  /** "screen": a shared screen or window (a second video of that participant). */
-  kind: z.enum(['audio', 'video', 'screen']),
+  /** "screen": a shared screen or window (a second video of that participant); "screen-audio": a shared tab's sound. */
+  kind: z.enum(['audio', 'video', 'screen', 'screen-audio']),
 });
 export type SubscribedStream = z.infer<typeof SubscribedStream>;
 
@@ -151,6 +254,8 @@ export const PublishMessage = z.object({
   sdp: Sdp,
   /** The mid of the m-line that carries a shared screen, once the client has one. */
   screenMid: z.string().max(32).optional(),
+  /** The mid of the m-line that carries the shared tab's sound, when the browser gives one. */
+  screenAudioMid: z.string().max(32).optional(),
 });
 
 /** The answer to a `subscribe-offer`. */
@@ -229,6 +334,24 @@ export const PollVoteMessage = z.object({ type: z.literal('poll-vote'), rid: Req
 export const PollCloseMessage = z.object({ type: z.literal('poll-close'), rid: RequestId.optional(), pollId: z.string().max(64) });
 /** Hosts: show a poll's results (counts only) to everyone. */
 export const PollShareMessage = z.object({ type: z.literal('poll-share'), rid: RequestId.optional(), pollId: z.string().max(64) });
+/** Show a document (from the start, or at `view`) or the whiteboard on everyone's stage. */
+export const PresentMessage = z.object({
+  type: z.literal('present'),
+  rid: RequestId.optional(),
+  presentation: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('document'), documentId: z.string().max(64), view: DocumentView.optional() }),
+    z.object({ kind: z.literal('whiteboard') }),
+  ]),
+});
+/** The presenter turns a page, zooms or pans: everyone follows. */
+export const PresentViewMessage = z.object({ type: z.literal('present-view'), rid: RequestId.optional(), view: DocumentView });
+/** Take the document or whiteboard off the stage (the presenter, or hosts). */
+export const PresentStopMessage = z.object({ type: z.literal('present-stop'), rid: RequestId.optional() });
+/** Hosts, or the person who uploaded it: allow or forbid downloading a document, or remove it. */
+export const DocumentUpdateMessage = z.object({ type: z.literal('document-update'), rid: RequestId.optional(), documentId: z.string().max(64), downloadable: z.boolean() });
+export const DocumentRemoveMessage = z.object({ type: z.literal('document-remove'), rid: RequestId.optional(), documentId: z.string().max(64) });
+/** Draw on a surface (what is shared, a document page, the whiteboard). No reply unless refused. */
+export const AnnotateMessage = z.object({ type: z.literal('annotate'), rid: RequestId.optional(), surface: Surface, op: AnnotateOp });
 export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
 /** Lower one's own hand, or (hosts) someone else's. */
 export const LowerHandMessage = z.object({ type: z.literal('lower-hand'), rid: RequestId.optional(), participantId: ParticipantId.optional() });
@@ -268,6 +391,12 @@ export const ClientMessage = z.discriminatedUnion('type', [
   LowerHandMessage,
   LowerAllHandsMessage,
   ReactMessage,
+  PresentMessage,
+  PresentViewMessage,
+  PresentStopMessage,
+  DocumentUpdateMessage,
+  DocumentRemoveMessage,
+  AnnotateMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -290,6 +419,13 @@ export const JoinedMessage = z.object({
   waiting: z.array(WaitingPerson),
   /** Polls so far in this meeting. */
   polls: z.array(PollView),
+  /** Documents uploaded to this meeting. */
+  documents: z.array(DocumentInfo),
+  /**
+   * This participant's own credential for the meeting's HTTP endpoints (uploading and reading
+   * documents): `Authorization: Bearer <token>`. Valid while they are in the meeting.
+   */
+  token: z.string(),
 });
 
 /**
@@ -312,6 +448,12 @@ export const ModeratedMessage = z.object({ type: z.literal('moderated'), action:
 export const SpeakingMessage = z.object({ type: z.literal('speaking'), participantId: z.string(), speaking: z.boolean() });
 export const PollEventMessage = z.object({ type: z.literal('poll'), poll: PollView });
 export const PollResultsMessage = z.object({ type: z.literal('poll-results'), results: PollResults });
+/** The meeting's documents changed (one uploaded, removed, or its download allowed). */
+export const DocumentsMessage = z.object({ type: z.literal('documents'), documents: z.array(DocumentInfo) });
+/** Everything drawn on a surface so far: sent on join and when the stage shows a new surface. */
+export const AnnotationsMessage = z.object({ type: z.literal('annotations'), surface: z.string(), strokes: z.array(Stroke) });
+/** Someone drew on, erased or cleared a surface. */
+export const AnnotationMessage = z.object({ type: z.literal('annotation'), surface: z.string(), event: AnnotationEvent });
 export const ChatEventMessage = z.object({ type: z.literal('chat'), message: ChatMessage });
 export const ReactionEventMessage = z.object({ type: z.literal('reaction'), participantId: z.string(), reaction: Reaction });
 
@@ -399,6 +541,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SpeakingMessage,
   PollEventMessage,
   PollResultsMessage,
+  DocumentsMessage,
+  AnnotationsMessage,
+  AnnotationMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

@@ -11,8 +11,8 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts a hit; returns false when the key is over its limit. */
-  hit(key: string): boolean {
+  /** Counts a hit (of `cost` units); returns false when the key is over its limit. */
+  hit(key: string, cost = 1): boolean {
     const t = this.now();
     let entry = this.#hits.get(key);
     if (!entry || entry.resetAt <= t) {
@@ -20,7 +20,7 @@ export class RateLimiter {
       entry = { count: 0, resetAt: t + this.windowMs };
       this.#hits.set(key, entry);
     }
-    entry.count++;
+    entry.count += cost;
     return entry.count <= this.limit;
   }
 

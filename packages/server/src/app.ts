@@ -12,6 +12,8 @@ import { JanusMediaBackend } from './janus/JanusMediaBackend.ts';
 import { freePort, JanusProcess } from './janus/JanusProcess.ts';
 import { Storage } from './storage/Storage.ts';
 import { SmtpMailer } from './mail/SmtpMailer.ts';
+import { DocumentConverter } from './documents/DocumentConverter.ts';
+import { DocumentFiles } from './documents/DocumentFiles.ts';
 
 /** A running Amphi: the composition root's product. close() stops everything it started. */
 export interface Amphi {
@@ -63,7 +65,16 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
 
     // Sessions a crash left open end where their last record ends.
     await storage.attendance.closeDangling();
-    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance);
+    // Documents belong to live meetings, which do not outlive the process: start empty.
+    const documentFiles = new DocumentFiles(path.join(config.dataDir, 'documents'));
+    await documentFiles.sweep();
+    const converterDir = path.join(config.dataDir, 'converting');
+    fs.rmSync(converterDir, { recursive: true, force: true });
+    fs.mkdirSync(converterDir, { recursive: true, mode: 0o750 });
+    const converter = new DocumentConverter({ workDir: converterDir, log: log.child({ component: 'documents' }) });
+    cleanups.push(() => converter.close());
+
+    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles);
     cleanups.push(async () => live.shutdown());
 
     let mailer: SmtpMailer | undefined;
@@ -82,6 +93,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       policy: config.meetings,
       clientDir,
       log,
+      documents: { converter, store: documentFiles, maxBytes: config.documents.maxBytes },
     });
     cleanups.push(() => http.close());
     await http.listen({ host: config.host, port: config.port });

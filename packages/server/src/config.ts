@@ -27,6 +27,8 @@ export interface Config {
   admin: { email: string | undefined; password: string | undefined };
   /** What every meeting of this deployment obeys. */
   meetings: MeetingPolicy;
+  /** Documents presented in meetings. */
+  documents: { maxBytes: number };
   /** Outgoing mail (invitations); undefined when no SMTP server is configured. */
   mail: { smtpUrl: string; from: string } | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -72,6 +74,7 @@ const Env = z.object({
   AMPHI_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
   AMPHI_MEETING_CAPACITY: z.coerce.number().int().min(2).max(100_000).default(300),
   AMPHI_REDIRECT_URL: z.string().url().regex(/^https?:\/\//i, 'expected an http(s) address').optional(),
+  AMPHI_DOCUMENT_MAX_MB: z.coerce.number().min(1).max(2048).default(50),
   AMPHI_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp://user:password@host:port or smtps://…').optional(),
   AMPHI_MAIL_FROM: z.string().min(3).max(200).optional(),
   AMPHI_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -137,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     },
     admin: { email: e.AMPHI_ADMIN_EMAIL, password: e.AMPHI_ADMIN_PASSWORD },
     meetings: { capacity: e.AMPHI_MEETING_CAPACITY, redirectUrl: e.AMPHI_REDIRECT_URL ?? null },
+    documents: { maxBytes: Math.round(e.AMPHI_DOCUMENT_MAX_MB * 1024 * 1024) },
     mail: e.AMPHI_SMTP_URL ? { smtpUrl: e.AMPHI_SMTP_URL, from: e.AMPHI_MAIL_FROM ?? `Amphi <no-reply@${publicUrl.hostname}>` } : undefined,
     logLevel: e.AMPHI_LOG_LEVEL,
   };

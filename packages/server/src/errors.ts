@@ -39,6 +39,12 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'media.negotiation_failed': 502,
   'mail.unavailable': 503,
   'mail.failed': 502,
+  'document.unsupported': 415,
+  'document.too_large': 413,
+  'document.encrypted': 422,
+  'document.malformed': 422,
+  'document.not_found': 404,
+  'annotation.full': 409,
   internal: 500,
 };
 

@@ -18,6 +18,7 @@ import type {
 } from '@amphi/protocol';
 import { Emitter } from './Emitter.ts';
 import { SignalingClient, SignalingError } from './SignalingClient.ts';
+import { StageContent } from './StageContent.ts';
 
 /**
  * The session's lifecycle:
@@ -35,6 +36,8 @@ export interface RemoteParticipant {
   videoTrack: MediaStreamTrack | undefined;
   /** Their shared screen, while they share and we receive it. */
   screenTrack?: MediaStreamTrack | undefined;
+  /** The sound of the tab they share, when they share a tab with its sound. */
+  screenAudioTrack?: MediaStreamTrack | undefined;
 }
 
 type Events = {
@@ -80,7 +83,14 @@ export class MeetingSession extends Emitter<Events> {
   meeting: { id: string; title: string } | undefined;
   endReason: string | undefined;
   redirectUrl: string | null = null;
-  meetingState: MeetingState = { locked: false, spotlight: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true } };
+  meetingState: MeetingState = {
+    locked: false,
+    spotlight: null,
+    presentation: null,
+    permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false },
+  };
+  /** Documents, the presented page or whiteboard, and what is drawn on the stage. */
+  readonly stage: StageContent;
   /** Who waits to be let in (hosts and co-hosts only). */
   waiting: WaitingPerson[] = [];
   /** Who is speaking right now, and who spoke last (the active speaker). */
@@ -99,9 +109,10 @@ export class MeetingSession extends Emitter<Events> {
   #signaling: SignalingClient;
   #iceServers: IceServer[] = [];
   #publisher: RTCPeerConnection | undefined;
-  #senders: { audio?: RTCRtpSender; video?: RTCRtpSender; screen?: RTCRtpSender } = {};
-  /** Our shared screen while we share (kept across a media reset). */
+  #senders: { audio?: RTCRtpSender; video?: RTCRtpSender; screen?: RTCRtpSender; screenAudio?: RTCRtpSender } = {};
+  /** Our shared screen while we share (kept across a media reset), and the shared tab's sound. */
   #screenTrack: MediaStreamTrack | undefined;
+  #screenAudioTrack: MediaStreamTrack | undefined;
   #subscriber: RTCPeerConnection | undefined;
   #streams = new Map<string, SubscribedStream>();
   /** Bumped on every media reset so late results from old PeerConnections are dropped. */
@@ -113,6 +124,11 @@ export class MeetingSession extends Emitter<Events> {
     this.audioOn = opts.audio && opts.localStream.getAudioTracks().length > 0;
     this.videoOn = opts.video && opts.localStream.getVideoTracks().length > 0;
     this.#signaling = new SignalingClient(opts.signalingUrl);
+    this.stage = new StageContent({
+      act: (message) => this.#act(message),
+      send: (message) => this.#signaling.send(message),
+      changed: () => this.emit('change'),
+    });
     this.#signaling.on('message', (m) => this.#onMessage(m));
     this.#signaling.on('closed', () => {
       if (this.state === 'joined' || this.state === 'connecting' || this.state === 'waiting') this.#setState('disconnected');
@@ -166,6 +182,7 @@ export class MeetingSession extends Emitter<Events> {
     this.waiting = joined.waiting;
     this.chat.push(...joined.chat);
     for (const poll of joined.polls) this.polls.set(poll.id, poll);
+    this.stage.joined(joined.meeting.id, joined.token, joined.documents);
     this.#iceServers = joined.iceServers;
     // The server may have muted us on entry.
     if (!joined.self.audio && this.audioOn) await this.#muteLocally('audio');
@@ -234,23 +251,26 @@ export class MeetingSession extends Emitter<Events> {
     return this.#screenTrack;
   }
 
-  /** Asks the browser for a screen, window or tab and shows it to everyone. */
+  /**
+   * Asks the browser for a screen, window or tab (with the tab's sound where the browser
+   * offers it) and shows it to everyone.
+   */
   async startShare(): Promise<void> {
     if (this.#screenTrack || !navigator.mediaDevices?.getDisplayMedia) return;
     let stream: MediaStream;
     try {
-      stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
     } catch {
       return; // the person cancelled the browser's picker
     }
     const track = stream.getVideoTracks()[0];
     if (!track) return;
     this.#screenTrack = track;
+    this.#screenAudioTrack = stream.getAudioTracks()[0];
     // Stopping from the browser's own "stop sharing" bar ends the share for everyone too.
     track.onended = () => void this.stopShare();
     try {
-      if (this.#senders.screen) await this.#senders.screen.replaceTrack(track);
-      else await this.#addScreenToPublisher(track);
+      await this.#attachScreen(track, this.#screenAudioTrack);
     } catch (err) {
       console.warn('amphi: could not add the screen', err);
     }
@@ -266,23 +286,42 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   async #dropScreen(): Promise<void> {
-    const track = this.#screenTrack;
+    const tracks = [this.#screenTrack, this.#screenAudioTrack];
     this.#screenTrack = undefined;
-    if (track) {
+    this.#screenAudioTrack = undefined;
+    for (const track of tracks) {
+      if (!track) continue;
       track.onended = null;
       track.stop();
     }
     await this.#senders.screen?.replaceTrack(null).catch(() => {});
+    await this.#senders.screenAudio?.replaceTrack(null).catch(() => {});
   }
 
-  /** Renegotiates the live publisher connection with a third m-line for the screen. */
-  async #addScreenToPublisher(track: MediaStreamTrack): Promise<void> {
+  /**
+   * Puts the screen (and its sound) on the live publisher connection: on the m-lines an
+   * earlier share left, else renegotiated with new ones.
+   */
+  async #attachScreen(video: MediaStreamTrack, audio: MediaStreamTrack | undefined): Promise<void> {
     const pc = this.#publisher;
     if (!pc) return;
-    const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
-    this.#senders.screen = transceiver.sender;
+    if (this.#senders.screen && (!audio || this.#senders.screenAudio)) {
+      await this.#senders.screen.replaceTrack(video);
+      await this.#senders.screenAudio?.replaceTrack(audio ?? null);
+      return;
+    }
+    const stream = new MediaStream(audio ? [video, audio] : [video]);
+    let screen = pc.getTransceivers().find((t) => t.sender === this.#senders.screen);
+    if (screen) await screen.sender.replaceTrack(video);
+    else screen = pc.addTransceiver(video, { direction: 'sendonly', streams: [stream] });
+    this.#senders.screen = screen.sender;
+    const sound = audio ? pc.addTransceiver(audio, { direction: 'sendonly', streams: [stream] }) : undefined;
+    if (sound) this.#senders.screenAudio = sound.sender;
     await pc.setLocalDescription(await pc.createOffer());
-    const reply = await this.#signaling.request({ type: 'publish', sdp: pc.localDescription!.sdp, screenMid: transceiver.mid ?? undefined }, 'publish-answer');
+    const reply = await this.#signaling.request(
+      { type: 'publish', sdp: pc.localDescription!.sdp, screenMid: screen.mid ?? undefined, ...(sound?.mid ? { screenAudioMid: sound.mid } : {}) },
+      'publish-answer',
+    );
     await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
   }
 
@@ -419,6 +458,7 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   #onMessage(m: ServerMessage): void {
+    if (this.stage.handle(m)) return;
     switch (m.type) {
       case 'participant-joined':
         this.remotes.set(m.participant.id, { info: m.participant, audioTrack: undefined, videoTrack: undefined });
@@ -560,14 +600,25 @@ export class MeetingSession extends Emitter<Events> {
     }
     // Sharing when the media server restarted: the screen comes back with the rest.
     let screenTransceiver: RTCRtpTransceiver | undefined;
+    let screenAudioTransceiver: RTCRtpTransceiver | undefined;
     if (this.#screenTrack) {
-      screenTransceiver = pc.addTransceiver(this.#screenTrack, { direction: 'sendonly', streams: [new MediaStream([this.#screenTrack])] });
+      const screenStream = new MediaStream([this.#screenTrack, ...(this.#screenAudioTrack ? [this.#screenAudioTrack] : [])]);
+      screenTransceiver = pc.addTransceiver(this.#screenTrack, { direction: 'sendonly', streams: [screenStream] });
       this.#senders.screen = screenTransceiver.sender;
+      if (this.#screenAudioTrack) {
+        screenAudioTransceiver = pc.addTransceiver(this.#screenAudioTrack, { direction: 'sendonly', streams: [screenStream] });
+        this.#senders.screenAudio = screenAudioTransceiver.sender;
+      }
     }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     const reply = await this.#signaling.request(
-      { type: 'publish', sdp: pc.localDescription!.sdp, ...(screenTransceiver?.mid ? { screenMid: screenTransceiver.mid } : {}) },
+      {
+        type: 'publish',
+        sdp: pc.localDescription!.sdp,
+        ...(screenTransceiver?.mid ? { screenMid: screenTransceiver.mid } : {}),
+        ...(screenAudioTransceiver?.mid ? { screenAudioMid: screenAudioTransceiver.mid } : {}),
+      },
       'publish-answer',
     );
     if (epoch !== this.#mediaEpoch) return;
@@ -605,6 +656,7 @@ export class MeetingSession extends Emitter<Events> {
       remote.audioTrack = undefined;
       remote.videoTrack = undefined;
       remote.screenTrack = undefined;
+      remote.screenAudioTrack = undefined;
     }
     if (pc) {
       for (const t of pc.getTransceivers()) {
@@ -613,6 +665,7 @@ export class MeetingSession extends Emitter<Events> {
         if (!stream || !remote || t.currentDirection === 'inactive' || t.currentDirection === 'stopped') continue;
         if (stream.kind === 'audio') remote.audioTrack = t.receiver.track;
         else if (stream.kind === 'screen') remote.screenTrack = t.receiver.track;
+        else if (stream.kind === 'screen-audio') remote.screenAudioTrack = t.receiver.track;
         else remote.videoTrack = t.receiver.track;
       }
     }

@@ -11,6 +11,8 @@ import { ParticipantsPanel } from './participants/ParticipantsPanel.tsx';
 import { PollsPanel } from './polls/PollsPanel.tsx';
 import { PreJoin, type JoinChoice } from './prejoin/PreJoin.tsx';
 import { RoomView, type PanelName } from './room/RoomView.tsx';
+import { DocumentsPanel } from './stage/DocumentsPanel.tsx';
+import { hasStage, StageView } from './stage/StageView.tsx';
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
 
 const PublicResponse = z.object({ meeting: PublicMeetingView });
@@ -108,8 +110,18 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
         panel={panel}
         onPanel={openPanel}
         unreadChat={unread}
+        stage={<StageView session={session} />}
+        presenting={hasStage(session)}
         panelContent={
-          panel === 'participants' ? <ParticipantsPanel session={session} /> : panel === 'chat' ? <ChatPanel session={session} /> : panel === 'polls' ? <PollsPanel session={session} /> : null
+          panel === 'participants' ? (
+            <ParticipantsPanel session={session} />
+          ) : panel === 'chat' ? (
+            <ChatPanel session={session} />
+          ) : panel === 'polls' ? (
+            <PollsPanel session={session} />
+          ) : panel === 'documents' ? (
+            <DocumentsPanel session={session} />
+          ) : null
         }
       />
     );

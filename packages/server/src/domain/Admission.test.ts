@@ -121,7 +121,8 @@ describe('lock', () => {
       assert.deepEqual(m.channel.last('meeting-state').state, {
         locked: true,
         spotlight: null,
-        permissions: { allowUnmute: true, allowChat: false, allowShare: true, allowRename: true },
+        presentation: null,
+        permissions: { allowUnmute: true, allowChat: false, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false },
       });
     }
     await rejectsWithCode(w.arrive('Gus'), 'meeting.locked');

@@ -41,13 +41,15 @@ describe('LiveMeeting: joining', () => {
       type: 'joined',
       rid: 42,
       meeting: { id: MEETING_ID, title: MEETING_TITLE },
-      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false },
-      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false }],
+      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false, color: b.participant.color },
+      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false, color: a.participant.color }],
       iceServers: [{ urls: 'turn:turn.test:3478', username: 'u', credential: 'c' }],
-      state: { locked: false, spotlight: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true } },
+      state: { locked: false, spotlight: null, presentation: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false } },
       chat: [],
       waiting: [],
       polls: [],
+      documents: [],
+      token: b.participant.token,
     });
     assert.equal(a.channel.last('joined').rid, 7);
     assert.equal(a.channel.ofType('joined').length, 1);
@@ -57,7 +59,7 @@ describe('LiveMeeting: joining', () => {
   test("the meeting state in joined comes from the meeting's settings", async () => {
     const w = new World({ settings: { allowUnmute: false, allowChat: false, allowShare: false, allowRename: true } });
     const a = await w.join('Ada', OWNER_ID);
-    assert.deepEqual(a.channel.last('joined').state.permissions, { allowUnmute: false, allowChat: false, allowShare: false, allowRename: true });
+    assert.deepEqual(a.channel.last('joined').state.permissions, { allowUnmute: false, allowChat: false, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false });
   });
 
   test('those already there get participant-joined; the newcomer does not hear about itself', async () => {
@@ -593,12 +595,12 @@ describe('sharing a screen', () => {
     const [ada, bob] = [await w.join('Ada'), await w.join('Bob')];
     for (const m of [ada, bob]) await w.goLive(m);
     await w.settle(bob);
-    await rejectsWithCode(Promise.resolve().then(() => ada.meeting.startShare(ada.participant)), 'protocol.out_of_order');
+    await rejectsWithCode(Promise.resolve().then(() => ada.meeting.stage.startShare(ada.participant)), 'protocol.out_of_order');
     // Renegotiation on the live connection: the screen m-line is "2"; Ada stays live.
-    const answer = await ada.meeting.publish(ada.participant, 'offer with screen', '2');
+    const answer = await ada.meeting.publish(ada.participant, 'offer with screen', { video: '2' });
     assert.equal(answer, 'answer to offer with screen');
     assert.equal(ada.participant.state, 'live');
-    ada.meeting.startShare(ada.participant);
+    ada.meeting.stage.startShare(ada.participant);
     await w.settle(bob);
     const feed = w.peer(ada).feedId!;
     assert.ok(w.peer(bob).subscribedStreams.has(`${feed}/2`), 'Bob receives the screen');
@@ -606,22 +608,39 @@ describe('sharing a screen', () => {
     assert.equal(screen?.participantId, ada.participant.id);
     assert.equal(bob.channel.last('participant-updated').participant.sharing, true);
     // Bob takes over: Ada is told and her screen stops going out.
-    await bob.meeting.publish(bob.participant, 'bob screen', '2');
-    bob.meeting.startShare(bob.participant);
+    await bob.meeting.publish(bob.participant, 'bob screen', { video: '2' });
+    bob.meeting.stage.startShare(bob.participant);
     assert.deepEqual(ada.channel.last('moderated'), { type: 'moderated', action: 'share-stopped', by: 'Bob' });
     assert.equal(ada.participant.sharing, false);
     await w.settle(bob);
     assert.equal(w.peer(bob).subscribedStreams.has(`${feed}/2`), false);
   });
 
+  test('a shared tab’s sound goes to everyone with the screen, and stops with it', async () => {
+    const w = new World();
+    const [ada, bob] = [await w.join('Ada'), await w.join('Bob')];
+    for (const m of [ada, bob]) await w.goLive(m);
+    await w.settle(bob);
+    await ada.meeting.publish(ada.participant, 'offer with a tab', { video: '2', audio: '3' });
+    ada.meeting.stage.startShare(ada.participant);
+    await w.settle(bob);
+    const feed = w.peer(ada).feedId!;
+    assert.ok(w.peer(bob).subscribedStreams.has(`${feed}/3`), 'Bob receives the tab’s sound');
+    const kinds = bob.channel.last('subscribe-offer').streams.filter((s) => s.participantId === ada.participant.id).map((s) => s.kind).sort();
+    assert.deepEqual(kinds, ['audio', 'screen', 'screen-audio', 'video']);
+    ada.meeting.stage.stopShare(ada.participant);
+    await w.settle(bob);
+    assert.equal(w.peer(bob).subscribedStreams.has(`${feed}/3`), false);
+  });
+
   test('participants may share only when the host allows it', async () => {
     const w = new World({ settings: { allowShare: false } });
     const [host, bob] = [await w.join('Olive', OWNER_ID), await w.join('Bob')];
     for (const m of [host, bob]) await w.goLive(m);
-    await bob.meeting.publish(bob.participant, 'bob screen', '2');
-    throwsWithCode(() => bob.meeting.startShare(bob.participant), 'auth.forbidden');
-    await host.meeting.publish(host.participant, 'host screen', '2');
-    host.meeting.startShare(host.participant);
+    await bob.meeting.publish(bob.participant, 'bob screen', { video: '2' });
+    throwsWithCode(() => bob.meeting.stage.startShare(bob.participant), 'auth.forbidden');
+    await host.meeting.publish(host.participant, 'host screen', { video: '2' });
+    host.meeting.stage.startShare(host.participant);
     assert.equal(host.participant.sharing, true);
   });
 });

@@ -4,12 +4,16 @@ import { AppError } from '../errors.ts';
 import { withTimeout } from '../withTimeout.ts';
 import type { Logger } from '../Logger.ts';
 import type { AttendanceLog } from '../ports/AttendanceLog.ts';
-import type { MediaBackend, MediaPeer, MediaRoom, StreamRef, SubscribedMedia } from '../ports/MediaBackend.ts';
+import type { DocumentStore } from '../ports/DocumentStore.ts';
+import type { MediaBackend, MediaPeer, MediaRoom, ScreenMids, StreamRef, SubscribedMedia } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import { Chat } from './Chat.ts';
 import type { MeetingPolicy, MeetingSettings } from './MeetingSettings.ts';
 import { Moderation } from './Moderation.ts';
 import { Polls } from './Polls.ts';
+import { Annotations } from './Annotations.ts';
+import { Documents } from './Documents.ts';
+import { Stage } from './Stage.ts';
 import { Participant } from './Participant.ts';
 import { assertModerator, isModerator } from './permissions.ts';
 import { Subscription } from './Subscription.ts';
@@ -63,6 +67,9 @@ export class LiveMeeting {
   readonly moderation: Moderation;
   readonly chat: Chat;
   readonly polls: Polls;
+  readonly stage: Stage;
+  readonly documents: Documents;
+  readonly annotations: Annotations;
   readonly #participants = new Map<string, Participant>();
   readonly #waiting = new Map<string, Waiter>();
   /** clientIds and userIds of people removed by a host (also kept in storage by the caller). */
@@ -89,6 +96,8 @@ export class LiveMeeting {
     log: Logger,
     private readonly onClosed: (meeting: LiveMeeting) => void,
     private readonly attendance?: AttendanceLog,
+    /** Where uploaded documents are kept; without one, nobody can upload. */
+    readonly documentStore?: DocumentStore,
   ) {
     this.id = record.id;
     this.title = record.title;
@@ -100,11 +109,15 @@ export class LiveMeeting {
     this.state = {
       locked: false,
       spotlight: null,
-      permissions: { allowUnmute: s.allowUnmute, allowChat: s.allowChat, allowShare: s.allowShare, allowRename: s.allowRename },
+      permissions: { allowUnmute: s.allowUnmute, allowChat: s.allowChat, allowShare: s.allowShare, allowRename: s.allowRename, allowAnnotate: true, multiShare: false },
+      presentation: null,
     };
     this.moderation = new Moderation(this);
     this.chat = new Chat(this);
     this.polls = new Polls(this);
+    this.stage = new Stage(this);
+    this.documents = new Documents(this);
+    this.annotations = new Annotations(this);
     const started = new Date();
     this.#record((log) => log.sessionStarted(this.id, this.sessionId, started));
   }
@@ -139,6 +152,12 @@ export class LiveMeeting {
 
   participant(id: string): Participant | undefined {
     return this.#participants.get(id);
+  }
+
+  /** The participant whose HTTP credential this is (see Participant.token). */
+  participantByToken(token: string): Participant | undefined {
+    for (const p of this.#participants.values()) if (timingSafeEqualText(p.token, token)) return p;
+    return undefined;
   }
 
   /** A participant by id, or `meeting.not_participant`. */
@@ -187,6 +206,7 @@ export class LiveMeeting {
   #admit(input: JoinInput, isOwner: boolean, id?: string): Participant {
     const audio = input.audio && (isOwner || !this.#settings.muteOnEntry);
     const p = new Participant(input.name, isOwner ? 'host' : 'participant', input.userId, input.clientId, input.channel, { audio, video: input.video }, id);
+    p.color = this.annotations.nextColor();
     // One host at a time: the organiser coming back takes the role back.
     if (isOwner) {
       for (const other of this.#participants.values()) {
@@ -212,7 +232,10 @@ export class LiveMeeting {
       chat: this.chat.history(),
       waiting: isModerator(p.role) ? this.waitingList() : [],
       polls: this.polls.views(),
+      documents: this.documents.list(),
+      token: p.token,
     });
+    this.annotations.sendStageTo(p);
     this.#openMedia(p);
     return p;
   }
@@ -287,50 +310,21 @@ export class LiveMeeting {
    * The browser's publisher offer; resolves with the media server's answer. On a live
    * connection it is a renegotiation (a screen added): the connection stays live.
    */
-  async publish(p: Participant, sdp: string, screenMid?: string): Promise<string> {
+  async publish(p: Participant, sdp: string, screen?: ScreenMids): Promise<string> {
     const peer = await withTimeout(p.peerReady, PEER_READY_TIMEOUT_MS, 'media', () => new AppError('media.unavailable', 'the media server is not available'));
     if (p.state === 'left') throw new AppError('protocol.out_of_order', 'you have left the meeting');
     if (p.state === 'live') {
-      const answer = await peer.publish(sdp, { audio: p.audio, video: p.video }, screenMid);
+      const answer = await peer.publish(sdp, { audio: p.audio, video: p.video }, screen);
       for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
       return answer;
     }
     if (!p.transition('publishing')) throw new AppError('protocol.out_of_order', `cannot publish while ${p.state}`);
     try {
-      return await peer.publish(sdp, { audio: p.audio, video: p.video }, screenMid);
+      return await peer.publish(sdp, { audio: p.audio, video: p.video }, screen);
     } catch (err) {
       if (p.state === 'publishing') p.transition('ready');
       throw err;
     }
-  }
-
-  /**
-   * Starts showing the participant's screen to everyone. One screen at a time: a new share
-   * replaces the one before (whose owner is told).
-   */
-  startShare(p: Participant): void {
-    if (!isModerator(p.role) && !this.state.permissions.allowShare) throw new AppError('auth.forbidden', 'the host does not allow participants to share');
-    if (p.state !== 'live' || p.peer?.publishedMids.screen === undefined) throw new AppError('protocol.out_of_order', 'publish a screen first');
-    for (const other of this.#participants.values()) {
-      if (other !== p && other.sharing) {
-        other.sharing = false;
-        this.#sharingChanged(other);
-        other.channel.send({ type: 'moderated', action: 'share-stopped', by: p.name });
-      }
-    }
-    p.sharing = true;
-    this.#sharingChanged(p);
-  }
-
-  stopShare(p: Participant): void {
-    if (!p.sharing) return;
-    p.sharing = false;
-    this.#sharingChanged(p);
-  }
-
-  #sharingChanged(p: Participant): void {
-    this.broadcast({ type: 'participant-updated', participant: p.info() });
-    for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
   }
 
   async answerSubscription(p: Participant, negotiationId: number, sdp: string): Promise<void> {
@@ -376,6 +370,8 @@ export class LiveMeeting {
       this.broadcast({ type: 'participant-left', participantId: p.id });
       if (hadFeed) for (const other of this.#participants.values()) other.subscription.refresh();
       if (this.state.spotlight === p.id) this.moderation.clearSpotlight();
+      p.sharing = false;
+      this.stage.participantLeft(p);
       if (p.role === 'host') this.moderation.succeedHost();
     }
     if (this.#participants.size === 0 && this.#waiting.size === 0) void this.#close();
@@ -501,8 +497,9 @@ export class LiveMeeting {
       if (mids.audio !== undefined) streams.push({ feedId, mid: mids.audio });
       const shown = p.shownVideos ? p.shownVideos.has(other.id) : defaults++ < DEFAULT_VIDEOS;
       if (mids.video !== undefined && shown) streams.push({ feedId, mid: mids.video });
-      // A shared screen goes to everyone, whatever page they look at.
+      // A shared screen (and a shared tab's sound) goes to everyone, whatever page they look at.
       if (other.sharing && mids.screen !== undefined) streams.push({ feedId, mid: mids.screen });
+      if (other.sharing && mids.screenAudio !== undefined) streams.push({ feedId, mid: mids.screenAudio });
     }
     return streams;
   }
@@ -517,7 +514,8 @@ export class LiveMeeting {
   #describe(s: SubscribedMedia): SubscribedStream | undefined {
     const owner = this.#byFeed(s.feedId);
     if (!owner) return undefined;
-    const kind = s.kind === 'video' && owner.peer?.publishedMids.screen === s.feedMid ? 'screen' : s.kind;
+    const mids = owner.peer?.publishedMids;
+    const kind = s.kind === 'video' && mids?.screen === s.feedMid ? 'screen' : s.kind === 'audio' && mids?.screenAudio === s.feedMid ? 'screen-audio' : s.kind;
     return { mid: s.mid, participantId: owner.id, kind };
   }
 
@@ -535,6 +533,7 @@ export class LiveMeeting {
     const room = this.#room;
     this.#room = undefined;
     this.onClosed(this);
+    if (this.documentStore) await this.documentStore.removeMeeting(this.id).catch((err) => this.#log.error('could not delete the meeting’s documents', { err: String(err) }));
     if (room) await room.then((r) => r.close()).catch(() => {});
   }
 }

@@ -2,6 +2,7 @@ import type { IceServer } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { AttendanceLog } from '../ports/AttendanceLog.ts';
+import type { DocumentStore } from '../ports/DocumentStore.ts';
 import type { MediaBackend } from '../ports/MediaBackend.ts';
 import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
 import { LiveMeeting, type JoinInput, type JoinResult } from './LiveMeeting.ts';
@@ -22,6 +23,7 @@ export class MeetingRegistry {
     private readonly iceServers: IceServer[],
     private readonly log: Logger,
     private readonly attendance?: AttendanceLog,
+    private readonly documentStore?: DocumentStore,
   ) {
     media.on('down', () => {
       for (const m of this.#live.values()) m.mediaDown();
@@ -62,6 +64,7 @@ export class MeetingRegistry {
             if (this.#live.get(m.id) === m) this.#live.delete(m.id);
           },
           this.attendance,
+          this.documentStore,
         );
         this.#live.set(meetingId, meeting);
         return meeting;

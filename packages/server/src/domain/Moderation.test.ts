@@ -385,7 +385,8 @@ describe('rename, permissions and spotlight', () => {
       assert.deepEqual(m.channel.last('meeting-state').state, {
         locked: false,
         spotlight: null,
-        permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true },
+        presentation: null,
+        permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false },
       });
     }
   });

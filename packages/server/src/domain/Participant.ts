@@ -42,6 +42,13 @@ export class Participant {
   unmuteGranted = false;
   /** They show their screen to everyone. */
   sharing = false;
+  /** Their colour for annotations, given on arrival. */
+  color = '#1a73e8';
+  /**
+   * Their credential for the meeting's HTTP endpoints (documents): a bearer token handed to
+   * them alone in `joined`, worthless once they leave.
+   */
+  readonly token = crypto.randomBytes(24).toString('base64url');
   /** Whose videos their screen shows (null: not said yet, they get the first few). */
   shownVideos: Set<string> | null = null;
   peer: MediaPeer | undefined;
@@ -79,6 +86,6 @@ export class Participant {
   }
 
   info(): ParticipantInfo {
-    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing };
+    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing, color: this.color };
   }
 }

@@ -26,3 +26,12 @@ export function mayChat(p: { role: Role }, permissions: Permissions): boolean {
 export function mayRename(actor: { id: string; role: Role }, targetId: string, permissions: Permissions): boolean {
   return isModerator(actor.role) || (actor.id === targetId && permissions.allowRename);
 }
+
+/** May this participant put something on the stage (a screen, a document, the whiteboard)? */
+export function mayShare(p: { role: Role }, permissions: Permissions): boolean {
+  return isModerator(p.role) || permissions.allowShare;
+}
+
+export function mayAnnotate(p: { role: Role }, permissions: Permissions): boolean {
+  return isModerator(p.role) || permissions.allowAnnotate;
+}

@@ -12,6 +12,9 @@ import { SignalingConnection } from '../signaling/SignalingConnection.ts';
 import { authRoutes } from './authRoutes.ts';
 import { currentUser, type HttpContext } from './context.ts';
 import { meetingRoutes } from './meetingRoutes.ts';
+import { documentRoutes } from './documentRoutes.ts';
+import type { DocumentConverter } from '../ports/DocumentConverter.ts';
+import type { DocumentStore } from '../ports/DocumentStore.ts';
 import { RateLimiter } from '../RateLimiter.ts';
 import { staticRoutes } from './staticRoutes.ts';
 
@@ -25,6 +28,8 @@ export interface HttpDeps {
   mailer?: Mailer | undefined;
   clientDir: string | undefined;
   log: Logger;
+  /** Presenting documents; without it, uploads answer http.not_found. */
+  documents?: { converter: DocumentConverter; store: DocumentStore; maxBytes: number } | undefined;
 }
 
 /**
@@ -102,6 +107,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.get('/api/health', async () => ({ ok: true }));
   authRoutes(app, { ...ctx, users: deps.storage.users });
   meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, attendance: deps.storage.attendance, polls: deps.storage.polls, live: deps.live, policy: deps.policy, mailer: deps.mailer });
+
+  if (deps.documents) documentRoutes(app, { ...deps.documents, live: deps.live, log: deps.log });
 
   app.get('/ws', {
     websocket: true,

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
@@ -54,11 +55,12 @@ export function staticRoutes(app: FastifyInstance, clientDir: string): void {
     const urlPath = req.url.split('?')[0] ?? '/';
     const file = files.get(urlPath);
     if (file) {
-      // Bundles carry a content hash in their name: cache them for good.
-      reply.header('cache-control', /\/assets\/.*-[A-Z0-9]{8}\./i.test(urlPath) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      // Bundles carry a content hash in their name, vendored libraries their version: cache them for good.
+      const immutable = /\/assets\/.*-[A-Z0-9]{8}\./i.test(urlPath) || /^\/vendor\/[a-z]+-\d+\.\d+\.\d+\//.test(urlPath);
+      reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       return send(req, reply, file);
     }
-    if (urlPath.startsWith('/api/') || urlPath.startsWith('/assets/')) {
+    if (urlPath.startsWith('/api/') || urlPath.startsWith('/assets/') || urlPath.startsWith('/vendor/')) {
       return reply.code(404).type('application/json').send({ error: { code: 'http.not_found', message: 'not found' } });
     }
     reply.header('cache-control', 'no-cache');

@@ -4,7 +4,7 @@ import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom'
 import type { IceCandidate, PeerTarget } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
-import type { MediaPeer, MediaPeerEvents, Sending, StreamRef, SubscribedMedia, SubscriptionOffer } from '../ports/MediaBackend.ts';
+import type { MediaPeer, MediaPeerEvents, PublishedMids, ScreenMids, Sending, StreamRef, SubscribedMedia, SubscriptionOffer } from '../ports/MediaBackend.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { sdpMedia } from './sdp.ts';
 import { withTimeout } from '../withTimeout.ts';
@@ -31,7 +31,7 @@ const TIMEOUT_MS = 10_000;
  */
 export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer {
   #feedId: number | undefined;
-  #mids: { audio?: string; video?: string; screen?: string } = {};
+  #mids: PublishedMids = {};
   #subscriber: VideoRoomHandle | undefined;
   /** Subscriber m-line by publisher stream ("feed/mid"), to unsubscribe by sub_mid even once the feed is gone. */
   #subscribedMids = new Map<string, string>();
@@ -58,7 +58,7 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
     return this.#feedId;
   }
 
-  get publishedMids(): { audio?: string; video?: string; screen?: string } {
+  get publishedMids(): PublishedMids {
     return this.#mids;
   }
 
@@ -81,7 +81,7 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
     }
   }
 
-  async publish(offerSdp: string, sending: Sending, screenMid?: string): Promise<string> {
+  async publish(offerSdp: string, sending: Sending, screenMids?: ScreenMids): Promise<string> {
     this.#assertOpen();
     try {
       if (this.#feedId === undefined) {
@@ -91,16 +91,19 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
         this.#feedId = joined.feed;
       }
       const media = sdpMedia(offerSdp);
-      const screen = screenMid !== undefined && media.some((m) => m.kind === 'video' && m.mid === screenMid) ? screenMid : undefined;
+      const screen = screenMids && media.some((m) => m.kind === 'video' && m.mid === screenMids.video) ? screenMids.video : undefined;
+      const screenAudio = screen && screenMids?.audio !== undefined && media.some((m) => m.kind === 'audio' && m.mid === screenMids.audio) ? screenMids.audio : undefined;
       this.#mids = {
-        audio: media.find((m) => m.kind === 'audio')?.mid,
+        audio: media.find((m) => m.kind === 'audio' && m.mid !== screenAudio)?.mid,
         video: media.find((m) => m.kind === 'video' && m.mid !== screen)?.mid,
         screen,
+        screenAudio,
       };
+      const descriptions = [...(screen ? [{ mid: screen, description: 'screen' }] : []), ...(screenAudio ? [{ mid: screenAudio, description: 'screen audio' }] : [])];
       // A configure with a new offer on a live publisher is a renegotiation (adding the screen).
       const reply = Configured.parse(
         await withTimeout(
-          this.#publisher.configure({ jsep: { type: 'offer', sdp: offerSdp }, ...(screen ? { descriptions: [{ mid: screen, description: 'screen' }] } : {}) }),
+          this.#publisher.configure({ jsep: { type: 'offer', sdp: offerSdp }, ...(descriptions.length > 0 ? { descriptions } : {}) }),
           TIMEOUT_MS,
           'publish',
         ),

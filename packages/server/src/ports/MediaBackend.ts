@@ -52,6 +52,22 @@ export interface SubscriptionOffer {
   streams: SubscribedMedia[];
 }
 
+/** Which m-lines of a publisher carry what. */
+export interface PublishedMids {
+  audio?: string;
+  video?: string;
+  /** A shared screen, window or tab. */
+  screen?: string;
+  /** A shared tab's sound. */
+  screenAudio?: string;
+}
+
+/** The m-lines of a shared screen in a publisher offer. */
+export interface ScreenMids {
+  video: string;
+  audio?: string | undefined;
+}
+
 /**
  * The media side of one participant: a publisher PeerConnection and one multistream
  * subscriber PeerConnection, both terminated on the media server.
@@ -60,12 +76,13 @@ export interface MediaPeer extends TypedEmitter<MediaPeerEvents> {
   /** The publisher's feed id, known once publish() has succeeded. */
   readonly feedId: number | undefined;
   /** The mids of what the publisher sends, known once publish() has succeeded. */
-  readonly publishedMids: { audio?: string; video?: string; screen?: string };
+  readonly publishedMids: PublishedMids;
   /**
    * Takes the browser's publisher offer (the first, or a renegotiation adding a screen) and
-   * returns the media server's answer. `screenMid` names the m-line that carries a screen.
+   * returns the media server's answer. `screen` names the m-lines that carry a shared screen
+   * and its sound.
    */
-  publish(offerSdp: string, sending: Sending, screenMid?: string): Promise<string>;
+  publish(offerSdp: string, sending: Sending, screen?: ScreenMids): Promise<string>;
   /** Starts or stops relaying the publisher's audio / video (muting stops the packets). */
   setSending(sending: Sending): Promise<void>;
   /**

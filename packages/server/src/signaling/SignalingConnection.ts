@@ -12,7 +12,7 @@ import type { LiveMeeting } from '../domain/LiveMeeting.ts';
 import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
 import type { Participant } from '../domain/Participant.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
-import { isMeetingAction, runMeetingAction } from './meetingActions.ts';
+import { isMeetingAction, QUIET_ACTIONS, runMeetingAction } from './meetingActions.ts';
 import { RateLimiter } from '../RateLimiter.ts';
 
 /**
@@ -100,7 +100,8 @@ export class SignalingConnection implements ParticipantChannel {
         return this.#join(message);
       case 'publish': {
         const { meeting, participant } = this.#joined();
-        const sdp = await meeting.publish(participant, message.sdp, message.screenMid);
+        const screen = message.screenMid !== undefined ? { video: message.screenMid, audio: message.screenAudioMid } : undefined;
+        const sdp = await meeting.publish(participant, message.sdp, screen);
         this.send({ type: 'publish-answer', rid: message.rid, sdp });
         return;
       }
@@ -134,7 +135,7 @@ export class SignalingConnection implements ParticipantChannel {
         // Everything else is an action inside the meeting, answered with ok (meetingActions.ts).
         if (!isMeetingAction(message)) return assertNever(message);
         await runMeetingAction(this.#joined(), message);
-        this.#ok(message.rid);
+        if (message.rid !== undefined || !QUIET_ACTIONS.has(message.type)) this.#ok(message.rid);
     }
   }
 

@@ -40,7 +40,13 @@ export type ActionType =
   | 'raise-hand'
   | 'lower-hand'
   | 'lower-all-hands'
-  | 'react';
+  | 'react'
+  | 'present'
+  | 'present-view'
+  | 'present-stop'
+  | 'document-update'
+  | 'document-remove'
+  | 'annotate';
 
 export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'set-media': ({ meeting, participant }, m) => meeting.setMedia(participant, { audio: m.audio, video: m.video }),
@@ -58,8 +64,8 @@ export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   spotlight: ({ meeting, participant }, m) => meeting.moderation.spotlight(participant, m.participantId),
   'chat-send': ({ meeting, participant }, m) => meeting.chat.send(participant, m.text, m.to),
   'set-view': ({ meeting, participant }, m) => meeting.setView(participant, m.videos),
-  'share-start': ({ meeting, participant }) => meeting.startShare(participant),
-  'share-stop': ({ meeting, participant }) => meeting.stopShare(participant),
+  'share-start': ({ meeting, participant }) => meeting.stage.startShare(participant),
+  'share-stop': ({ meeting, participant }) => meeting.stage.stopShare(participant),
   'poll-launch': ({ meeting, participant }, m) => meeting.polls.launch(participant, m.poll),
   'poll-vote': ({ meeting, participant }, m) => meeting.polls.vote(participant, m.pollId, m.choices),
   'poll-close': ({ meeting, participant }, m) => meeting.polls.close(participant, m.pollId),
@@ -68,7 +74,16 @@ export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'lower-hand': ({ meeting, participant }, m) => meeting.moderation.lowerHand(participant, m.participantId),
   'lower-all-hands': ({ meeting, participant }) => meeting.moderation.lowerAllHands(participant),
   react: ({ meeting, participant }, m) => meeting.chat.react(participant, m.reaction),
+  present: ({ meeting, participant }, m) => meeting.stage.present(participant, m.presentation),
+  'present-view': ({ meeting, participant }, m) => meeting.stage.setView(participant, m.view),
+  'present-stop': ({ meeting, participant }) => meeting.stage.stopPresenting(participant),
+  'document-update': ({ meeting, participant }, m) => meeting.documents.setDownloadable(participant, m.documentId, m.downloadable),
+  'document-remove': ({ meeting, participant }, m) => meeting.documents.remove(participant, m.documentId),
+  annotate: ({ meeting, participant }, m) => meeting.annotations.annotate(participant, m.surface, m.op),
 };
+
+/** Actions answered with `ok` only when they carry a request id (drawing sends many, quickly). */
+export const QUIET_ACTIONS: ReadonlySet<ActionType> = new Set(['annotate']);
 
 export function isMeetingAction(message: ClientMessage): message is ActionMessage {
   return Object.hasOwn(MEETING_ACTIONS, message.type);

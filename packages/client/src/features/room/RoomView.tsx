@@ -5,10 +5,9 @@ import { Icon } from '../../ui/Icon.tsx';
 import { useI18n } from '../../ui/i18n.tsx';
 import { Notices } from './Notices.tsx';
 import { RemoteAudio } from './RemoteAudio.tsx';
-import { ScreenStage } from './ScreenStage.tsx';
 import { Tile } from './Tile.tsx';
 
-export type PanelName = 'participants' | 'chat' | 'polls';
+export type PanelName = 'participants' | 'chat' | 'polls' | 'documents';
 
 /** Tiles per gallery page people can choose (Zoom offers up to 49). */
 const PAGE_SIZES = [1, 4, 9, 16, 25, 49] as const;
@@ -24,6 +23,8 @@ export function RoomView({
   panel,
   onPanel,
   panelContent,
+  stage,
+  presenting,
   unreadChat,
 }: {
   session: MeetingSession;
@@ -31,6 +32,10 @@ export function RoomView({
   panel: PanelName | null;
   onPanel: (p: PanelName | null) => void;
   panelContent: ReactNode;
+  /** What is shown large (shared screens, a document, the whiteboard); the page decides. */
+  stage: ReactNode;
+  /** Something is on the stage: cameras move to a strip. */
+  presenting: boolean;
   unreadChat: number;
 }) {
   const { t } = useI18n();
@@ -79,8 +84,6 @@ export function RoomView({
   if (!self) return null;
   const count = remotes.length + 1;
   const handUp = self.hand !== null;
-  // A shared screen takes the stage; cameras move to a strip.
-  const presenter = remotes.find((r) => r.info.sharing && r.screenTrack);
   const ownScreen = session.screenTrack;
   const canShare = typeof navigator.mediaDevices?.getDisplayMedia === 'function' && (session.isModerator || session.meetingState.permissions.allowShare);
 
@@ -102,12 +105,8 @@ export function RoomView({
         </span>
       </header>
       <div className="room-body">
-        <main className={presenter || ownScreen ? 'stage presenting' : 'stage'} id="main">
-          {presenter ? (
-            <ScreenStage track={presenter.screenTrack!} label={t('room.sharing', { name: presenter.info.name })} />
-          ) : ownScreen ? (
-            <ScreenStage track={ownScreen} label={t('room.youAreSharing')} />
-          ) : null}
+        <main className={presenting ? 'stage presenting' : 'stage'} id="main">
+          {presenting && stage}
           <ul className={`gallery gallery-${Math.min(Math.max(remotes.length, 1), 9)}${featured ? ' has-spotlight' : ''}${view === 'speaker' ? ' speaker-view' : ''}`} aria-label={t('room.tiles')}>
             {/* Alone, you fill the stage; with others, your own view is small and floats (and can be hidden). */}
             {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} self reaction={reactions[self.id]} spotlight={false} />}
@@ -167,6 +166,12 @@ export function RoomView({
         {remotes.map((r) => (
           <RemoteAudio key={r.info.id} participantId={r.info.id} track={r.audioTrack} speakerId={speakerId} />
         ))}
+        {/* A shared tab's sound plays beside the sharer's voice. */}
+        {remotes
+          .filter((r) => r.screenAudioTrack)
+          .map((r) => (
+            <RemoteAudio key={`screen:${r.info.id}`} participantId={`screen:${r.info.id}`} track={r.screenAudioTrack} speakerId={speakerId} />
+          ))}
       </div>
       <Notices session={session} />
       <nav className="controls" aria-label={t('room.controls')}>
@@ -210,6 +215,9 @@ export function RoomView({
           data-testid="toggle-share"
         >
           <Icon name="screen" />
+        </button>
+        <button type="button" className="control" aria-pressed={panel === 'documents'} aria-label={t('room.present')} onClick={() => onPanel(panel === 'documents' ? null : 'documents')} data-testid="toggle-documents">
+          <Icon name="present" />
         </button>
         <button type="button" className="control" aria-pressed={panel === 'polls'} aria-label={t('room.polls')} onClick={() => onPanel(panel === 'polls' ? null : 'polls')} data-testid="toggle-polls">
           <Icon name="poll" />

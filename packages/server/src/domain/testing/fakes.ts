@@ -12,6 +12,8 @@ import type {
   MediaBackend,
   MediaBackendEvents,
   MediaPeer,
+  PublishedMids,
+  ScreenMids,
   MediaPeerEvents,
   MediaRoom,
   Sending,
@@ -42,7 +44,7 @@ export const FAKE_MIDS = { audio: '0', video: '1' } as const;
 
 export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer {
   feedId: number | undefined;
-  publishedMids: { audio?: string; video?: string; screen?: string } = {};
+  publishedMids: PublishedMids = {};
   readonly calls: PeerCall[] = [];
   /** Publisher streams this peer's subscriber receives, as "feed/mid". */
   readonly subscribedStreams = new Set<string>();
@@ -57,11 +59,11 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
     this.onListenerError = (err) => backend.listenerErrors.push(err);
   }
 
-  async publish(sdp: string, sending: Sending, screenMid?: string): Promise<string> {
+  async publish(sdp: string, sending: Sending, screen?: ScreenMids): Promise<string> {
     this.calls.push({ method: 'publish', sdp, sending: { ...sending } });
     if (this.backend.refusePublish) throw new AppError('media.negotiation_failed', 'fake refusal');
     this.feedId ??= this.backend.nextFeedId++;
-    this.publishedMids = { ...FAKE_MIDS, ...(screenMid ? { screen: screenMid } : {}) };
+    this.publishedMids = { ...FAKE_MIDS, ...(screen ? { screen: screen.video, ...(screen.audio ? { screenAudio: screen.audio } : {}) } : {}) };
     return `answer to ${sdp}`;
   }
 
@@ -84,7 +86,9 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
     const streams: SubscribedMedia[] = [...this.subscribedStreams].map((key) => {
       const [feed, feedMid] = key.split('/') as [string, string];
       const feedId = Number(feed);
-      return { mid: `s${feedId}-${feedMid}`, feedId, feedMid, kind: feedMid === FAKE_MIDS.audio ? ('audio' as const) : ('video' as const) };
+      const publisher = this.room.peers.find((p) => p.feedId === feedId);
+      const audio = feedMid === FAKE_MIDS.audio || feedMid === publisher?.publishedMids.screenAudio;
+      return { mid: `s${feedId}-${feedMid}`, feedId, feedMid, kind: audio ? ('audio' as const) : ('video' as const) };
     });
     return { sdp: `subscription offer ${++this.#offers} for ${this.display}`, streams };
   }
