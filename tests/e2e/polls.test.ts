@@ -35,6 +35,8 @@ test('a host launches an anonymous poll; people vote; results show live to the h
   await joinByLink(guest, meeting.link, 'Student');
   const cy = await WsClient.open(amphi.url);
   assert.equal((await cy.request({ type: 'join', meetingId: meeting.id, name: 'Cy', audio: false, video: false })).type, 'joined');
+  const dee = await WsClient.open(amphi.url);
+  assert.equal((await dee.request({ type: 'join', meetingId: meeting.id, name: 'Dee', audio: false, video: false })).type, 'joined');
 
   await openPanel(host, 'polls');
   await host.getByLabel('Question').fill('Which chapter next?');
@@ -51,21 +53,29 @@ test('a host launches an anonymous poll; people vote; results show live to the h
   assert.equal((await cy.request({ type: 'poll-vote', pollId, choices: [1] })).type, 'ok');
   assert.equal((await cy.request({ type: 'poll-vote', pollId, choices: [0] })).code, 'protocol.out_of_order', 'one vote each');
   assert.equal((await cy.request({ type: 'poll-close', pollId })).code, 'auth.forbidden');
+  assert.equal((await dee.request({ type: 'poll-vote', pollId, choices: [5] })).code, 'protocol.invalid', 'no such option');
+  assert.equal((await dee.request({ type: 'poll-vote', pollId, choices: [2] })).type, 'ok', 'a refused vote does not count as voting');
 
   // The host watches the counts, never names.
   const rings = host.locator(`[data-poll-id="${pollId}"] [data-option="1"]`);
   await host.locator(`[data-poll-id="${pollId}"] [data-option="1"][data-count="2"]`).waitFor({ timeout: 5_000 });
-  assert.doesNotMatch((await host.getByTestId('polls-panel').textContent()) ?? '', /Student|Cy\b/);
-  assert.match((await rings.textContent()) ?? '', /Rings 2 \(100 %\)/);
+  await host.locator(`[data-poll-id="${pollId}"] [data-option="2"][data-count="1"]`).waitFor({ timeout: 5_000 });
+  assert.doesNotMatch((await host.getByTestId('polls-panel').textContent()) ?? '', /Student|Cy\b|Dee/);
+  assert.match((await rings.textContent()) ?? '', /Rings 2 \(67 %\)/);
   assert.equal(cy.received.filter((m) => m.type === 'poll-results').length, 0, 'participants see no results before they are shared');
 
   await host.getByRole('button', { name: 'Share results' }).click();
   await guest.locator(`[data-poll-id="${pollId}"] [data-option="1"][data-count="2"]`).waitFor({ timeout: 5_000 });
   const shared = await cy.waitFor((m) => m.type === 'poll-results');
-  assert.deepEqual(shared.results, { pollId, counts: [0, 2, 0], voters: 2 });
+  assert.deepEqual(shared.results, { pollId, counts: [0, 2, 1], voters: 3 }, 'three voters, counts only: no identities');
 
   await host.getByRole('button', { name: 'Close poll' }).click();
   await guest.locator(`[data-poll-id="${pollId}"]`).getByText('closed').waitFor();
+  const late = await WsClient.open(amphi.url);
+  assert.equal((await late.request({ type: 'join', meetingId: meeting.id, name: 'Eve', audio: false, video: false })).type, 'joined');
+  assert.equal((await late.request({ type: 'poll-vote', pollId, choices: [0] })).code, 'protocol.out_of_order', 'a closed poll takes no votes');
+  late.close();
+  dee.close();
 
   // The prepared poll is one click away.
   await host.getByRole('button', { name: 'Launch “Was the pace right?”' }).click();
