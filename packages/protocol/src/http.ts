@@ -123,8 +123,94 @@ export const PublicMeetingView = z.object({
   organiser: z.string(),
   live: z.boolean(),
   passcodeRequired: z.boolean(),
+  /**
+   * Who the personal invitation link (?invite=<token>) was made for, and their breakout room;
+   * null without a token, or with one that is not for this meeting.
+   */
+  invitee: z.object({ name: z.string(), room: z.string() }).nullable(),
 });
 export type PublicMeetingView = z.infer<typeof PublicMeetingView>;
+
+/** The secret of a personal invitation link (/m/<id>?invite=<token>): 24 random bytes, base64url. */
+export const INVITE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** The most a breakout plan prepared before the meeting holds. */
+export const BREAKOUT_PLAN_LIMITS = { rooms: 50, roomName: 60, people: 1000, personName: 64, csvBytes: 256 * 1024 } as const;
+
+const BreakoutRoomName = z.string().trim().min(1).max(BREAKOUT_PLAN_LIMITS.roomName);
+const PlannedPersonName = z.string().trim().min(1).max(BREAKOUT_PLAN_LIMITS.personName);
+/** Absent or blank: no email (a guest known by name only). */
+const PlannedEmail = z.preprocess(
+  (v) => (v === undefined || (typeof v === 'string' && v.trim() === '') ? null : v),
+  z.string().trim().toLowerCase().email().max(254).nullable(),
+);
+
+/** One person of a breakout plan as the organiser writes it; the server keeps their token. */
+export const BreakoutAssignmentDraft = z.object({ name: PlannedPersonName, email: PlannedEmail, room: BreakoutRoomName });
+export type BreakoutAssignmentDraft = z.infer<typeof BreakoutAssignmentDraft>;
+
+/**
+ * Body of PUT /api/meetings/:id/breakouts: the whole plan, replacing the previous one. Room names
+ * are unique whatever their case; each person's room is one of them (matched whatever the case,
+ * stored with the room's spelling); an email appears once. People keep their token (and so their
+ * link) when they are matched to the previous plan by email, else by name.
+ */
+export const PutBreakoutPlanRequest = z
+  .object({
+    rooms: z.array(BreakoutRoomName).min(1).max(BREAKOUT_PLAN_LIMITS.rooms),
+    assignments: z.array(BreakoutAssignmentDraft).max(BREAKOUT_PLAN_LIMITS.people),
+  })
+  .superRefine((plan, ctx) => {
+    const rooms = new Set<string>();
+    plan.rooms.forEach((room, i) => {
+      const key = room.toLowerCase();
+      if (rooms.has(key)) ctx.addIssue({ code: 'custom', path: ['rooms', i], message: `"${room}" is there twice` });
+      rooms.add(key);
+    });
+    const emails = new Set<string>();
+    plan.assignments.forEach((a, i) => {
+      if (!rooms.has(a.room.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['assignments', i, 'room'], message: `"${a.room}" is not one of the rooms` });
+      if (a.email !== null && emails.has(a.email)) ctx.addIssue({ code: 'custom', path: ['assignments', i, 'email'], message: `${a.email} is there twice` });
+      if (a.email !== null) emails.add(a.email);
+    });
+  })
+  .transform((plan) => {
+    const spelling = new Map(plan.rooms.map((r) => [r.toLowerCase(), r]));
+    return { rooms: plan.rooms, assignments: plan.assignments.map((a) => ({ ...a, room: spelling.get(a.room.toLowerCase()) ?? a.room })) };
+  });
+export type PutBreakoutPlanRequest = z.infer<typeof PutBreakoutPlanRequest>;
+
+/** One person of a saved plan, with their personal link (token and link are the server's). */
+export const BreakoutAssignmentView = z.object({
+  name: z.string(),
+  email: z.string().nullable(),
+  room: z.string(),
+  token: z.string().regex(INVITE_TOKEN_PATTERN),
+  /** <publicUrl>/m/<meetingId>?invite=<token>: who holds it joins as this person, into their room. */
+  link: z.string(),
+});
+export type BreakoutAssignmentView = z.infer<typeof BreakoutAssignmentView>;
+
+/** The breakout plan of a meeting (GET/PUT /api/meetings/:id/breakouts); no rooms when none is prepared. */
+export const BreakoutPlanView = z.object({
+  rooms: z.array(z.string()).max(BREAKOUT_PLAN_LIMITS.rooms),
+  assignments: z.array(BreakoutAssignmentView).max(BREAKOUT_PLAN_LIMITS.people),
+});
+export type BreakoutPlanView = z.infer<typeof BreakoutPlanView>;
+
+/** Why a CSV row was left out (the message says it in English, with the details). */
+export const CSV_ROW_PROBLEMS = ['missing_name', 'bad_email', 'missing_room', 'duplicate_email', 'name_too_long', 'room_too_long', 'too_many_rooms', 'too_many_people'] as const;
+export type CsvRowProblem = (typeof CSV_ROW_PROBLEMS)[number];
+
+/** Answer of POST /api/meetings/:id/breakouts/csv: the plan as saved, and the rows left out. */
+export const CsvImportResult = z.object({
+  plan: BreakoutPlanView,
+  /** Rows added to or updating the plan. */
+  accepted: z.number().int(),
+  /** One per row left out; `line` is where the row starts in the file (1 = the first line). */
+  errors: z.array(z.object({ line: z.number().int(), message: z.string(), problem: z.enum(CSV_ROW_PROBLEMS) })),
+});
+export type CsvImportResult = z.infer<typeof CsvImportResult>;
 
 /** One time a meeting was live (GET /api/meetings/:id/sessions). */
 export const SessionView = z.object({ id: z.string(), startedAt: z.string(), endedAt: z.string().nullable(), people: z.number().int() });

@@ -44,6 +44,14 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   'present-stop': { type: 'present-stop', rid: 34 },
   'document-update': { type: 'document-update', rid: 35, documentId: 'd1', downloadable: true },
   'document-remove': { type: 'document-remove', rid: 36, documentId: 'd1' },
+  'breakout-rooms': { type: 'breakout-rooms', rid: 37, rooms: [{ name: 'Group A' }, { id: 'r2', name: 'Group B' }] },
+  'breakout-assign': { type: 'breakout-assign', rid: 38, participantId: 'p2', roomId: 'r2' },
+  'breakout-shuffle': { type: 'breakout-shuffle', rid: 39 },
+  'breakout-open': { type: 'breakout-open', rid: 40, seconds: 600, allowChoose: false },
+  'breakout-close': { type: 'breakout-close', rid: 41, countdown: 10 },
+  'breakout-enter': { type: 'breakout-enter', rid: 42, roomId: null },
+  'breakout-help': { type: 'breakout-help', rid: 43 },
+  'breakout-broadcast': { type: 'breakout-broadcast', rid: 44, text: 'Five minutes left' },
   annotate: { type: 'annotate', surface: 'doc:d1:2', op: { kind: 'put', stroke: { id: 's1', tool: 'pen', width: 0.004, points: [[0.1, 0.2], [0.3, 0.4]] } } },
 } satisfies Record<ClientMessageType, Record<string, unknown>>;
 
@@ -437,7 +445,8 @@ describe('parseClientMessage never throws', () => {
 // Server → client: every message type has an example that validates.
 
 describe('ServerMessage', () => {
-  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false, color: '#e53935' } as const;
+  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false, color: '#e53935', room: null } as const;
+  const breakouts = { status: 'open', rooms: [{ id: 'r1', name: 'Group A' }], assignments: { p2: 'r1' }, allowChoose: false, endsAt: '2025-03-01T12:10:00.000Z', closingAt: null, boards: ['r1'] };
   const state = {
     locked: false,
     permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false },
@@ -461,6 +470,7 @@ describe('ServerMessage', () => {
       waiting: [waitingPerson],
       polls: [],
       documents: [documentInfo],
+      breakouts,
       token: 'tok',
     },
     'publish-answer': { type: 'publish-answer', rid: 2, sdp: 'v=0\r\n' },
@@ -484,6 +494,10 @@ describe('ServerMessage', () => {
     reaction: { type: 'reaction', participantId: 'p2', reaction: '🎉' },
     speaking: { type: 'speaking', participantId: 'p2', speaking: true },
     documents: { type: 'documents', documents: [documentInfo] },
+    breakouts: { type: 'breakouts', state: breakouts },
+    'room-changed': { type: 'room-changed', room: 'r1', chat: [chatMessage] },
+    'breakout-help': { type: 'breakout-help', participantId: 'p2', name: 'Bob', roomId: 'r1' },
+    'breakout-message': { type: 'breakout-message', from: 'Ada', text: 'Five minutes left' },
     annotations: { type: 'annotations', surface: 'board', strokes: [stroke] },
     annotation: { type: 'annotation', surface: 'screen:p2', event: { kind: 'append', id: 's1', points: [[0.5, 0.5]] } },
     poll: { type: 'poll', poll: { id: 'q1', question: 'Ready?', kind: 'single', options: ['Yes', 'No'], anonymous: true, status: 'open' } },

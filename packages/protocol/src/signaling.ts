@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.ts';
+import { INVITE_TOKEN_PATTERN } from './http.ts';
 import { MAX_APPEND_POINTS, MAX_DISPLAY_NAME_LENGTH, MAX_SDP_LENGTH, MAX_STROKE_POINTS } from './limits.ts';
 
 /*
@@ -131,9 +132,10 @@ export type PollResults = z.infer<typeof PollResults>;
 
 /**
  * Something people draw on: a participant's shared screen (`screen:<participantId>`), a page
- * of a document (`doc:<documentId>:<page>`) or the whiteboard (`board`).
+ * of a document (`doc:<documentId>:<page>`), the whiteboard (`board`), or a breakout room's
+ * whiteboard (`board:<roomId>`).
  */
-export const Surface = z.string().regex(/^(screen:[A-Za-z0-9-]{1,64}|doc:[A-Za-z0-9-]{1,64}:[1-9][0-9]{0,4}|board)$/);
+export const Surface = z.string().regex(/^(screen:[A-Za-z0-9-]{1,64}|doc:[A-Za-z0-9-]{1,64}:[1-9][0-9]{0,4}|board|board:[A-Za-z0-9-]{1,64})$/);
 export type Surface = z.infer<typeof Surface>;
 
 /** A point relative to the content: (0, 0) its top-left corner, (1, 1) its bottom-right. */
@@ -197,6 +199,30 @@ export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as c
 export const Reaction = z.enum(REACTIONS);
 export type Reaction = z.infer<typeof Reaction>;
 
+/** A breakout room: its own media room and chat, inside the meeting. */
+export const BreakoutRoom = z.object({ id: z.string(), name: z.string() });
+export type BreakoutRoom = z.infer<typeof BreakoutRoom>;
+
+/**
+ * The meeting's breakout rooms: idle (being prepared, or closed again: assignments are kept
+ * for the next round), open (people are in them), closing (everyone comes back at closingAt).
+ */
+export const BreakoutState = z.object({
+  status: z.enum(['idle', 'open', 'closing']),
+  rooms: z.array(BreakoutRoom),
+  /** participantId → roomId, for the people in the meeting who have a room. */
+  assignments: z.record(z.string(), z.string()),
+  /** Participants may pick a room themselves (else only the one they are assigned to). */
+  allowChoose: z.boolean(),
+  /** When open rooms close by themselves (ISO time), or null. */
+  endsAt: z.string().nullable(),
+  /** While closing: when everyone is brought back to the main room (ISO time). */
+  closingAt: z.string().nullable(),
+  /** The rooms whose whiteboard is open (surface `board:<roomId>`). */
+  boards: z.array(z.string()),
+});
+export type BreakoutState = z.infer<typeof BreakoutState>;
+
 /** A participant as everyone in the meeting sees them. */
 export const ParticipantInfo = z.object({
   id: z.string(),
@@ -212,6 +238,8 @@ export const ParticipantInfo = z.object({
   sharing: z.boolean(),
   /** Their colour for annotations (a CSS colour). */
   color: z.string(),
+  /** The breakout room they are in (null: the main room). */
+  room: z.string().nullable(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -245,6 +273,8 @@ export const JoinMessage = z.object({
   /** A random id the browser keeps, so that a removed participant cannot simply rejoin. */
   clientId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional(),
   passcode: z.string().max(64).optional(),
+  /** The secret of a personal invitation link (/m/<id>?invite=…): it says who this is and their breakout room. */
+  invite: z.string().regex(INVITE_TOKEN_PATTERN).optional(),
 });
 
 /** The publisher PeerConnection's offer (first publish, or again after a media reset). */
@@ -352,6 +382,23 @@ export const DocumentUpdateMessage = z.object({ type: z.literal('document-update
 export const DocumentRemoveMessage = z.object({ type: z.literal('document-remove'), rid: RequestId.optional(), documentId: z.string().max(64) });
 /** Draw on a surface (what is shared, a document page, the whiteboard). No reply unless refused. */
 export const AnnotateMessage = z.object({ type: z.literal('annotate'), rid: RequestId.optional(), surface: Surface, op: AnnotateOp });
+const RoomName = z.string().trim().min(1).max(60);
+/** Hosts: the breakout rooms (while they are not open). A room keeps its id when given. */
+export const BreakoutRoomsMessage = HostAction('breakout-rooms', { rooms: z.array(z.object({ id: z.string().max(64).optional(), name: RoomName })).max(50) });
+/** Hosts: put someone in a room (null: none). While rooms are open they are moved at once. */
+export const BreakoutAssignMessage = HostAction('breakout-assign', { participantId: ParticipantId, roomId: z.string().max(64).nullable() });
+/** Hosts: spread every participant (not hosts and co-hosts) evenly over the rooms, at random. */
+export const BreakoutShuffleMessage = HostAction('breakout-shuffle', {});
+/** Hosts: open the rooms: everyone assigned goes to their room; optionally they close by themselves after `seconds`. */
+export const BreakoutOpenMessage = HostAction('breakout-open', { seconds: z.number().int().min(10).max(86_400).nullable(), allowChoose: z.boolean() });
+/** Hosts: close the rooms: everyone is back in the main room after `countdown` seconds (default 10). */
+export const BreakoutCloseMessage = HostAction('breakout-close', { countdown: z.number().int().min(0).max(120).optional() });
+/** Go to a breakout room (one's own; any when participants may choose; hosts anywhere), or back (null). */
+export const BreakoutEnterMessage = z.object({ type: z.literal('breakout-enter'), rid: RequestId.optional(), roomId: z.string().max(64).nullable() });
+/** From a breakout room: ask the hosts for help. */
+export const BreakoutHelpMessage = z.object({ type: z.literal('breakout-help'), rid: RequestId.optional() });
+/** Hosts: a message to everyone, in every room. */
+export const BreakoutBroadcastMessage = HostAction('breakout-broadcast', { text: z.string().trim().min(1).max(500) });
 export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
 /** Lower one's own hand, or (hosts) someone else's. */
 export const LowerHandMessage = z.object({ type: z.literal('lower-hand'), rid: RequestId.optional(), participantId: ParticipantId.optional() });
@@ -397,6 +444,14 @@ export const ClientMessage = z.discriminatedUnion('type', [
   DocumentUpdateMessage,
   DocumentRemoveMessage,
   AnnotateMessage,
+  BreakoutRoomsMessage,
+  BreakoutAssignMessage,
+  BreakoutShuffleMessage,
+  BreakoutOpenMessage,
+  BreakoutCloseMessage,
+  BreakoutEnterMessage,
+  BreakoutHelpMessage,
+  BreakoutBroadcastMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -421,6 +476,8 @@ export const JoinedMessage = z.object({
   polls: z.array(PollView),
   /** Documents uploaded to this meeting. */
   documents: z.array(DocumentInfo),
+  /** The breakout rooms. */
+  breakouts: BreakoutState,
   /**
    * This participant's own credential for the meeting's HTTP endpoints (uploading and reading
    * documents): `Authorization: Bearer <token>`. Valid while they are in the meeting.
@@ -448,6 +505,17 @@ export const ModeratedMessage = z.object({ type: z.literal('moderated'), action:
 export const SpeakingMessage = z.object({ type: z.literal('speaking'), participantId: z.string(), speaking: z.boolean() });
 export const PollEventMessage = z.object({ type: z.literal('poll'), poll: PollView });
 export const PollResultsMessage = z.object({ type: z.literal('poll-results'), results: PollResults });
+/** The breakout rooms changed (opened, closing, closed, someone assigned or moved). */
+export const BreakoutsMessage = z.object({ type: z.literal('breakouts'), state: BreakoutState });
+/**
+ * To one participant: they are now in another room (null: the main room). Their media is
+ * rebuilt as after `media-reset`, which follows; `chat` is the new room's public chat.
+ */
+export const RoomChangedMessage = z.object({ type: z.literal('room-changed'), room: z.string().nullable(), chat: z.array(ChatMessage) });
+/** To hosts and co-hosts: someone in a breakout room asks for help. */
+export const BreakoutHelpEventMessage = z.object({ type: z.literal('breakout-help'), participantId: z.string(), name: z.string(), roomId: z.string() });
+/** A host's message to every room. */
+export const BreakoutMessageEvent = z.object({ type: z.literal('breakout-message'), from: z.string(), text: z.string() });
 /** The meeting's documents changed (one uploaded, removed, or its download allowed). */
 export const DocumentsMessage = z.object({ type: z.literal('documents'), documents: z.array(DocumentInfo) });
 /** Everything drawn on a surface so far: sent on join and when the stage shows a new surface. */
@@ -544,6 +612,10 @@ export const ServerMessage = z.discriminatedUnion('type', [
   DocumentsMessage,
   AnnotationsMessage,
   AnnotationMessage,
+  BreakoutsMessage,
+  RoomChangedMessage,
+  BreakoutHelpEventMessage,
+  BreakoutMessageEvent,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

@@ -43,7 +43,7 @@ export async function joinThroughWaitingRoom(guest: Page, host: Page, link: stri
   await inMeeting(guest);
 }
 
-export async function openPanel(page: Page, which: 'participants' | 'chat' | 'polls' | 'documents'): Promise<void> {
+export async function openPanel(page: Page, which: 'participants' | 'chat' | 'polls' | 'documents' | 'breakouts'): Promise<void> {
   const toggle = page.getByTestId(`toggle-${which}`);
   if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
   await page.getByTestId(`${which}-panel`).waitFor();

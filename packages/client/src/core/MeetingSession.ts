@@ -1,4 +1,5 @@
 import type {
+  BreakoutState,
   ChatMessage,
   IceCandidate,
   IceServer,
@@ -55,6 +56,10 @@ type Events = {
   someoneWaiting: (person: WaitingPerson) => void;
   /** A host put a poll to everyone. */
   pollOpened: (poll: PollView) => void;
+  /** Someone in a breakout room asks the hosts for help (hosts and co-hosts). */
+  breakoutHelp: (participantId: string, roomId: string) => void;
+  /** A host's message to every room. */
+  breakoutMessage: (from: string, text: string) => void;
 };
 
 export interface SessionOptions {
@@ -68,6 +73,8 @@ export interface SessionOptions {
   /** A random id this browser keeps (see newClientId). */
   clientId: string;
   passcode: string | undefined;
+  /** The secret of a personal invitation link (/m/<id>?invite=…), if the person came by one. */
+  invite?: string | undefined;
 }
 
 /**
@@ -89,6 +96,8 @@ export class MeetingSession extends Emitter<Events> {
     presentation: null,
     permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false },
   };
+  /** The breakout rooms (our own room is self.room). */
+  breakouts: BreakoutState = { status: 'idle', rooms: [], assignments: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] };
   /** Documents, the presented page or whiteboard, and what is drawn on the stage. */
   readonly stage: StageContent;
   /** Who waits to be let in (hosts and co-hosts only). */
@@ -118,6 +127,8 @@ export class MeetingSession extends Emitter<Events> {
   /** Bumped on every media reset so late results from old PeerConnections are dropped. */
   #mediaEpoch = 0;
   #subscriberQueue: Promise<void> = Promise.resolve();
+  /** A room change is under way: its media reset is no news to the user. */
+  #movingRooms = false;
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -161,6 +172,7 @@ export class MeetingSession extends Emitter<Events> {
           video: this.videoOn,
           clientId: this.opts.clientId,
           ...(this.opts.passcode ? { passcode: this.opts.passcode } : {}),
+          ...(this.opts.invite ? { invite: this.opts.invite } : {}),
         },
         ['joined', 'waiting'],
       );
@@ -183,6 +195,7 @@ export class MeetingSession extends Emitter<Events> {
     this.chat.push(...joined.chat);
     for (const poll of joined.polls) this.polls.set(poll.id, poll);
     this.stage.joined(joined.meeting.id, joined.token, joined.documents);
+    this.breakouts = joined.breakouts;
     this.#iceServers = joined.iceServers;
     // The server may have muted us on entry.
     if (!joined.self.audio && this.audioOn) await this.#muteLocally('audio');
@@ -342,6 +355,39 @@ export class MeetingSession extends Emitter<Events> {
   }
   sharePoll(pollId: string) {
     return this.#act({ type: 'poll-share', pollId });
+  }
+
+  // ---- breakout rooms ----
+  /** The room we are in (null: the main room). */
+  get room(): string | null {
+    return this.self?.room ?? null;
+  }
+  roomName(roomId: string | null): string | undefined {
+    return roomId === null ? undefined : this.breakouts.rooms.find((r) => r.id === roomId)?.name;
+  }
+  setBreakoutRooms(names: string[]) {
+    return this.#act({ type: 'breakout-rooms', rooms: names.map((name) => ({ name, id: this.breakouts.rooms.find((r) => r.name === name)?.id })) });
+  }
+  assignBreakout(participantId: string, roomId: string | null) {
+    return this.#act({ type: 'breakout-assign', participantId, roomId });
+  }
+  shuffleBreakouts() {
+    return this.#act({ type: 'breakout-shuffle' });
+  }
+  openBreakouts(seconds: number | null, allowChoose: boolean) {
+    return this.#act({ type: 'breakout-open', seconds, allowChoose });
+  }
+  closeBreakouts(countdown?: number) {
+    return this.#act({ type: 'breakout-close', ...(countdown !== undefined ? { countdown } : {}) });
+  }
+  enterRoom(roomId: string | null) {
+    return this.#act({ type: 'breakout-enter', roomId });
+  }
+  askForHelp() {
+    return this.#act({ type: 'breakout-help' });
+  }
+  messageAllRooms(text: string) {
+    return this.#act({ type: 'breakout-broadcast', text });
   }
 
   // ---- everyone ----
@@ -565,6 +611,28 @@ export class MeetingSession extends Emitter<Events> {
       case 'media-reset':
         void this.#resetMedia();
         break;
+      case 'breakouts':
+        this.breakouts = m.state;
+        this.emit('change');
+        break;
+      case 'room-changed':
+        // Another room: its own people, media and chat.
+        if (this.self) this.self = { ...this.self, room: m.room };
+        // The server stopped our share with the move; the media reset that follows is expected.
+        void this.#dropScreen();
+        this.#movingRooms = true;
+        this.chat.length = 0;
+        this.chat.push(...m.chat);
+        this.emit('notice', m.room === null ? 'notice.backInMainRoom' : 'notice.inBreakoutRoom', { name: this.roomName(m.room) ?? '' });
+        this.emit('change');
+        break;
+      case 'breakout-help':
+        this.emit('notice', 'notice.breakoutHelp', { name: m.name, room: this.roomName(m.roomId) ?? '' });
+        this.emit('breakoutHelp', m.participantId, m.roomId);
+        break;
+      case 'breakout-message':
+        this.emit('breakoutMessage', m.from, m.text);
+        break;
       case 'error':
         // Unsolicited errors (e.g. the media server is unavailable).
         this.emit('notice', 'error.' + m.code);
@@ -681,9 +749,11 @@ export class MeetingSession extends Emitter<Events> {
   /** The media server restarted: build both PeerConnections again, without a page reload. */
   async #resetMedia(): Promise<void> {
     this.#mediaEpoch++;
+    const moving = this.#movingRooms;
+    this.#movingRooms = false;
     this.#closeMedia();
     this.#assignTracks();
-    this.emit('notice', 'notice.reconnecting');
+    if (!moving) this.emit('notice', 'notice.reconnecting');
     try {
       await this.#publish();
     } catch (err) {

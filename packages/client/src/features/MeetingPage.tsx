@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
-import { PublicMeetingView, UserView } from '@amphi/protocol';
+import { INVITE_TOKEN_PATTERN, PublicMeetingView, UserView } from '@amphi/protocol';
 import { clientIdOf, MeetingSession } from '../core/MeetingSession.ts';
 import { api } from '../ui/api.ts';
 import { LanguageSwitch, useI18n } from '../ui/i18n.tsx';
@@ -12,6 +12,8 @@ import { PollsPanel } from './polls/PollsPanel.tsx';
 import { PreJoin, type JoinChoice } from './prejoin/PreJoin.tsx';
 import { RoomView, type PanelName } from './room/RoomView.tsx';
 import { DocumentsPanel } from './stage/DocumentsPanel.tsx';
+import { BreakoutBanner } from './breakouts/BreakoutBanner.tsx';
+import { BreakoutsPanel } from './breakouts/BreakoutsPanel.tsx';
 import { hasStage, StageView } from './stage/StageView.tsx';
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
 
@@ -22,6 +24,11 @@ const MeResponse = z.object({ user: UserView });
 export function MeetingPage({ meetingId }: { meetingId: string }) {
   const { t } = useI18n();
   const [meeting, setMeeting] = useState<PublicMeetingView | null | undefined>(undefined);
+  /** The secret of the personal invitation link (?invite=…) the page was opened with, if any. */
+  const [invite] = useState(() => {
+    const token = new URLSearchParams(location.search).get('invite');
+    return token && INVITE_TOKEN_PATTERN.test(token) ? token : undefined;
+  });
   const [userName, setUserName] = useState<string | undefined>();
   const [session, setSession] = useState<MeetingSession | undefined>();
   const [speakerId, setSpeakerId] = useState<string | undefined>();
@@ -32,7 +39,7 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
   const [, force] = useState(0);
 
   useEffect(() => {
-    api('GET', `/api/meetings/${encodeURIComponent(meetingId)}/public`, PublicResponse).then(
+    api('GET', `/api/meetings/${encodeURIComponent(meetingId)}/public${invite ? `?invite=${invite}` : ''}`, PublicResponse).then(
       (r) => setMeeting(r.meeting),
       () => setMeeting(null),
     );
@@ -78,6 +85,7 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
       video: choice.video,
       clientId: clientIdOf(localStorage),
       passcode: choice.passcode,
+      invite: choice.invite,
     });
     setSpeakerId(choice.speakerId);
     setSession(s);
@@ -100,7 +108,7 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
         </p>
       </main>
     );
-  else if (!session || session.state === 'connecting') content = <PreJoin meeting={meeting} defaultName={userName} onJoin={join} busy={Boolean(session)} />;
+  else if (!session || session.state === 'connecting') content = <PreJoin meeting={meeting} defaultName={meeting.invitee?.name ?? userName} invite={meeting.invitee ? invite : undefined} onJoin={join} busy={Boolean(session)} />;
   else if (session.state === 'waiting') content = <WaitingScreen session={session} />;
   else if (session.state === 'joined')
     content = (
@@ -112,6 +120,7 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
         unreadChat={unread}
         stage={<StageView session={session} />}
         presenting={hasStage(session)}
+        banner={<BreakoutBanner session={session} />}
         panelContent={
           panel === 'participants' ? (
             <ParticipantsPanel session={session} />
@@ -121,6 +130,8 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
             <PollsPanel session={session} />
           ) : panel === 'documents' ? (
             <DocumentsPanel session={session} />
+          ) : panel === 'breakouts' ? (
+            <BreakoutsPanel session={session} />
           ) : null
         }
       />

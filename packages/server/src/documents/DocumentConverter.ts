@@ -145,6 +145,9 @@ export class DocumentConverter implements DocumentConverterPort {
       clearTimeout(timer);
       this.#running = undefined;
     });
+    // soffice.bin can outlive the launcher by a moment (it closes its pipes before it exits):
+    // finish the group off and wait for it, so that the next conversion really runs alone.
+    if (child.pid) await endGroup(child.pid);
     const log = this.#log.child({ extension, bytes: data.length });
     if (exit.error?.code === 'ENOENT') throw new AppError('document.unsupported', NO_LIBREOFFICE, { cause: exit.error });
     if (exit.error) throw new AppError('internal', 'could not start LibreOffice', { cause: exit.error });
@@ -226,4 +229,30 @@ function declaresEncryption(zip: Buffer): boolean {
     /* not a zip we can read: then LibreOffice's failure stands */
   }
   return false;
+}
+
+/**
+ * Kills what is left of a process group and waits (up to 2 s) until none of it runs. Zombies
+ * do not count: in a container nobody may reap them, and they hold nothing.
+ */
+async function endGroup(pgid: number): Promise<void> {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    return; // ESRCH: nobody left in the group
+  }
+  for (let i = 0; i < 100 && (await liveInGroup(pgid)) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Processes of the group that are not zombies, from /proc (Linux). */
+async function liveInGroup(pgid: number): Promise<number> {
+  let count = 0;
+  for (const entry of await fs.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z') count++;
+  }
+  return count;
 }

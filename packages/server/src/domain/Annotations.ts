@@ -4,6 +4,7 @@ import {
   MAX_SURFACE_STROKES,
   type AnnotateOp,
   type AnnotationEvent,
+  type ServerMessage,
   type Stroke,
 } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
@@ -51,7 +52,7 @@ export class Annotations {
 
   annotate(p: Participant, surface: string, op: AnnotateOp): void {
     if (!mayAnnotate(p, this.meeting.state.permissions)) throw new AppError('auth.forbidden', 'the host does not allow participants to draw');
-    if (!this.meeting.stage.surfaces().includes(surface)) throw new AppError('protocol.out_of_order', 'that is not on the stage');
+    if (!this.meeting.stage.surfaces().includes(surface) || this.#roomOf(surface) !== p.room) throw new AppError('protocol.out_of_order', 'that is not on the stage');
     const points = op.kind === 'put' ? op.stroke.points.length : op.kind === 'append' ? op.points.length : 1;
     if (!this.#ops.hit(p.id) || !this.#points.hit(p.id, points)) {
       // Excess ops are dropped; the sender hears about it now and then, not once per op.
@@ -112,12 +113,28 @@ export class Annotations {
 
   /** Everything drawn on `surface`, to everyone (the stage now shows it). */
   sendSnapshot(surface: string): void {
-    this.meeting.broadcast({ type: 'annotations', surface, strokes: this.strokes(surface) });
+    this.#send(surface, { type: 'annotations', surface, strokes: this.strokes(surface) });
   }
 
-  /** What is drawn on the stage now, to a newcomer. */
+  /** What is drawn on the stage of their room now, to a newcomer (or someone changing rooms). */
   sendStageTo(p: Participant): void {
-    for (const surface of this.meeting.stage.surfaces()) p.channel.send({ type: 'annotations', surface, strokes: this.strokes(surface) });
+    for (const surface of this.meeting.stage.surfaces()) {
+      if (this.#roomOf(surface) === p.room) p.channel.send({ type: 'annotations', surface, strokes: this.strokes(surface) });
+    }
+  }
+
+  /** The room whose people see a surface (null: the main room). */
+  #roomOf(surface: string): string | null {
+    if (surface.startsWith('board:')) return surface.slice('board:'.length);
+    if (surface.startsWith('screen:')) return this.meeting.participant(surface.slice('screen:'.length))?.room ?? null;
+    return null;
+  }
+
+  /** Main-room surfaces go to everyone (people in breakout rooms come back to them); a room's stay in it. */
+  #send(surface: string, message: ServerMessage): void {
+    const room = this.#roomOf(surface);
+    if (room === null) this.meeting.broadcast(message);
+    else this.meeting.broadcastToRoom(room, message);
   }
 
   drop(surface: string): void {
@@ -147,6 +164,6 @@ export class Annotations {
   }
 
   #emit(surface: string, event: AnnotationEvent): void {
-    this.meeting.broadcast({ type: 'annotation', surface, event });
+    this.#send(surface, { type: 'annotation', surface, event });
   }
 }

@@ -15,14 +15,16 @@ const HISTORY = 500;
  * as typed and never runs.
  */
 export class Chat {
-  readonly #history: ChatMessage[] = [];
+  /** Public chat per room: "main", and each breakout room by its id. */
+  readonly #histories = new Map<string, ChatMessage[]>();
   /** Per participant: at most 20 messages or reactions per 10 s. */
   readonly #rate = new RateLimiter(20, 10_000);
 
   constructor(private readonly meeting: LiveMeeting) {}
 
-  history(): ChatMessage[] {
-    return [...this.#history];
+  /** The public chat of a room (null: the main room). */
+  history(room: string | null = null): ChatMessage[] {
+    return [...(this.#histories.get(room ?? 'main') ?? [])];
   }
 
   send(from: Participant, text: string, toId: string | null | undefined): ChatMessage {
@@ -40,16 +42,20 @@ export class Chat {
       to.channel.send({ type: 'chat', message });
       if (to !== from) from.channel.send({ type: 'chat', message });
     } else {
-      this.#history.push(message);
-      if (this.#history.length > HISTORY) this.#history.shift();
-      this.meeting.broadcast({ type: 'chat', message });
+      // Public messages stay in the sender's room (each breakout room has its own chat).
+      const key = from.room ?? 'main';
+      const history = this.#histories.get(key) ?? [];
+      this.#histories.set(key, history);
+      history.push(message);
+      if (history.length > HISTORY) history.shift();
+      this.meeting.broadcastToRoom(from.room, { type: 'chat', message });
     }
     return message;
   }
 
   react(from: Participant, reaction: Reaction): void {
     this.#throttle(from);
-    this.meeting.broadcast({ type: 'reaction', participantId: from.id, reaction });
+    this.meeting.broadcastToRoom(from.room, { type: 'reaction', participantId: from.id, reaction });
   }
 
   #throttle(p: Participant): void {

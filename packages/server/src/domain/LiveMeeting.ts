@@ -14,6 +14,8 @@ import { Polls } from './Polls.ts';
 import { Annotations } from './Annotations.ts';
 import { Documents } from './Documents.ts';
 import { Stage } from './Stage.ts';
+import { Breakouts } from './Breakouts.ts';
+import { normaliseName } from './names.ts';
 import { Participant } from './Participant.ts';
 import { assertModerator, isModerator } from './permissions.ts';
 import { Subscription } from './Subscription.ts';
@@ -32,6 +34,10 @@ export interface JoinInput {
   audio: boolean;
   video: boolean;
   channel: ParticipantChannel;
+  /** The account's email (signed-in people), to find them in the breakout plan. */
+  email?: string | undefined;
+  /** The secret of their personal invitation link, if they came by one. */
+  invite?: string | undefined;
   /** Request id of the join, repeated in the `joined` / `waiting` reply. */
   rid: number | undefined;
   /** Called when the person becomes a participant (at once, or when admitted from the waiting room). */
@@ -70,13 +76,15 @@ export class LiveMeeting {
   readonly stage: Stage;
   readonly documents: Documents;
   readonly annotations: Annotations;
+  readonly breakouts: Breakouts;
   readonly #participants = new Map<string, Participant>();
   readonly #waiting = new Map<string, Waiter>();
   /** clientIds and userIds of people removed by a host (also kept in storage by the caller). */
   readonly #banned: Set<string>;
   readonly state: MeetingState;
   #settings: MeetingSettings;
-  #room: Promise<MediaRoom> | undefined;
+  /** The media rooms: "main", and one per open breakout room (by its id). */
+  readonly #rooms = new Map<string, Promise<MediaRoom>>();
   #generation = 0;
   #ended = false;
   #closed = false;
@@ -118,6 +126,7 @@ export class LiveMeeting {
     this.stage = new Stage(this);
     this.documents = new Documents(this);
     this.annotations = new Annotations(this);
+    this.breakouts = new Breakouts(this, normaliseName);
     const started = new Date();
     this.#record((log) => log.sessionStarted(this.id, this.sessionId, started));
   }
@@ -219,6 +228,8 @@ export class LiveMeeting {
     p.subscription = new Subscription(input.channel, () => p.peer, () => this.#streamsFor(p), (s) => this.#describe(s), this.#log);
     this.broadcast({ type: 'participant-joined', participant: p.info() });
     this.#participants.set(p.id, p);
+    // Someone the organiser placed in a breakout room goes straight there while the rooms are open.
+    p.room = this.breakouts.arrived(p, { name: p.name, email: input.email, invite: input.invite }) ?? null;
     this.#record((log) => log.joined(this.sessionId, { participantId: p.id, name: p.name, role: p.role, userId: p.userId ?? null, at: p.joinedAt }));
     input.onParticipant(p, this);
     p.channel.send({
@@ -229,10 +240,11 @@ export class LiveMeeting {
       participants: this.participants().filter((o) => o !== p).map((o) => o.info()),
       iceServers: this.iceServers,
       state: this.state,
-      chat: this.chat.history(),
+      chat: this.chat.history(p.room),
       waiting: isModerator(p.role) ? this.waitingList() : [],
       polls: this.polls.views(),
       documents: this.documents.list(),
+      breakouts: this.breakouts.state(),
       token: p.token,
     });
     this.annotations.sendStageTo(p);
@@ -372,6 +384,7 @@ export class LiveMeeting {
       if (this.state.spotlight === p.id) this.moderation.clearSpotlight();
       p.sharing = false;
       this.stage.participantLeft(p);
+      this.breakouts.left(p);
       if (p.role === 'host') this.moderation.succeedHost();
     }
     if (this.#participants.size === 0 && this.#waiting.size === 0) void this.#close();
@@ -409,7 +422,7 @@ export class LiveMeeting {
   /** The media server went away: every peer and the room are gone. */
   mediaDown(): void {
     this.#generation++;
-    this.#room = undefined;
+    this.#rooms.clear();
     for (const p of this.#participants.values()) {
       p.peer?.removeAllListeners();
       p.peer = undefined;
@@ -434,6 +447,12 @@ export class LiveMeeting {
     for (const p of this.#participants.values()) p.channel.send(message, serialized);
   }
 
+  /** Sends to everyone in one room (null: the main room). */
+  broadcastToRoom(room: string | null, message: ServerMessage): void {
+    const serialized = JSON.stringify(message);
+    for (const p of this.#participants.values()) if (p.room === room) p.channel.send(message, serialized);
+  }
+
   sendToModerators(message: ServerMessage): void {
     const serialized = JSON.stringify(message);
     for (const p of this.#participants.values()) if (isModerator(p.role)) p.channel.send(message, serialized);
@@ -441,10 +460,11 @@ export class LiveMeeting {
 
   #openMedia(p: Participant): void {
     const generation = this.#generation;
+    const epoch = p.mediaEpoch;
     p.peerReady = (async () => {
-      const room = await this.#ensureRoom();
+      const room = await this.#ensureRoom(p.room ?? 'main');
       const peer = await room.openPeer(p.name);
-      if (p.state === 'left' || generation !== this.#generation) {
+      if (p.state === 'left' || generation !== this.#generation || epoch !== p.mediaEpoch) {
         void peer.close();
         throw new AppError('media.unavailable', 'media was reset while opening');
       }
@@ -465,22 +485,56 @@ export class LiveMeeting {
       return peer;
     })();
     p.peerReady.catch((err) => {
-      if (generation !== this.#generation || p.state === 'left') return;
+      if (generation !== this.#generation || epoch !== p.mediaEpoch || p.state === 'left') return;
       this.#log.error('could not open media', { participant: p.id, err: String(err) });
       p.channel.send({ type: 'error', code: 'media.unavailable', message: 'the media server is not available' });
     });
   }
 
-  #ensureRoom(): Promise<MediaRoom> {
-    if (!this.#room) {
+  #ensureRoom(key: string): Promise<MediaRoom> {
+    let room = this.#rooms.get(key);
+    if (!room) {
       const generation = this.#generation;
-      const opening = this.media.openRoom(`amphi ${this.id}`);
-      this.#room = opening;
+      const opening = this.media.openRoom(key === 'main' ? `amphi ${this.id}` : `amphi ${this.id} ${key}`);
+      room = opening;
+      this.#rooms.set(key, opening);
       opening.catch(() => {
-        if (this.#room === opening && generation === this.#generation) this.#room = undefined;
+        if (this.#rooms.get(key) === opening && generation === this.#generation) this.#rooms.delete(key);
       });
     }
-    return this.#room;
+    return room;
+  }
+
+  /**
+   * Moves a participant to a breakout room, or back to the main room (null): their media is
+   * rebuilt in the other media room (they get `room-changed` and then `media-reset`), the
+   * people they leave stop receiving them, and they see the other room's chat.
+   */
+  moveTo(p: Participant, room: string | null): void {
+    if (p.room === room || p.state === 'left' || !this.#participants.has(p.id)) return;
+    const hadFeed = p.state === 'live';
+    const before = p.room;
+    if (p.sharing) this.stage.stopShare(p);
+    p.mediaEpoch++;
+    p.subscription.reset();
+    const peer = p.peer;
+    p.peer = undefined;
+    peer?.removeAllListeners();
+    void peer?.close();
+    if (p.state !== 'waiting-media') p.transition('waiting-media');
+    p.room = room;
+    if (hadFeed) for (const other of this.#participants.values()) if (other !== p && other.room === before) other.subscription.refresh();
+    this.broadcast({ type: 'participant-updated', participant: p.info() });
+    p.channel.send({ type: 'room-changed', room, chat: this.chat.history(room) });
+    this.annotations.sendStageTo(p);
+    this.#openMedia(p);
+    p.channel.send({ type: 'media-reset' });
+    // A breakout room nobody is in any more frees its media room.
+    if (before !== null && ![...this.#participants.values()].some((o) => o.room === before)) {
+      const emptied = this.#rooms.get(before);
+      this.#rooms.delete(before);
+      void emptied?.then((r) => r.close()).catch(() => {});
+    }
   }
 
   /**
@@ -492,7 +546,8 @@ export class LiveMeeting {
     let defaults = 0;
     for (const other of this.#participants.values()) {
       const feedId = other.peer?.feedId;
-      if (other === p || other.state !== 'live' || feedId === undefined) continue;
+      // Each room is its own media room: only its people are heard and seen.
+      if (other === p || other.room !== p.room || other.state !== 'live' || feedId === undefined) continue;
       const mids = other.peer!.publishedMids;
       if (mids.audio !== undefined) streams.push({ feedId, mid: mids.audio });
       const shown = p.shownVideos ? p.shownVideos.has(other.id) : defaults++ < DEFAULT_VIDEOS;
@@ -530,11 +585,12 @@ export class LiveMeeting {
     this.#ended = true;
     const endedAt = new Date();
     this.#record((log) => log.sessionEnded(this.sessionId, endedAt));
-    const room = this.#room;
-    this.#room = undefined;
+    this.breakouts.dispose();
+    const rooms = [...this.#rooms.values()];
+    this.#rooms.clear();
     this.onClosed(this);
     if (this.documentStore) await this.documentStore.removeMeeting(this.id).catch((err) => this.#log.error('could not delete the meeting’s documents', { err: String(err) }));
-    if (room) await room.then((r) => r.close()).catch(() => {});
+    await Promise.all(rooms.map((room) => room.then((r) => r.close()).catch(() => {})));
   }
 }
 

@@ -51,7 +51,7 @@ export class MeetingRegistry {
       opening = (async () => {
         const record = await this.directory.byId(meetingId);
         if (!record) throw new AppError('meeting.not_found', 'no meeting has this id');
-        const banned = await this.directory.bannedKeys(meetingId);
+        const [banned, plan] = await Promise.all([this.directory.bannedKeys(meetingId), this.directory.breakoutPlan(meetingId)]);
         const meeting = new LiveMeeting(
           record,
           this.media,
@@ -66,6 +66,7 @@ export class MeetingRegistry {
           this.attendance,
           this.documentStore,
         );
+        meeting.breakouts.loadPlan(plan);
         this.#live.set(meetingId, meeting);
         return meeting;
       })().finally(() => this.#opening.delete(meetingId));

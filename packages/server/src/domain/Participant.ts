@@ -42,6 +42,10 @@ export class Participant {
   unmuteGranted = false;
   /** They show their screen to everyone. */
   sharing = false;
+  /** The breakout room they are in (null: the main room). */
+  room: string | null = null;
+  /** Bumped whenever their media is rebuilt elsewhere (a room change): late results of the old one are dropped. */
+  mediaEpoch = 0;
   /** Their colour for annotations, given on arrival. */
   color = '#1a73e8';
   /**
@@ -86,6 +90,6 @@ export class Participant {
   }
 
   info(): ParticipantInfo {
-    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing, color: this.color };
+    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing, color: this.color, room: this.room };
   }
 }

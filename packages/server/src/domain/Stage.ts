@@ -34,6 +34,7 @@ export class Stage {
     if (presentation?.kind === 'document') surfaces.push(documentSurface(presentation.documentId, presentation.view.page));
     if (presentation?.kind === 'whiteboard') surfaces.push('board');
     for (const p of this.meeting.participants()) if (p.sharing) surfaces.push(screenSurface(p.id));
+    surfaces.push(...this.meeting.breakouts.boardSurfaces());
     return surfaces;
   }
 
@@ -57,6 +58,11 @@ export class Stage {
 
   present(p: Participant, request: PresentRequest): void {
     this.#assertMayShare(p);
+    // A breakout room has its own whiteboard; documents are presented in the main room.
+    if (p.room !== null) {
+      if (request.kind === 'whiteboard') return this.meeting.breakouts.setBoard(p, true);
+      throw new AppError('protocol.out_of_order', 'present documents from the main room');
+    }
     let next: Presentation;
     if (request.kind === 'document') {
       const doc = this.meeting.documents.require(request.documentId);
@@ -81,6 +87,7 @@ export class Stage {
 
   /** Takes the document or whiteboard off the stage (the presenter, or a host). */
   stopPresenting(p: Participant): void {
+    if (p.room !== null) return this.meeting.breakouts.setBoard(p, false);
     const presentation = this.presentation;
     if (!presentation) return;
     if (presentation.presenterId !== p.id && !isModerator(p.role)) throw new AppError('auth.forbidden', 'only the presenter and hosts can stop the presentation');
@@ -113,12 +120,12 @@ export class Stage {
     if (presenting && presenter) presenter.channel.send({ type: 'moderated', action: 'share-stopped', by: p.name });
     if (this.meeting.state.permissions.multiShare) return;
     for (const other of this.meeting.participants()) {
-      if (other !== p && other.sharing) {
+      if (other !== p && other.sharing && other.room === p.room) {
         this.stopShare(other);
         other.channel.send({ type: 'moderated', action: 'share-stopped', by: p.name });
       }
     }
-    if (presentation && !presenting) {
+    if (presentation && !presenting && p.room === null) {
       this.#setPresentation(null);
       presenter?.channel.send({ type: 'moderated', action: 'share-stopped', by: p.name });
     }

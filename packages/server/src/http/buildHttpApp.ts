@@ -12,6 +12,7 @@ import { SignalingConnection } from '../signaling/SignalingConnection.ts';
 import { authRoutes } from './authRoutes.ts';
 import { currentUser, type HttpContext } from './context.ts';
 import { meetingRoutes } from './meetingRoutes.ts';
+import { breakoutRoutes } from './breakoutRoutes.ts';
 import { documentRoutes } from './documentRoutes.ts';
 import type { DocumentConverter } from '../ports/DocumentConverter.ts';
 import type { DocumentStore } from '../ports/DocumentStore.ts';
@@ -107,6 +108,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.get('/api/health', async () => ({ ok: true }));
   authRoutes(app, { ...ctx, users: deps.storage.users });
   meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, attendance: deps.storage.attendance, polls: deps.storage.polls, live: deps.live, policy: deps.policy, mailer: deps.mailer });
+  breakoutRoutes(app, { ...ctx, meetings: deps.storage.meetings, breakouts: deps.storage.breakouts });
 
   if (deps.documents) documentRoutes(app, { ...deps.documents, live: deps.live, log: deps.log });
 
@@ -124,7 +126,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     socket.on('message', hold);
     const user = await currentUser(ctx, req).catch(() => undefined);
     socket.off('message', hold);
-    const connection = new SignalingConnection(socket, { userId: user?.id }, deps.live, deps.log.child({ ws: req.id }));
+    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email }, deps.live, deps.log.child({ ws: req.id }));
     for (const frame of early) socket.emit('message', frame, false);
     void connection;
   });

@@ -3,34 +3,15 @@
 // Every test builds its own app (rate limiters live in it) on its own database.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { z } from 'zod';
 import { CSRF_HEADER, ErrorBody, MeetingView, PublicMeetingView, UserView, type ErrorCode } from '@amphi/protocol';
 import { hashPassword } from '../auth/passwords.ts';
 import { SESSION_COOKIE, SessionService } from '../auth/SessionService.ts';
-import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
 import { DEFAULT_MEETING_SETTINGS, type MeetingPolicy } from '../domain/MeetingSettings.ts';
-import { createLogger } from '../Logger.ts';
-import type { MediaBackend, MediaBackendEvents, MediaRoom } from '../ports/MediaBackend.ts';
-import { Storage } from '../storage/Storage.ts';
+import type { Storage } from '../storage/Storage.ts';
 import type { User } from '../storage/UserRepository.ts';
-import { TypedEmitter } from '../TypedEmitter.ts';
-import { buildHttpApp } from './buildHttpApp.ts';
-
-/** HTTP tests never open media: reaching this backend is a bug in the test or the route. */
-class UnreachableMedia extends TypedEmitter<MediaBackendEvents> implements MediaBackend {
-  readonly available = true;
-  async openRoom(): Promise<MediaRoom> {
-    throw new Error('HTTP tests must not open media rooms');
-  }
-  async close(): Promise<void> {}
-}
-
-const PUBLIC_URL = 'http://amphi.test';
-const PASSWORD = 'correct horse battery staple';
+import { freshApp, PASSWORD, POLICY, PUBLIC_URL } from './testing/httpHarness.ts';
 
 interface Harness {
   app: FastifyInstance;
@@ -39,21 +20,10 @@ interface Harness {
   ada: User;
 }
 
-const POLICY: MeetingPolicy = { capacity: 300, redirectUrl: null };
 
 /** A fresh app on a fresh database, with one user (Ada); torn down when the test ends. */
 async function setup(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY): Promise<Harness> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-http-'));
-  const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
-  const sessions = new SessionService(storage.sessions, storage.users);
-  const log = createLogger('silent');
-  const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, policy, [], log);
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log });
-  t.after(async () => {
-    await app.close();
-    await storage.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const { app, storage, sessions } = await freshApp(t, publicUrl, policy);
   const ada = await storage.users.create({ email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
   return { app, storage, sessions, ada };
 }
@@ -360,7 +330,7 @@ describe('meetings', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.ok(PublicMeetingView.safeParse(res.json().meeting).success, res.body);
     // Exactly these fields: the card is public, so nothing else (owner id, email) may leak.
-    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: false } });
+    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: false, invitee: null } });
   });
 
   it('GET /api/meetings/:id/public says a passcode is needed, and never gives it away', async (t) => {
@@ -369,7 +339,7 @@ describe('meetings', () => {
     const { meeting } = MeetingResponse.parse((await createMeeting(app, cookie, 'Algebra', { passcode: 'Zq9SecretCode' })).json());
     const res = await app.inject({ method: 'GET', url: `/api/meetings/${meeting.id}/public` });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: true } });
+    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: true, invitee: null } });
     assert.ok(!res.body.includes('Zq9SecretCode'), res.body);
     assert.equal(res.headers['cache-control'], 'no-store');
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   CreateMeetingRequest,
+  INVITE_TOKEN_PATTERN,
   InviteRequest,
   PollDraft,
   UpdateMeetingRequest,
@@ -223,18 +224,23 @@ export function meetingRoutes(
     return { session, people };
   });
 
-  app.get<{ Params: { id: string } }>('/api/meetings/:id/public', async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { invite?: unknown } }>('/api/meetings/:id/public', async (req, reply) => {
     noStore(reply);
     const meeting = req.params.id.length <= 64 ? await ctx.meetings.byId(req.params.id) : undefined;
     if (!meeting) throw new AppError('meeting.not_found', 'no meeting has this id');
     const owner = await ctx.users.byId(meeting.ownerId);
     const live = ctx.live.get(meeting.id);
+    // A personal link (?invite=<token>) says who is expected, and where; a token that is not for
+    // this meeting is no error, the page just greets nobody in particular.
+    const invite = typeof req.query.invite === 'string' && INVITE_TOKEN_PATTERN.test(req.query.invite) ? req.query.invite : undefined;
+    const invitee = invite ? (await ctx.meetings.breakoutPlan(meeting.id)).assignments.find((a) => a.token === invite) : undefined;
     const card: PublicMeetingView = {
       id: meeting.id,
       title: meeting.title,
       organiser: owner?.name ?? '',
       live: live !== undefined && !live.ended,
       passcodeRequired: meeting.settings.passcode !== null,
+      invitee: invitee ? { name: invitee.name, room: invitee.room } : null,
     };
     return { meeting: card };
   });

@@ -26,6 +26,8 @@ type ConnectionState = 'new' | 'joining' | 'waiting' | 'joined' | 'closed';
 /** Who opened the socket, as the HTTP edge established it from the session cookie. */
 export interface ConnectionIdentity {
   userId: string | undefined;
+  /** The account's email (to find a signed-in person in the breakout plan). */
+  email?: string | undefined;
 }
 
 /**
@@ -148,6 +150,8 @@ export class SignalingConnection implements ParticipantChannel {
         userId: this.identity.userId,
         clientId: message.clientId,
         passcode: message.passcode,
+        email: this.identity.email,
+        invite: message.invite,
         audio: message.audio,
         video: message.video,
         channel: this,

@@ -46,7 +46,15 @@ export type ActionType =
   | 'present-stop'
   | 'document-update'
   | 'document-remove'
-  | 'annotate';
+  | 'annotate'
+  | 'breakout-rooms'
+  | 'breakout-assign'
+  | 'breakout-shuffle'
+  | 'breakout-open'
+  | 'breakout-close'
+  | 'breakout-enter'
+  | 'breakout-help'
+  | 'breakout-broadcast';
 
 export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'set-media': ({ meeting, participant }, m) => meeting.setMedia(participant, { audio: m.audio, video: m.video }),
@@ -80,6 +88,14 @@ export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'document-update': ({ meeting, participant }, m) => meeting.documents.setDownloadable(participant, m.documentId, m.downloadable),
   'document-remove': ({ meeting, participant }, m) => meeting.documents.remove(participant, m.documentId),
   annotate: ({ meeting, participant }, m) => meeting.annotations.annotate(participant, m.surface, m.op),
+  'breakout-rooms': ({ meeting, participant }, m) => meeting.breakouts.setRooms(participant, m.rooms),
+  'breakout-assign': ({ meeting, participant }, m) => meeting.breakouts.assign(participant, m.participantId, m.roomId),
+  'breakout-shuffle': ({ meeting, participant }) => meeting.breakouts.shuffle(participant),
+  'breakout-open': ({ meeting, participant }, m) => meeting.breakouts.open(participant, m.seconds, m.allowChoose),
+  'breakout-close': ({ meeting, participant }, m) => meeting.breakouts.close(participant, m.countdown),
+  'breakout-enter': ({ meeting, participant }, m) => meeting.breakouts.enter(participant, m.roomId),
+  'breakout-help': ({ meeting, participant }) => meeting.breakouts.askForHelp(participant),
+  'breakout-broadcast': ({ meeting, participant }, m) => meeting.breakouts.broadcast(participant, m.text),
 };
 
 /** Actions answered with `ok` only when they carry a request id (drawing sends many, quickly). */

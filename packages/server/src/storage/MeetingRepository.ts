@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_MEETING_SETTINGS, type MeetingSettings } from '../domain/MeetingSettings.ts';
 import type { Schedule } from '../domain/Schedule.ts';
-import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
+import type { BreakoutPlan, MeetingDirectory } from '../ports/MeetingDirectory.ts';
+import type { BreakoutPlanRepository } from './BreakoutPlanRepository.ts';
 import type { Database, MeetingsTable } from './schema.ts';
 
 /** A meeting as stored: what the organiser created. Who is in it right now lives in memory (domain/). */
@@ -82,7 +83,10 @@ function settingsColumns(s: Partial<MeetingSettings>): Partial<MeetingsTable> {
 }
 
 export class MeetingRepository implements MeetingDirectory {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly breakouts: BreakoutPlanRepository,
+  ) {}
 
   async create(input: {
     id: string;
@@ -133,7 +137,7 @@ export class MeetingRepository implements MeetingDirectory {
     return rows.map(toMeeting);
   }
 
-  /** Deletes a meeting its owner holds (bans go with it); false if there was none. */
+  /** Deletes a meeting its owner holds (bans, polls and breakout plan go with it); false if there was none. */
   async delete(id: string, ownerId: string): Promise<boolean> {
     const res = await this.db.deleteFrom('meetings').where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
@@ -158,5 +162,9 @@ export class MeetingRepository implements MeetingDirectory {
         .onConflict((oc) => oc.columns(['meeting_id', 'ban_key']).doNothing())
         .execute();
     }
+  }
+
+  async breakoutPlan(meetingId: string): Promise<BreakoutPlan> {
+    return this.breakouts.get(meetingId);
   }
 }

@@ -3,75 +3,18 @@
 // both, each test on an empty database.
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import type { Config } from '../config.ts';
 import { DEFAULT_MEETING_SETTINGS, type MeetingSettings } from '../domain/MeetingSettings.ts';
 import { migrationProvider } from './migrations.ts';
+import { BACKENDS, rawDb } from './testing/backends.ts';
 import { Storage } from './Storage.ts';
 
-const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls'];
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans'];
 /** What later migrations add to a meeting that had none of it. */
 const UNSCHEDULED = { description: '', schedule: null, personal: false };
 
-/** A bare connection, without Storage's migrate-on-open (to set up an older schema). */
-function rawDb(database: Config['database']): Kysely<any> {
-  if (database.kind === 'sqlite') {
-    fs.mkdirSync(path.dirname(database.file), { recursive: true });
-    const db = new SQLite(database.file);
-    db.pragma('foreign_keys = ON');
-    return new Kysely<any>({ dialect: new SqliteDialect({ database: db }) });
-  }
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
-}
-
-interface Backend {
-  name: string;
-  /** An empty database for one test; throws when this backend cannot be reached. */
-  fresh(): Promise<Config['database']>;
-  /** Releases what fresh() made. */
-  cleanup(): void;
-}
-
-const sqliteDirs: string[] = [];
-const sqlite: Backend = {
-  name: 'SQLite',
-  async fresh() {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-storage-'));
-    sqliteDirs.push(dir);
-    return { kind: 'sqlite', file: path.join(dir, 'db', 'amphi.sqlite') };
-  },
-  cleanup() {
-    for (const dir of sqliteDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-  },
-};
-
-const postgres: Backend = {
-  name: 'PostgreSQL',
-  async fresh() {
-    const url = process.env.AMPHI_TEST_PG_URL;
-    if (!url) {
-      // Never skipped: a suite that silently passes without PostgreSQL would hide a broken backend.
-      throw new Error('AMPHI_TEST_PG_URL is not set: run the storage tests through `./amphi test`, which starts a throwaway PostgreSQL and sets it');
-    }
-    // The test database is a throwaway one: wipe it so every test starts from nothing.
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-    } finally {
-      await client.end();
-    }
-    return { kind: 'postgres', url };
-  },
-  cleanup() {},
-};
-
-for (const backend of [sqlite, postgres]) {
+for (const backend of BACKENDS) {
   describe(`Storage on ${backend.name}`, () => {
     let database: Config['database'];
     let storage: Storage;

@@ -11,6 +11,7 @@ import { SessionRepository } from './SessionRepository.ts';
 import { MeetingRepository } from './MeetingRepository.ts';
 import { AttendanceRepository } from './AttendanceRepository.ts';
 import { PollRepository } from './PollRepository.ts';
+import { BreakoutPlanRepository } from './BreakoutPlanRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
 export class Storage {
@@ -19,12 +20,14 @@ export class Storage {
   readonly meetings: MeetingRepository;
   readonly attendance: AttendanceRepository;
   readonly polls: PollRepository;
+  readonly breakouts: BreakoutPlanRepository;
   #closed = false;
 
   private constructor(readonly db: Kysely<Database>) {
     this.users = new UserRepository(db);
     this.sessions = new SessionRepository(db);
-    this.meetings = new MeetingRepository(db);
+    this.breakouts = new BreakoutPlanRepository(db);
+    this.meetings = new MeetingRepository(db, this.breakouts);
     this.attendance = new AttendanceRepository(db);
     this.polls = new PollRepository(db);
   }

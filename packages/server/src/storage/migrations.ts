@@ -107,6 +107,27 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('prepared_polls_meeting_id').on('prepared_polls').column('meeting_id').execute();
     },
   },
+  '0006_breakout_plans': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('breakout_rooms')
+        .addColumn('meeting_id', 'text', (c) => c.notNull().references('meetings.id').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('breakout_rooms_pk', ['meeting_id', 'position'])
+        .execute();
+      await db.schema
+        .createTable('breakout_assignments')
+        .addColumn('token', 'text', (c) => c.primaryKey())
+        .addColumn('meeting_id', 'text', (c) => c.notNull().references('meetings.id').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('room', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('breakout_assignments_meeting_id').on('breakout_assignments').column('meeting_id').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -77,6 +77,24 @@ export interface PreparedPollsTable {
   created_at: string;
 }
 
+/** A breakout room the organiser prepared, in the order they listed them. */
+export interface BreakoutRoomsTable {
+  meeting_id: string;
+  position: number;
+  name: string;
+}
+
+/** Who goes to which prepared breakout room; the token is the secret of their personal link. */
+export interface BreakoutAssignmentsTable {
+  token: string;
+  meeting_id: string;
+  /** Order in the organiser's list. */
+  position: number;
+  name: string;
+  email: string | null;
+  room: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -85,4 +103,6 @@ export interface Database {
   meeting_sessions: MeetingSessionsTable;
   attendance: AttendanceTable;
   prepared_polls: PreparedPollsTable;
+  breakout_rooms: BreakoutRoomsTable;
+  breakout_assignments: BreakoutAssignmentsTable;
 }

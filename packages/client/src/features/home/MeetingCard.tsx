@@ -4,6 +4,7 @@ import { MeetingView } from '@amphi/protocol';
 import { api, ApiError } from '../../ui/api.ts';
 import { useI18n } from '../../ui/i18n.tsx';
 import { Attendance } from './Attendance.tsx';
+import { BreakoutPlanEditor } from './BreakoutPlanEditor.tsx';
 import { PreparedPolls } from './PreparedPolls.tsx';
 import { MeetingForm, type MeetingFormValues } from './MeetingForm.tsx';
 
@@ -13,7 +14,7 @@ const SentResponse = z.object({ sent: z.number() });
 /** One of the organiser's meetings: when, the link, and what to do with it. */
 export function MeetingCard({ meeting, onChanged, onDeleted }: { meeting: MeetingView; onChanged: (m: MeetingView) => void; onDeleted: () => void }) {
   const { t, lang } = useI18n();
-  const [mode, setMode] = useState<'view' | 'edit' | 'invite' | 'attendance' | 'polls'>('view');
+  const [mode, setMode] = useState<'view' | 'edit' | 'invite' | 'attendance' | 'polls' | 'breakouts'>('view');
   const [status, setStatus] = useState<string | undefined>();
   const [emails, setEmails] = useState('');
 
@@ -79,6 +80,9 @@ export function MeetingCard({ meeting, onChanged, onDeleted }: { meeting: Meetin
         <button type="button" className="small" aria-expanded={mode === 'polls'} onClick={() => setMode(mode === 'polls' ? 'view' : 'polls')}>
           {t('home.polls')}
         </button>
+        <button type="button" className="small" aria-expanded={mode === 'breakouts'} onClick={() => setMode(mode === 'breakouts' ? 'view' : 'breakouts')}>
+          {t('breakouts.button')}
+        </button>
         <button type="button" className="small" aria-expanded={mode === 'attendance'} onClick={() => setMode(mode === 'attendance' ? 'view' : 'attendance')}>
           {t('home.attendance')}
         </button>
@@ -111,6 +115,7 @@ export function MeetingCard({ meeting, onChanged, onDeleted }: { meeting: Meetin
       )}
       {mode === 'attendance' && <Attendance meetingId={meeting.id} />}
       {mode === 'polls' && <PreparedPolls meetingId={meeting.id} />}
+      {mode === 'breakouts' && <BreakoutPlanEditor meetingId={meeting.id} />}
       {mode === 'edit' && <MeetingForm initial={meeting} onSubmit={save} onCancel={() => setMode('view')} submitLabel={t('home.save')} />}
     </li>
   );

@@ -10,6 +10,8 @@ export interface JoinChoice {
   video: boolean;
   speakerId: string | undefined;
   passcode: string | undefined;
+  /** The secret of the personal invitation link the page was opened with (who this is, which breakout room). */
+  invite: string | undefined;
 }
 
 const NAME_KEY = 'amphi.name';
@@ -19,7 +21,20 @@ const NAME_KEY = 'amphi.name';
  * device choice, and whether to join with the camera and microphone on. Nobody sees or hears
  * you before you press "Join now".
  */
-export function PreJoin({ meeting, defaultName, onJoin, busy }: { meeting: PublicMeetingView; defaultName: string | undefined; onJoin: (c: JoinChoice) => void; busy: boolean }) {
+export function PreJoin({
+  meeting,
+  defaultName,
+  invite,
+  onJoin,
+  busy,
+}: {
+  meeting: PublicMeetingView;
+  defaultName: string | undefined;
+  /** Only when the server recognised it (meeting.invitee). */
+  invite?: string | undefined;
+  onJoin: (c: JoinChoice) => void;
+  busy: boolean;
+}) {
   const { t } = useI18n();
   const [name, setName] = useState(() => defaultName ?? localStorage.getItem(NAME_KEY) ?? '');
   const [stream, setStream] = useState<MediaStream>(() => new MediaStream());
@@ -100,7 +115,7 @@ export function PreJoin({ meeting, defaultName, onJoin, busy }: { meeting: Publi
     }
     localStorage.setItem(NAME_KEY, trimmed);
     handedOver.current = true;
-    onJoin({ name: trimmed, stream, audio: audioOn, video: videoOn, speakerId: speakerId || undefined, passcode: meeting.passcodeRequired ? passcode.trim() : undefined });
+    onJoin({ name: trimmed, stream, audio: audioOn, video: videoOn, speakerId: speakerId || undefined, passcode: meeting.passcodeRequired ? passcode.trim() : undefined, invite });
   };
 
   const hasVideo = stream.getVideoTracks().length > 0;
@@ -125,6 +140,11 @@ export function PreJoin({ meeting, defaultName, onJoin, busy }: { meeting: Publi
       <form className="card prejoin-form" onSubmit={submit} aria-labelledby="prejoin-title">
         <h1 id="prejoin-title">{meeting.title}</h1>
         {meeting.organiser && <p className="muted">{t('prejoin.organisedBy', { name: meeting.organiser })}</p>}
+        {meeting.invitee && (
+          <p data-testid="invitee-room">
+            <strong>{t('breakouts.expectedIn', { room: meeting.invitee.room })}</strong>
+          </p>
+        )}
         <h2>{t('prejoin.heading')}</h2>
         {blocked && (
           <p className="warning" role="alert">

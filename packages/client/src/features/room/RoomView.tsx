@@ -7,7 +7,7 @@ import { Notices } from './Notices.tsx';
 import { RemoteAudio } from './RemoteAudio.tsx';
 import { Tile } from './Tile.tsx';
 
-export type PanelName = 'participants' | 'chat' | 'polls' | 'documents';
+export type PanelName = 'participants' | 'chat' | 'polls' | 'documents' | 'breakouts';
 
 /** Tiles per gallery page people can choose (Zoom offers up to 49). */
 const PAGE_SIZES = [1, 4, 9, 16, 25, 49] as const;
@@ -25,6 +25,7 @@ export function RoomView({
   panelContent,
   stage,
   presenting,
+  banner,
   unreadChat,
 }: {
   session: MeetingSession;
@@ -36,6 +37,8 @@ export function RoomView({
   stage: ReactNode;
   /** Something is on the stage: cameras move to a strip. */
   presenting: boolean;
+  /** A line under the title (the breakout room one is in…). */
+  banner?: ReactNode;
   unreadChat: number;
 }) {
   const { t } = useI18n();
@@ -61,7 +64,11 @@ export function RoomView({
     };
   }, [session]);
 
-  const remotes = [...session.remotes.values()];
+  // Each breakout room is its own room: you see and hear the people in yours.
+  const myRoom = session.self?.room ?? null;
+  const remotes = [...session.remotes.values()].filter((r) => r.info.room === myRoom);
+  /** Everyone else, whichever room they are in (to hand the host role over). */
+  const others = [...session.remotes.values()];
   const spotlight = session.meetingState.spotlight;
   // Speaker view: the spotlight, else whoever spoke last, large; everyone else in a strip.
   const featured = view === 'speaker' ? (spotlight ?? session.lastSpeaker ?? remotes[0]?.info.id) : spotlight;
@@ -104,6 +111,7 @@ export function RoomView({
           {t('room.participants', { count })}
         </span>
       </header>
+      {banner}
       <div className="room-body">
         <main className={presenting ? 'stage presenting' : 'stage'} id="main">
           {presenting && stage}
@@ -219,6 +227,9 @@ export function RoomView({
         <button type="button" className="control" aria-pressed={panel === 'documents'} aria-label={t('room.present')} onClick={() => onPanel(panel === 'documents' ? null : 'documents')} data-testid="toggle-documents">
           <Icon name="present" />
         </button>
+        <button type="button" className="control" aria-pressed={panel === 'breakouts'} aria-label={t('room.breakout.title')} onClick={() => onPanel(panel === 'breakouts' ? null : 'breakouts')} data-testid="toggle-breakouts">
+          <Icon name="rooms" />
+        </button>
         <button type="button" className="control" aria-pressed={panel === 'polls'} aria-label={t('room.polls')} onClick={() => onPanel(panel === 'polls' ? null : 'polls')} data-testid="toggle-polls">
           <Icon name="poll" />
         </button>
@@ -261,11 +272,11 @@ export function RoomView({
               <button type="button" className="danger" onClick={() => void session.endForAll()} data-testid="end-for-all" autoFocus>
                 {t('room.endForAll')}
               </button>
-              {remotes.length > 0 && (
+              {others.length > 0 && (
                 <label>
                   {t('room.handOverTo')}
-                  <select value={successor || remotes[0]!.info.id} onChange={(e) => setSuccessor(e.target.value)}>
-                    {remotes.map((r) => (
+                  <select value={successor || others[0]!.info.id} onChange={(e) => setSuccessor(e.target.value)}>
+                    {others.map((r) => (
                       <option key={r.info.id} value={r.info.id}>
                         {r.info.name}
                       </option>
@@ -277,7 +288,7 @@ export function RoomView({
                 type="button"
                 onClick={async () => {
                   // Just leaving hands the host role to someone, so the meeting keeps a host.
-                  if (remotes.length > 0) await session.setRole(successor || remotes[0]!.info.id, 'host');
+                  if (others.length > 0) await session.setRole(successor || others[0]!.info.id, 'host');
                   await session.leave();
                 }}
               >

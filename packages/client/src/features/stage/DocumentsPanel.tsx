@@ -19,6 +19,9 @@ export function DocumentsPanel({ session }: { session: MeetingSession }) {
   const self = session.self;
   const mayPresent = session.isModerator || session.meetingState.permissions.allowShare;
   const presentation = session.meetingState.presentation;
+  /** In a breakout room there is only the room's whiteboard. */
+  const inRoom = session.room !== null;
+  const boardOpen = inRoom ? session.breakouts.boards.includes(session.room!) : presentation?.kind === 'whiteboard';
 
   const upload = async (file: File) => {
     setError(undefined);
@@ -47,13 +50,20 @@ export function DocumentsPanel({ session }: { session: MeetingSession }) {
       <header className="panel-header">
         <h2 id="documents-title">{t('stage.title')}</h2>
       </header>
-      {mayPresent ? (
+      {mayPresent && inRoom ? (
+        <div className="documents-actions">
+          <button type="button" disabled={boardOpen} onClick={() => void session.stage.present({ kind: 'whiteboard' })} data-testid="open-whiteboard">
+            {t('stage.openWhiteboard')}
+          </button>
+          <p className="muted">{t('stage.documentsInMainRoom')}</p>
+        </div>
+      ) : mayPresent ? (
         <div className="documents-actions">
           <label className="file-button">
             {t('stage.upload')}
             <input ref={input} type="file" accept={ACCEPT} disabled={busy !== undefined} onChange={(e) => e.target.files?.[0] && void upload(e.target.files[0])} data-testid="document-file" />
           </label>
-          <button type="button" disabled={presentation?.kind === 'whiteboard'} onClick={() => void session.stage.present({ kind: 'whiteboard' })} data-testid="open-whiteboard">
+          <button type="button" disabled={boardOpen} onClick={() => void session.stage.present({ kind: 'whiteboard' })} data-testid="open-whiteboard">
             {t('stage.openWhiteboard')}
           </button>
           <p className="muted">{t('stage.uploadHint')}</p>

@@ -6,7 +6,9 @@ import { WhiteboardItem } from './WhiteboardItem.tsx';
 
 /** Is anything shown on the stage (a screen, a document, the whiteboard)? */
 export function hasStage(session: MeetingSession): boolean {
-  return session.meetingState.presentation !== null || session.screenTrack !== undefined || [...session.remotes.values()].some((r) => r.info.sharing && r.screenTrack);
+  const room = session.room;
+  const presented = room === null ? session.meetingState.presentation !== null : session.breakouts.boards.includes(room);
+  return presented || session.screenTrack !== undefined || [...session.remotes.values()].some((r) => r.info.sharing && r.screenTrack);
 }
 
 /**
@@ -15,10 +17,13 @@ export function hasStage(session: MeetingSession): boolean {
  */
 export function StageView({ session }: { session: MeetingSession }) {
   const { t } = useI18n();
-  const presentation = session.meetingState.presentation;
+  const room = session.room;
+  // In a breakout room: that room's whiteboard, and screens shared there; the main room's
+  // presentation waits for people to come back.
+  const presentation = room === null ? session.meetingState.presentation : null;
   const self = session.self;
   const items: React.ReactNode[] = [];
-  const mayStop = presentation && (presentation.presenterId === self?.id || session.isModerator);
+  const mayStop = room !== null || (presentation && (presentation.presenterId === self?.id || session.isModerator));
   const stop = mayStop ? (
     <button type="button" className="small danger" onClick={() => void session.stage.stopPresenting()} data-testid="stop-presenting">
       {t('stage.stopPresenting')}
@@ -28,7 +33,9 @@ export function StageView({ session }: { session: MeetingSession }) {
     const doc = session.stage.documents.find((d) => d.id === presentation.documentId);
     if (doc) items.push(<DocumentItem key={`doc:${doc.id}`} session={session} doc={doc} presenterId={presentation.presenterId} view={presentation.view} stopControl={stop} />);
   } else if (presentation?.kind === 'whiteboard') {
-    items.push(<WhiteboardItem key="board" session={session} controls={stop} />);
+    items.push(<WhiteboardItem key="board" session={session} surface="board" controls={stop} />);
+  } else if (room !== null && session.breakouts.boards.includes(room)) {
+    items.push(<WhiteboardItem key={`board:${room}`} session={session} surface={`board:${room}`} controls={stop} />);
   }
   if (self && session.screenTrack) items.push(<ScreenItem key={`screen:${self.id}`} session={session} track={session.screenTrack} participantId={self.id} label={t('room.youAreSharing')} />);
   for (const r of session.remotes.values()) {

@@ -21,7 +21,7 @@ import type {
   SubscribedMedia,
   SubscriptionOffer,
 } from '../../ports/MediaBackend.ts';
-import type { MeetingDirectory } from '../../ports/MeetingDirectory.ts';
+import type { BreakoutPlan, MeetingDirectory } from '../../ports/MeetingDirectory.ts';
 import type { ParticipantChannel } from '../../ports/ParticipantChannel.ts';
 import type { JoinInput, JoinResult, LiveMeeting, MeetingRecordForLive } from '../LiveMeeting.ts';
 import { MeetingRegistry } from '../MeetingRegistry.ts';
@@ -240,6 +240,13 @@ export class FakeDirectory implements MeetingDirectory {
     for (const k of keys) set.add(k);
     this.bans.set(meetingId, set);
   }
+
+  /** What the organiser prepared: meeting id → plan. */
+  readonly plans = new Map<string, BreakoutPlan>();
+
+  async breakoutPlan(meetingId: string): Promise<BreakoutPlan> {
+    return structuredClone(this.plans.get(meetingId) ?? { rooms: [], assignments: [] });
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -339,6 +346,8 @@ export interface ArriveOptions {
   audio?: boolean;
   video?: boolean;
   rid?: number;
+  email?: string;
+  invite?: string;
 }
 
 /** A full JoinInput with harmless defaults. */
@@ -393,6 +402,8 @@ export class World {
       userId: options.userId,
       clientId: options.clientId,
       passcode: options.passcode,
+      email: options.email,
+      invite: options.invite,
       audio: options.audio ?? true,
       video: options.video ?? true,
       channel,
