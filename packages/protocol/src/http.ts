@@ -15,8 +15,20 @@ export const UserView = z.object({
   email: z.string(),
   name: z.string(),
   isAdmin: z.boolean(),
+  /** May record meetings to the cloud. */
+  isStaff: z.boolean(),
 });
 export type UserView = z.infer<typeof UserView>;
+
+/** Body of POST /api/admin/users (administrators only): a local account. */
+export const CreateUserRequest = z.object({
+  email: z.string().trim().toLowerCase().email().max(254),
+  name: z.string().trim().min(1).max(100),
+  password: z.string().min(12, 'at least 12 characters').max(1024),
+  /** Staff may record meetings to the cloud. */
+  staff: z.boolean(),
+});
+export type CreateUserRequest = z.infer<typeof CreateUserRequest>;
 
 /** How a meeting is set up (see the README's "Meeting options"). */
 export const MeetingSettingsView = z.object({
@@ -123,6 +135,8 @@ export const PublicMeetingView = z.object({
   organiser: z.string(),
   live: z.boolean(),
   passcodeRequired: z.boolean(),
+  /** The meeting is being recorded right now: people are told before they join. */
+  recording: z.boolean(),
   /**
    * Who the personal invitation link (?invite=<token>) was made for, and their breakout room;
    * null without a token, or with one that is not for this meeting.
@@ -227,6 +241,31 @@ export const AttendeeView = z.object({
   stays: z.number().int(),
 });
 export type AttendeeView = z.infer<typeof AttendeeView>;
+
+/** A cloud recording in the recordings library (GET /api/recordings). */
+export const RecordingView = z.object({
+  id: z.string(),
+  meetingId: z.string(),
+  title: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  /** recording → processing → ready (the MP4 can be played) or failed. */
+  status: z.enum(['recording', 'processing', 'ready', 'failed']),
+  durationS: z.number().nullable(),
+  bytes: z.number().nullable(),
+  /** When it will be deleted automatically (ISO, UTC); null until it is ready. */
+  expiresAt: z.string().nullable(),
+  /** Who made it (the administrators' list shows everyone's). */
+  ownerName: z.string(),
+});
+export type RecordingView = z.infer<typeof RecordingView>;
+
+/**
+ * Answer of GET /api/recordings: one's own recordings, newest first, or everyone's with ?all=1
+ * (administrators); totalBytes adds up the MP4s listed.
+ */
+export const RecordingListResponse = z.object({ recordings: z.array(RecordingView), totalBytes: z.number() });
+export type RecordingListResponse = z.infer<typeof RecordingListResponse>;
 
 /** Every HTTP error body. */
 export const ErrorBody = z.object({

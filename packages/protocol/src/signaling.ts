@@ -87,6 +87,8 @@ export const MeetingState = z.object({
   spotlight: z.string().nullable(),
   /** The document page or whiteboard everyone is shown, if any. */
   presentation: Presentation.nullable(),
+  /** Cloud recording: everyone is told while it runs. */
+  recording: z.object({ active: z.boolean(), startedAt: z.string().nullable() }),
 });
 export type MeetingState = z.infer<typeof MeetingState>;
 
@@ -399,6 +401,10 @@ export const BreakoutEnterMessage = z.object({ type: z.literal('breakout-enter')
 export const BreakoutHelpMessage = z.object({ type: z.literal('breakout-help'), rid: RequestId.optional() });
 /** Hosts: a message to everyone, in every room. */
 export const BreakoutBroadcastMessage = HostAction('breakout-broadcast', { text: z.string().trim().min(1).max(500) });
+/** Staff hosts: start recording the main room to the cloud (one MP4 when it stops). */
+export const RecordingStartMessage = HostAction('recording-start', {});
+/** Hosts and co-hosts: stop the cloud recording. */
+export const RecordingStopMessage = HostAction('recording-stop', {});
 export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
 /** Lower one's own hand, or (hosts) someone else's. */
 export const LowerHandMessage = z.object({ type: z.literal('lower-hand'), rid: RequestId.optional(), participantId: ParticipantId.optional() });
@@ -452,6 +458,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   BreakoutEnterMessage,
   BreakoutHelpMessage,
   BreakoutBroadcastMessage,
+  RecordingStartMessage,
+  RecordingStopMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -478,6 +486,8 @@ export const JoinedMessage = z.object({
   documents: z.array(DocumentInfo),
   /** The breakout rooms. */
   breakouts: BreakoutState,
+  /** This person's account is staff (may record to the cloud when host or co-host). */
+  staff: z.boolean(),
   /**
    * This participant's own credential for the meeting's HTTP endpoints (uploading and reading
    * documents): `Authorization: Bearer <token>`. Valid while they are in the meeting.

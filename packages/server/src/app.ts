@@ -14,6 +14,9 @@ import { Storage } from './storage/Storage.ts';
 import { SmtpMailer } from './mail/SmtpMailer.ts';
 import { DocumentConverter } from './documents/DocumentConverter.ts';
 import { DocumentFiles } from './documents/DocumentFiles.ts';
+import { RetentionJob } from './recordings/RetentionJob.ts';
+import { MjrProcessor } from './recordings/MjrProcessor.ts';
+import { recordingReadyMail, RecordingService } from './recordings/RecordingService.ts';
 
 /** A running Amphi: the composition root's product. close() stops everything it started. */
 export interface Amphi {
@@ -74,15 +77,47 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     const converter = new DocumentConverter({ workDir: converterDir, log: log.child({ component: 'documents' }) });
     cleanups.push(() => converter.close());
 
-    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles);
-    cleanups.push(async () => live.shutdown());
-
     let mailer: SmtpMailer | undefined;
     if (config.mail) {
       const created = new SmtpMailer(config.mail.smtpUrl, config.mail.from);
       mailer = created;
       cleanups.push(async () => created.close());
     }
+
+    // Cloud recordings: Janus writes each stream into the recording's folder, an MP4 is made when it
+    // stops; recordings a crash cut short are processed now from what was written.
+    fs.mkdirSync(config.recordings.dir, { recursive: true, mode: 0o750 });
+    const recorder = new RecordingService({
+      catalog: storage.recordings,
+      processor: new MjrProcessor(log.child({ component: 'recordings' })),
+      dir: config.recordings.dir,
+      retentionDays: config.recordings.retentionDays,
+      log: log.child({ component: 'recordings' }),
+      onReady: async (recording) => {
+        const owner = await storage.users.byId(recording.ownerId);
+        if (!mailer || !owner) return;
+        await mailer.send(recordingReadyMail({ to: owner.email, name: owner.name, title: recording.title, durationS: recording.durationS ?? 0, link: new URL('/', config.publicUrl).toString() }));
+      },
+    });
+    await recorder.recover();
+    cleanups.push(() => recorder.idle());
+
+    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles, recorder);
+    cleanups.push(async () => live.shutdown());
+
+    // Cloud recordings past their retention go (files and records), their owners warned a week before.
+    const retention = new RetentionJob({ catalog: storage.recordings, users: storage.users, mailer, dir: config.recordings.dir, retentionDays: config.recordings.retentionDays, publicUrl: config.publicUrl, log: log.child({ component: 'retention' }) });
+    let retentionRun: Promise<unknown> = Promise.resolve();
+    const runRetention = () => {
+      retentionRun = retention.run(new Date()).catch((err) => log.error('recording retention failed', { err: String(err) }));
+    };
+    runRetention();
+    const retentionTimer = setInterval(runRetention, 3_600_000);
+    retentionTimer.unref();
+    cleanups.push(async () => {
+      clearInterval(retentionTimer);
+      await retentionRun;
+    });
 
     const http = await buildHttpApp({
       mailer,
@@ -94,6 +129,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       clientDir,
       log,
       documents: { converter, store: documentFiles, maxBytes: config.documents.maxBytes },
+      recordingsDir: config.recordings.dir,
     });
     cleanups.push(() => http.close());
     await http.listen({ host: config.host, port: config.port });
@@ -115,7 +151,7 @@ async function ensureAdministrator(storage: Storage, config: Config, log: Logger
   const email = config.admin.email ?? 'admin@amphi.local';
   const generated = config.admin.password === undefined;
   const password = config.admin.password ?? generatePassword();
-  await storage.users.create({ email, name: 'Administrator', passwordHash: await hashPassword(password), isAdmin: true });
+  await storage.users.create({ email, name: 'Administrator', passwordHash: await hashPassword(password), isAdmin: true, isStaff: true });
   if (generated) {
     const file = path.join(config.dataDir, 'initial-admin.txt');
     fs.writeFileSync(file, `email: ${email}\npassword: ${password}\n`, { mode: 0o600 });

@@ -91,3 +91,14 @@ test('variables that are not Amphi\'s are ignored, empty ones mean "unset"', () 
   const c = loadConfig({ PORT: '1', AMPHI_PORT: '' }, '/');
   assert.equal(c.port, 8080);
 });
+
+test('cloud recordings live in the data folder and are kept 60 days unless told otherwise (1 to 3650)', () => {
+  assert.deepEqual(loadConfig({}, '/srv/amphi').recordings, { dir: '/srv/amphi/data/recordings', retentionDays: 60 });
+  assert.deepEqual(loadConfig({ AMPHI_DATA_DIR: '/var/lib/amphi', AMPHI_RECORDING_RETENTION_DAYS: '30' }, '/').recordings, { dir: '/var/lib/amphi/recordings', retentionDays: 30 });
+  assert.equal(loadConfig({ AMPHI_RECORDING_RETENTION_DAYS: '1' }, '/').recordings.retentionDays, 1);
+  assert.equal(loadConfig({ AMPHI_RECORDING_RETENTION_DAYS: '3650' }, '/').recordings.retentionDays, 3650);
+  assert.equal(loadConfig({ AMPHI_RECORDING_RETENTION_DAYS: '' }, '/').recordings.retentionDays, 60, 'empty means unset');
+  for (const days of ['0', '-1', '3651', '7.5', 'forever']) {
+    assert.throws(() => loadConfig({ AMPHI_RECORDING_RETENTION_DAYS: days }, '/'), /AMPHI_RECORDING_RETENTION_DAYS/, days);
+  }
+});

@@ -95,7 +95,10 @@ export class MeetingSession extends Emitter<Events> {
     spotlight: null,
     presentation: null,
     permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false },
+    recording: { active: false, startedAt: null },
   };
+  /** Our account is staff: as host or co-host we may record to the cloud. */
+  staff = false;
   /** The breakout rooms (our own room is self.room). */
   breakouts: BreakoutState = { status: 'idle', rooms: [], assignments: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] };
   /** Documents, the presented page or whiteboard, and what is drawn on the stage. */
@@ -196,6 +199,7 @@ export class MeetingSession extends Emitter<Events> {
     for (const poll of joined.polls) this.polls.set(poll.id, poll);
     this.stage.joined(joined.meeting.id, joined.token, joined.documents);
     this.breakouts = joined.breakouts;
+    this.staff = joined.staff;
     this.#iceServers = joined.iceServers;
     // The server may have muted us on entry.
     if (!joined.self.audio && this.audioOn) await this.#muteLocally('audio');
@@ -355,6 +359,17 @@ export class MeetingSession extends Emitter<Events> {
   }
   sharePoll(pollId: string) {
     return this.#act({ type: 'poll-share', pollId });
+  }
+
+  // ---- cloud recording ----
+  get mayRecord(): boolean {
+    return this.staff && this.isModerator;
+  }
+  startRecording() {
+    return this.#act({ type: 'recording-start' });
+  }
+  stopRecording() {
+    return this.#act({ type: 'recording-stop' });
   }
 
   // ---- breakout rooms ----
@@ -536,6 +551,7 @@ export class MeetingSession extends Emitter<Events> {
         break;
       }
       case 'meeting-state':
+        if (m.state.recording.active !== this.meetingState.recording.active) this.emit('notice', m.state.recording.active ? 'notice.recordingStarted' : 'notice.recordingStopped');
         this.meetingState = m.state;
         this.emit('change');
         break;

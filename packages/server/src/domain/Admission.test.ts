@@ -122,6 +122,7 @@ describe('lock', () => {
         locked: true,
         spotlight: null,
         presentation: null,
+        recording: { active: false, startedAt: null },
         permissions: { allowUnmute: true, allowChat: false, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false },
       });
     }

@@ -44,12 +44,13 @@ describe('LiveMeeting: joining', () => {
       self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false, color: b.participant.color, room: null },
       participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false, color: a.participant.color, room: null }],
       iceServers: [{ urls: 'turn:turn.test:3478', username: 'u', credential: 'c' }],
-      state: { locked: false, spotlight: null, presentation: null, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false } },
+      state: { locked: false, spotlight: null, presentation: null, recording: { active: false, startedAt: null }, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false } },
       chat: [],
       waiting: [],
       polls: [],
       documents: [],
       breakouts: { status: 'idle', rooms: [], assignments: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] },
+      staff: false,
       token: b.participant.token,
     });
     assert.equal(a.channel.last('joined').rid, 7);

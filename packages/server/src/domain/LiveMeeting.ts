@@ -16,6 +16,8 @@ import { Documents } from './Documents.ts';
 import { Stage } from './Stage.ts';
 import { Breakouts } from './Breakouts.ts';
 import { normaliseName } from './names.ts';
+import { CloudRecording } from './CloudRecording.ts';
+import type { CloudRecorder } from '../ports/CloudRecorder.ts';
 import { Participant } from './Participant.ts';
 import { assertModerator, isModerator } from './permissions.ts';
 import { Subscription } from './Subscription.ts';
@@ -38,6 +40,8 @@ export interface JoinInput {
   email?: string | undefined;
   /** The secret of their personal invitation link, if they came by one. */
   invite?: string | undefined;
+  /** Their account is staff. */
+  isStaff?: boolean | undefined;
   /** Request id of the join, repeated in the `joined` / `waiting` reply. */
   rid: number | undefined;
   /** Called when the person becomes a participant (at once, or when admitted from the waiting room). */
@@ -77,6 +81,7 @@ export class LiveMeeting {
   readonly documents: Documents;
   readonly annotations: Annotations;
   readonly breakouts: Breakouts;
+  readonly recording: CloudRecording;
   readonly #participants = new Map<string, Participant>();
   readonly #waiting = new Map<string, Waiter>();
   /** clientIds and userIds of people removed by a host (also kept in storage by the caller). */
@@ -106,6 +111,8 @@ export class LiveMeeting {
     private readonly attendance?: AttendanceLog,
     /** Where uploaded documents are kept; without one, nobody can upload. */
     readonly documentStore?: DocumentStore,
+    /** Keeps cloud recordings; without one, recording is unavailable. */
+    recorder?: CloudRecorder,
   ) {
     this.id = record.id;
     this.title = record.title;
@@ -119,6 +126,7 @@ export class LiveMeeting {
       spotlight: null,
       permissions: { allowUnmute: s.allowUnmute, allowChat: s.allowChat, allowShare: s.allowShare, allowRename: s.allowRename, allowAnnotate: true, multiShare: false },
       presentation: null,
+      recording: { active: false, startedAt: null },
     };
     this.moderation = new Moderation(this);
     this.chat = new Chat(this);
@@ -127,6 +135,7 @@ export class LiveMeeting {
     this.documents = new Documents(this);
     this.annotations = new Annotations(this);
     this.breakouts = new Breakouts(this, normaliseName);
+    this.recording = new CloudRecording(this, recorder, () => this.#ensureRoom('main'));
     const started = new Date();
     this.#record((log) => log.sessionStarted(this.id, this.sessionId, started));
   }
@@ -216,6 +225,7 @@ export class LiveMeeting {
     const audio = input.audio && (isOwner || !this.#settings.muteOnEntry);
     const p = new Participant(input.name, isOwner ? 'host' : 'participant', input.userId, input.clientId, input.channel, { audio, video: input.video }, id);
     p.color = this.annotations.nextColor();
+    p.isStaff = input.isStaff === true;
     // One host at a time: the organiser coming back takes the role back.
     if (isOwner) {
       for (const other of this.#participants.values()) {
@@ -245,6 +255,7 @@ export class LiveMeeting {
       polls: this.polls.views(),
       documents: this.documents.list(),
       breakouts: this.breakouts.state(),
+      staff: p.isStaff,
       token: p.token,
     });
     this.annotations.sendStageTo(p);
@@ -328,6 +339,7 @@ export class LiveMeeting {
     if (p.state === 'live') {
       const answer = await peer.publish(sdp, { audio: p.audio, video: p.video }, screen);
       for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
+      this.recording.streamsChanged();
       return answer;
     }
     if (!p.transition('publishing')) throw new AppError('protocol.out_of_order', `cannot publish while ${p.state}`);
@@ -422,6 +434,7 @@ export class LiveMeeting {
   /** The media server went away: every peer and the room are gone. */
   mediaDown(): void {
     this.#generation++;
+    this.recording.mediaLost();
     this.#rooms.clear();
     for (const p of this.#participants.values()) {
       p.peer?.removeAllListeners();
@@ -472,6 +485,7 @@ export class LiveMeeting {
       peer.on('publisherUp', () => {
         if (p.peer !== peer || !p.transition('live')) return;
         for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
+        this.recording.streamsChanged();
       });
       peer.on('hangup', (target, reason) => this.#log.info('peer connection hung up', { participant: p.id, target, reason }));
       peer.on('talking', (talking) => {
@@ -589,6 +603,8 @@ export class LiveMeeting {
     const rooms = [...this.#rooms.values()];
     this.#rooms.clear();
     this.onClosed(this);
+    // The recording ends before its room is destroyed, so that Janus closes the files itself.
+    await this.recording.meetingClosed();
     if (this.documentStore) await this.documentStore.removeMeeting(this.id).catch((err) => this.#log.error('could not delete the meeting’s documents', { err: String(err) }));
     await Promise.all(rooms.map((room) => room.then((r) => r.close()).catch(() => {})));
   }

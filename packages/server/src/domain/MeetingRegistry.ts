@@ -3,6 +3,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { AttendanceLog } from '../ports/AttendanceLog.ts';
 import type { DocumentStore } from '../ports/DocumentStore.ts';
+import type { CloudRecorder } from '../ports/CloudRecorder.ts';
 import type { MediaBackend } from '../ports/MediaBackend.ts';
 import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
 import { LiveMeeting, type JoinInput, type JoinResult } from './LiveMeeting.ts';
@@ -24,6 +25,7 @@ export class MeetingRegistry {
     private readonly log: Logger,
     private readonly attendance?: AttendanceLog,
     private readonly documentStore?: DocumentStore,
+    private readonly recorder?: CloudRecorder,
   ) {
     media.on('down', () => {
       for (const m of this.#live.values()) m.mediaDown();
@@ -65,6 +67,7 @@ export class MeetingRegistry {
           },
           this.attendance,
           this.documentStore,
+          this.recorder,
         );
         meeting.breakouts.loadPlan(plan);
         this.#live.set(meetingId, meeting);

@@ -386,6 +386,7 @@ describe('rename, permissions and spotlight', () => {
         locked: false,
         spotlight: null,
         presentation: null,
+        recording: { active: false, startedAt: null },
         permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false },
       });
     }

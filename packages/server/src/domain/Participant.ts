@@ -46,6 +46,8 @@ export class Participant {
   room: string | null = null;
   /** Bumped whenever their media is rebuilt elsewhere (a room change): late results of the old one are dropped. */
   mediaEpoch = 0;
+  /** Their account is staff (may record to the cloud as host or co-host). */
+  isStaff = false;
   /** Their colour for annotations, given on arrival. */
   color = '#1a73e8';
   /**

@@ -9,7 +9,7 @@ import { currentUser, noStore, parseBody, type HttpContext } from './context.ts'
 import { RateLimiter } from '../RateLimiter.ts';
 
 export function userView(user: User): UserView {
-  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin };
+  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, isStaff: user.isStaff };
 }
 
 // Verifying against a dummy hash when the account does not exist keeps the timing the same,

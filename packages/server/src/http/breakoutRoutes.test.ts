@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BreakoutPlanView, CSRF_HEADER, CsvImportResult, ErrorBody, PublicMeetingView, type ErrorCode } from '@amphi/protocol';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Storage } from '../storage/Storage.ts';
-import { freshApp, PASSWORD, PUBLIC_URL } from './testing/httpHarness.ts';
+import { freshApp, PASSWORD, PUBLIC_URL, signIn } from './testing/httpHarness.ts';
 
 const CSRF = { [CSRF_HEADER]: '1' };
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
@@ -34,15 +34,6 @@ async function setup(t: TestContext): Promise<Harness> {
   const meetingId = await createMeeting(app, ada, 'Algebra');
   const otherId = await createMeeting(app, eve, 'Eve’s seminar');
   return { app, storage, ada, eve, meetingId, otherId };
-}
-
-async function signIn(app: FastifyInstance, email: string): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: CSRF, payload: { email, password: PASSWORD } });
-  assert.equal(res.statusCode, 200, res.body);
-  const header = res.headers['set-cookie'];
-  const cookie = (Array.isArray(header) ? header : [header ?? '']).find((c) => c.startsWith('amphi_session='));
-  assert.ok(cookie, 'sign-in sets the session cookie');
-  return cookie.split(';')[0]!;
 }
 
 async function createMeeting(app: FastifyInstance, cookie: string, title: string): Promise<string> {
@@ -292,7 +283,7 @@ describe('GET /api/meetings/:id/public?invite=', () => {
     const zoe = plan.assignments[0]!;
 
     const card = await publicCard(h.app, h.meetingId, `?invite=${zoe.token}`);
-    assert.deepEqual(card, { id: h.meetingId, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: false, invitee: { name: 'Zoé', room: 'Groupe 2' } });
+    assert.deepEqual(card, { id: h.meetingId, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: false, recording: false, invitee: { name: 'Zoé', room: 'Groupe 2' } });
     assert.equal((await publicCard(h.app, h.meetingId, new URL(zoe.link).search)).invitee?.name, 'Zoé', 'the link itself works');
     assert.equal((await publicCard(h.app, h.meetingId, `?invite=${otherToken}`)).invitee, null, "another meeting's token");
     assert.equal((await publicCard(h.app, h.otherId, `?invite=${zoe.token}`)).invitee, null);

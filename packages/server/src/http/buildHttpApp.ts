@@ -14,6 +14,8 @@ import { currentUser, type HttpContext } from './context.ts';
 import { meetingRoutes } from './meetingRoutes.ts';
 import { breakoutRoutes } from './breakoutRoutes.ts';
 import { documentRoutes } from './documentRoutes.ts';
+import { adminRoutes } from './adminRoutes.ts';
+import { recordingRoutes } from './recordingRoutes.ts';
 import type { DocumentConverter } from '../ports/DocumentConverter.ts';
 import type { DocumentStore } from '../ports/DocumentStore.ts';
 import { RateLimiter } from '../RateLimiter.ts';
@@ -31,6 +33,8 @@ export interface HttpDeps {
   log: Logger;
   /** Presenting documents; without it, uploads answer http.not_found. */
   documents?: { converter: DocumentConverter; store: DocumentStore; maxBytes: number } | undefined;
+  /** The cloud recordings folder; without it, the recordings library answers http.not_found. */
+  recordingsDir?: string | undefined;
 }
 
 /**
@@ -111,6 +115,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   breakoutRoutes(app, { ...ctx, meetings: deps.storage.meetings, breakouts: deps.storage.breakouts });
 
   if (deps.documents) documentRoutes(app, { ...deps.documents, live: deps.live, log: deps.log });
+  adminRoutes(app, { ...ctx, users: deps.storage.users });
+  if (deps.recordingsDir) recordingRoutes(app, { ...ctx, recordings: deps.storage.recordings, dir: deps.recordingsDir, log: deps.log.child({ component: 'recordings' }) });
 
   app.get('/ws', {
     websocket: true,
@@ -126,7 +132,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     socket.on('message', hold);
     const user = await currentUser(ctx, req).catch(() => undefined);
     socket.off('message', hold);
-    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email }, deps.live, deps.log.child({ ws: req.id }));
+    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff }, deps.live, deps.log.child({ ws: req.id }));
     for (const frame of early) socket.emit('message', frame, false);
     void connection;
   });

@@ -92,7 +92,7 @@ describe('POST /api/auth/login', () => {
     const { app, ada } = await setup(t);
     const res = await login(app, 'ada@example.org', PASSWORD);
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(UserResponse.parse(res.json()).user, { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false });
+    assert.deepEqual(UserResponse.parse(res.json()).user, { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false, isStaff: false });
     assert.equal(res.headers['cache-control'], 'no-store');
 
     const attrs = setCookieOf(res).split(';').map((a) => a.trim().toLowerCase());
@@ -248,7 +248,7 @@ describe('GET /api/me and logout', () => {
     const cookie = await signIn(app);
     const res = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json(), { user: { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false } });
+    assert.deepEqual(res.json(), { user: { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false, isStaff: false } });
   });
 
   it('does not accept an expired session', async (t) => {
@@ -330,7 +330,7 @@ describe('meetings', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.ok(PublicMeetingView.safeParse(res.json().meeting).success, res.body);
     // Exactly these fields: the card is public, so nothing else (owner id, email) may leak.
-    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: false, invitee: null } });
+    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: false, recording: false, invitee: null } });
   });
 
   it('GET /api/meetings/:id/public says a passcode is needed, and never gives it away', async (t) => {
@@ -339,7 +339,7 @@ describe('meetings', () => {
     const { meeting } = MeetingResponse.parse((await createMeeting(app, cookie, 'Algebra', { passcode: 'Zq9SecretCode' })).json());
     const res = await app.inject({ method: 'GET', url: `/api/meetings/${meeting.id}/public` });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: true, invitee: null } });
+    assert.deepEqual(res.json(), { meeting: { id: meeting.id, title: 'Algebra', organiser: 'Ada Lovelace', live: false, passcodeRequired: true, recording: false, invitee: null } });
     assert.ok(!res.body.includes('Zq9SecretCode'), res.body);
     assert.equal(res.headers['cache-control'], 'no-store');
   });

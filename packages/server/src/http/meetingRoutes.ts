@@ -240,6 +240,7 @@ export function meetingRoutes(
       organiser: owner?.name ?? '',
       live: live !== undefined && !live.ended,
       passcodeRequired: meeting.settings.passcode !== null,
+      recording: live !== undefined && !live.ended && live.recording.active,
       invitee: invitee ? { name: invitee.name, room: invitee.room } : null,
     };
     return { meeting: card };

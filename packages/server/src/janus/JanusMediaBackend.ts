@@ -158,6 +158,17 @@ class JanusRoom implements MediaRoom {
     }
   }
 
+  async setRecording(dir: string | null): Promise<void> {
+    if (this.#closed) throw new AppError('media.unavailable', 'the media room is closed');
+    try {
+      // Janus writes into the room's rec_dir, which may change while the room lives.
+      if (dir !== null) await withTimeout(this.manager.message({ request: 'edit', room: this.id, secret: this.secret, new_rec_dir: dir }), 10_000, 'edit room');
+      await withTimeout(this.manager.enable_recording({ room: this.id, secret: this.secret, record: dir !== null }), 10_000, 'enable recording');
+    } catch (err) {
+      throw new AppError('media.unavailable', `could not ${dir === null ? 'stop' : 'start'} recording: ${String(err)}`, { cause: err });
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -52,6 +52,9 @@ declare module 'janode/plugins/videoroom' {
     joinSubscriber(params: Record<string, unknown>): Promise<unknown>;
     update(params: Record<string, unknown>): Promise<unknown>;
     start(params: Record<string, unknown>): Promise<unknown>;
+    enable_recording(params: { room: number; secret: string; record: boolean }): Promise<unknown>;
+    /** A raw plugin request (for requests janode has no helper for, such as edit). */
+    message(body: Record<string, unknown>): Promise<unknown>;
   }
   const VideoRoomPlugin: {
     Handle: new (...args: any[]) => VideoRoomHandle;

@@ -21,6 +21,11 @@ export interface MediaRoom {
   readonly id: number;
   /** Opens the media side of one participant in this room. */
   openPeer(display: string): Promise<MediaPeer>;
+  /**
+   * Records every stream published in the room into `dir` (one file per stream, Janus's .mjr),
+   * from now on and for whoever publishes later; null stops (the files are then complete).
+   */
+  setRecording(dir: string | null): Promise<void>;
   /** Destroys the room; safe to call twice and after a reset. */
   close(): Promise<void>;
 }

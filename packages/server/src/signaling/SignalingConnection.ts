@@ -28,6 +28,8 @@ export interface ConnectionIdentity {
   userId: string | undefined;
   /** The account's email (to find a signed-in person in the breakout plan). */
   email?: string | undefined;
+  /** The account is staff (may record to the cloud). */
+  isStaff?: boolean | undefined;
 }
 
 /**
@@ -152,6 +154,7 @@ export class SignalingConnection implements ParticipantChannel {
         passcode: message.passcode,
         email: this.identity.email,
         invite: message.invite,
+        isStaff: this.identity.isStaff,
         audio: message.audio,
         video: message.video,
         channel: this,

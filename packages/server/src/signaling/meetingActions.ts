@@ -54,7 +54,9 @@ export type ActionType =
   | 'breakout-close'
   | 'breakout-enter'
   | 'breakout-help'
-  | 'breakout-broadcast';
+  | 'breakout-broadcast'
+  | 'recording-start'
+  | 'recording-stop';
 
 export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'set-media': ({ meeting, participant }, m) => meeting.setMedia(participant, { audio: m.audio, video: m.video }),
@@ -96,6 +98,8 @@ export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'breakout-enter': ({ meeting, participant }, m) => meeting.breakouts.enter(participant, m.roomId),
   'breakout-help': ({ meeting, participant }) => meeting.breakouts.askForHelp(participant),
   'breakout-broadcast': ({ meeting, participant }, m) => meeting.breakouts.broadcast(participant, m.text),
+  'recording-start': ({ meeting, participant }) => meeting.recording.start(participant),
+  'recording-stop': ({ meeting, participant }) => meeting.recording.stop(participant),
 };
 
 /** Actions answered with `ok` only when they carry a request id (drawing sends many, quickly). */

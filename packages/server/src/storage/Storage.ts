@@ -12,6 +12,7 @@ import { MeetingRepository } from './MeetingRepository.ts';
 import { AttendanceRepository } from './AttendanceRepository.ts';
 import { PollRepository } from './PollRepository.ts';
 import { BreakoutPlanRepository } from './BreakoutPlanRepository.ts';
+import { RecordingRepository } from './RecordingRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
 export class Storage {
@@ -21,6 +22,7 @@ export class Storage {
   readonly attendance: AttendanceRepository;
   readonly polls: PollRepository;
   readonly breakouts: BreakoutPlanRepository;
+  readonly recordings: RecordingRepository;
   #closed = false;
 
   private constructor(readonly db: Kysely<Database>) {
@@ -30,6 +32,7 @@ export class Storage {
     this.meetings = new MeetingRepository(db, this.breakouts);
     this.attendance = new AttendanceRepository(db);
     this.polls = new PollRepository(db);
+    this.recordings = new RecordingRepository(db);
   }
 
   /** Opens the database named by the config and brings its schema up to date. */

@@ -8,24 +8,27 @@ export interface User {
   email: string;
   name: string;
   isAdmin: boolean;
+  /** May record to the cloud. */
+  isStaff: boolean;
   passwordHash: string | null;
   createdAt: string;
 }
 
 function toUser(row: UsersTable): User {
-  return { id: row.id, email: row.email, name: row.name, isAdmin: row.is_admin === 1, passwordHash: row.password_hash, createdAt: row.created_at };
+  return { id: row.id, email: row.email, name: row.name, isAdmin: row.is_admin === 1, isStaff: row.is_staff === 1, passwordHash: row.password_hash, createdAt: row.created_at };
 }
 
 export class UserRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(input: { email: string; name: string; passwordHash: string | null; isAdmin: boolean }): Promise<User> {
+  async create(input: { email: string; name: string; passwordHash: string | null; isAdmin: boolean; isStaff?: boolean }): Promise<User> {
     const row: UsersTable = {
       id: crypto.randomUUID(),
       email: input.email.toLowerCase(),
       name: input.name,
       password_hash: input.passwordHash,
       is_admin: input.isAdmin ? 1 : 0,
+      is_staff: input.isStaff ? 1 : 0,
       created_at: new Date().toISOString(),
     };
     await this.db.insertInto('users').values(row).execute();

@@ -128,6 +128,32 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('breakout_assignments_meeting_id').on('breakout_assignments').column('meeting_id').execute();
     },
   },
+  '0007_staff_and_recordings': {
+    async up(db: Kysely<any>) {
+      // Staff may record to the cloud; administrators already were trusted with everything.
+      await db.schema.alterTable('users').addColumn('is_staff', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.updateTable('users').set({ is_staff: 1 }).where('is_admin', '=', 1).execute();
+      await db.schema
+        .createTable('recordings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        // Not a foreign key: a recording outlives the deletion of its meeting.
+        .addColumn('meeting_id', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        // double precision and bigint: PostgreSQL's real keeps 6 digits, its integer stops at 2 GiB.
+        .addColumn('duration_s', 'double precision')
+        .addColumn('bytes', 'bigint')
+        .addColumn('expires_at', 'text')
+        .addColumn('error', 'text')
+        .addColumn('warned_at', 'text')
+        .execute();
+      await db.schema.createIndex('recordings_owner_id').on('recordings').column('owner_id').execute();
+      await db.schema.createIndex('recordings_expires_at').on('recordings').column('expires_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /** Table shapes as Kysely sees them. Timestamps are ISO-8601 strings so SQLite and PostgreSQL agree. */
 export interface UsersTable {
   id: string;
@@ -5,6 +7,8 @@ export interface UsersTable {
   name: string;
   password_hash: string | null;
   is_admin: number;
+  /** May record to the cloud (a local attribute now, from SSO attributes later). */
+  is_staff: number;
   created_at: string;
 }
 
@@ -95,6 +99,25 @@ export interface BreakoutAssignmentsTable {
   room: string;
 }
 
+/** A cloud recording; its MP4 is `<recordings dir>/<id>.mp4`, its raw files `<recordings dir>/<id>/`. */
+export interface RecordingsTable {
+  id: string;
+  /** The meeting it was made in (not a foreign key: the recording outlives the meeting). */
+  meeting_id: string;
+  owner_id: string;
+  title: string;
+  started_at: string;
+  ended_at: string | null;
+  status: string;
+  duration_s: number | null;
+  /** bigint: PostgreSQL hands it back as a string. */
+  bytes: ColumnType<string | number | null, number | null, number | null>;
+  expires_at: string | null;
+  error: string | null;
+  /** When the owner was told by email that it will soon be deleted. */
+  warned_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -105,4 +128,5 @@ export interface Database {
   prepared_polls: PreparedPollsTable;
   breakout_rooms: BreakoutRoomsTable;
   breakout_assignments: BreakoutAssignmentsTable;
+  recordings: RecordingsTable;
 }

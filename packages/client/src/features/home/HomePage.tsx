@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MeetingView, UserView } from '@amphi/protocol';
 import { api, ApiError } from '../../ui/api.ts';
 import { MeetingCard } from './MeetingCard.tsx';
+import { RecordingsSection } from './RecordingsSection.tsx';
 import { MeetingForm, type MeetingFormValues } from './MeetingForm.tsx';
 import { LanguageSwitch, useI18n } from '../../ui/i18n.tsx';
 
@@ -40,6 +41,7 @@ export function HomePage() {
         <h1>{t('home.title')}</h1>
         {user === null && <SignInForm onSignedIn={setUser} />}
         {user && <Organiser />}
+        {user && <RecordingsSection user={user} />}
         <JoinByLink />
       </main>
     </div>

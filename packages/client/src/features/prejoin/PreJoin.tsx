@@ -140,6 +140,11 @@ export function PreJoin({
       <form className="card prejoin-form" onSubmit={submit} aria-labelledby="prejoin-title">
         <h1 id="prejoin-title">{meeting.title}</h1>
         {meeting.organiser && <p className="muted">{t('prejoin.organisedBy', { name: meeting.organiser })}</p>}
+        {meeting.recording && (
+          <p role="alert" className="recording-notice" data-testid="prejoin-recording">
+            <span className="recording-dot" aria-hidden="true" /> {t('prejoin.recording')}
+          </p>
+        )}
         {meeting.invitee && (
           <p data-testid="invitee-room">
             <strong>{t('breakouts.expectedIn', { room: meeting.invitee.room })}</strong>

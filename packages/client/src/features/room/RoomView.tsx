@@ -104,6 +104,11 @@ export function RoomView({
       <header className="room-header">
         <h1 className="room-title">{session.meeting?.title}</h1>
         {session.meetingState.locked && <span className="badge">{t('room.locked')}</span>}
+        {session.meetingState.recording.active && (
+          <span className="badge recording" role="status" data-testid="recording-indicator">
+            <span className="recording-dot" aria-hidden="true" /> {t('room.recording')}
+          </span>
+        )}
         <button type="button" className="link-button view-toggle" onClick={() => setView(view === 'gallery' ? 'speaker' : 'gallery')}>
           {view === 'gallery' ? t('room.speakerView') : t('room.galleryView')}
         </button>
@@ -227,6 +232,18 @@ export function RoomView({
         <button type="button" className="control" aria-pressed={panel === 'documents'} aria-label={t('room.present')} onClick={() => onPanel(panel === 'documents' ? null : 'documents')} data-testid="toggle-documents">
           <Icon name="present" />
         </button>
+        {session.mayRecord && (
+          <button
+            type="button"
+            className={session.meetingState.recording.active ? 'control active' : 'control'}
+            aria-pressed={session.meetingState.recording.active}
+            aria-label={session.meetingState.recording.active ? t('room.stopRecording') : t('room.startRecording')}
+            onClick={() => void (session.meetingState.recording.active ? session.stopRecording() : session.startRecording())}
+            data-testid="toggle-recording"
+          >
+            <Icon name="record" />
+          </button>
+        )}
         <button type="button" className="control" aria-pressed={panel === 'breakouts'} aria-label={t('room.breakout.title')} onClick={() => onPanel(panel === 'breakouts' ? null : 'breakouts')} data-testid="toggle-breakouts">
           <Icon name="rooms" />
         </button>

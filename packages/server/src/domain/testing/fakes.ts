@@ -22,6 +22,7 @@ import type {
   SubscriptionOffer,
 } from '../../ports/MediaBackend.ts';
 import type { BreakoutPlan, MeetingDirectory } from '../../ports/MeetingDirectory.ts';
+import type { CloudRecorder } from '../../ports/CloudRecorder.ts';
 import type { ParticipantChannel } from '../../ports/ParticipantChannel.ts';
 import type { JoinInput, JoinResult, LiveMeeting, MeetingRecordForLive } from '../LiveMeeting.ts';
 import { MeetingRegistry } from '../MeetingRegistry.ts';
@@ -131,6 +132,15 @@ export class FakeRoom implements MediaRoom {
     const peer = new FakePeer(this.backend, this, display);
     this.peers.push(peer);
     return peer;
+  }
+
+  /** Where the room records (null: not recording), and every change asked. */
+  recordingDir: string | null = null;
+  readonly recordingCalls: (string | null)[] = [];
+
+  async setRecording(dir: string | null): Promise<void> {
+    this.recordingCalls.push(dir);
+    this.recordingDir = dir;
   }
 
   async close(): Promise<void> {
@@ -348,6 +358,7 @@ export interface ArriveOptions {
   rid?: number;
   email?: string;
   invite?: string;
+  isStaff?: boolean;
 }
 
 /** A full JoinInput with harmless defaults. */
@@ -372,6 +383,7 @@ export interface WorldOptions {
   iceServers?: IceServer[];
   /** Ban keys already stored for the meeting. */
   banned?: string[];
+  recorder?: CloudRecorder;
 }
 
 const worlds: World[] = [];
@@ -386,7 +398,7 @@ export class World {
   constructor(options: WorldOptions = {}) {
     this.policy = { capacity: 300, redirectUrl: null, ...options.policy };
     this.iceServers = options.iceServers ?? [{ urls: 'stun:stun.test:3478' }];
-    this.registry = new MeetingRegistry(this.media, this.directory, this.policy, this.iceServers, createLogger('silent'));
+    this.registry = new MeetingRegistry(this.media, this.directory, this.policy, this.iceServers, createLogger('silent'), undefined, undefined, options.recorder);
     this.directory.meetings.set(MEETING_ID, { id: MEETING_ID, title: MEETING_TITLE, ownerId: OWNER_ID, settings: { ...TEST_SETTINGS, ...options.settings } });
     if (options.banned) this.directory.bans.set(MEETING_ID, new Set(options.banned));
     worlds.push(this);
@@ -404,6 +416,7 @@ export class World {
       passcode: options.passcode,
       email: options.email,
       invite: options.invite,
+      isStaff: options.isStaff,
       audio: options.audio ?? true,
       video: options.video ?? true,
       channel,

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { CSRF_HEADER } from '@amphi/protocol';
 import { SessionService } from '../../auth/SessionService.ts';
 import { MeetingRegistry } from '../../domain/MeetingRegistry.ts';
 import type { MeetingPolicy } from '../../domain/MeetingSettings.ts';
@@ -26,17 +28,32 @@ export const PASSWORD = 'correct horse battery staple';
 export const POLICY: MeetingPolicy = { capacity: 300, redirectUrl: null };
 
 /** A fresh app (requests are injected) on a fresh SQLite database, torn down when the test ends. */
-export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService }> {
+export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService; recordingsDir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-http-'));
   const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
   const sessions = new SessionService(storage.sessions, storage.users);
   const log = createLogger('silent');
   const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, policy, [], log);
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log });
+  // An empty recordings folder of its own, for the recordings library.
+  const recordingsDir = path.join(dir, 'recordings');
+  fs.mkdirSync(recordingsDir);
+  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log, recordingsDir });
   t.after(async () => {
     await app.close();
     await storage.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  return { app, storage, sessions };
+  return { app, storage, sessions, recordingsDir };
+}
+
+export const CSRF = { [CSRF_HEADER]: '1' };
+
+/** Signs in through the API; returns the session cookie ("amphi_session=…") for later requests. */
+export async function signIn(app: FastifyInstance, email: string, password = PASSWORD): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: CSRF, payload: { email, password } });
+  assert.equal(res.statusCode, 200, res.body);
+  const header = res.headers['set-cookie'];
+  const cookie = (Array.isArray(header) ? header : [header ?? '']).find((c) => c.startsWith('amphi_session='));
+  assert.ok(cookie, 'sign-in sets the session cookie');
+  return cookie.split(';')[0]!;
 }

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import type { CloudRecorder } from '../ports/CloudRecorder.ts';
+import type { RecordingManifest } from '../ports/RecordingProcessor.ts';
+import { cleanUpWorlds, flush, OWNER_ID, rejectsWithCode, World } from './testing/fakes.ts';
+
+afterEach(cleanUpWorlds);
+
+class FakeRecorder implements CloudRecorder {
+  readonly begun: { id: string; ownerId: string; title: string }[] = [];
+  readonly ended: string[] = [];
+  readonly manifests: RecordingManifest[] = [];
+  async begin(input: { meetingId: string; ownerId: string; title: string }) {
+    const id = `rec-${this.begun.length + 1}`;
+    this.begun.push({ id, ownerId: input.ownerId, title: input.title });
+    return { id, rawDir: `/recordings/${id}` };
+  }
+  async describe(_id: string, manifest: RecordingManifest) {
+    this.manifests.push(structuredClone(manifest));
+  }
+  end(id: string) {
+    this.ended.push(id);
+  }
+}
+
+describe('cloud recording', () => {
+  test('a staff host records: the room records into the recording’s folder, everyone is told, stopping hands it to processing', async () => {
+    const recorder = new FakeRecorder();
+    const w = new World({ recorder });
+    const host = await w.join('Olive', OWNER_ID, { isStaff: true });
+    const bob = await w.join('Bob');
+    for (const m of [host, bob]) await w.goLive(m);
+    await host.meeting.recording.start(host.participant);
+    const room = w.media.rooms[0]!;
+    assert.equal(room.recordingDir, '/recordings/rec-1');
+    assert.deepEqual(recorder.begun, [{ id: 'rec-1', ownerId: OWNER_ID, title: 'Physics 101' }]);
+    assert.equal(bob.channel.last('meeting-state').state.recording.active, true);
+    assert.equal(Object.keys(recorder.manifests.at(-1)!.feeds).length, 2, 'the layout knows every feed');
+    // Someone arriving now is told before anything else.
+    const late = await w.join('Cleo');
+    assert.equal(late.channel.last('joined').state.recording.active, true);
+    await host.meeting.recording.start(host.participant);
+    assert.equal(recorder.begun.length, 1, 'starting twice records once');
+    await host.meeting.recording.stop(host.participant);
+    assert.equal(room.recordingDir, null);
+    assert.deepEqual(recorder.ended, ['rec-1']);
+    assert.equal(bob.channel.last('meeting-state').state.recording.active, false);
+  });
+
+  test('only staff hosts start it; participants cannot stop it; the meeting ending ends it', async () => {
+    const recorder = new FakeRecorder();
+    const w = new World({ recorder });
+    const host = await w.join('Olive', OWNER_ID, { isStaff: false });
+    const staffParticipant = await w.join('Sam', 'user-sam', { isStaff: true });
+    await rejectsWithCode(Promise.resolve().then(() => host.meeting.recording.start(host.participant)), 'auth.forbidden');
+    await rejectsWithCode(Promise.resolve().then(() => staffParticipant.meeting.recording.start(staffParticipant.participant)), 'auth.forbidden');
+    host.meeting.moderation.setRole(host.participant, staffParticipant.participant.id, 'cohost');
+    await staffParticipant.meeting.recording.start(staffParticipant.participant);
+    const bob = await w.join('Bob');
+    await rejectsWithCode(Promise.resolve().then(() => bob.meeting.recording.stop(bob.participant)), 'auth.forbidden');
+    host.meeting.end(host.participant);
+    await flush();
+    assert.deepEqual(recorder.ended, ['rec-1']);
+  });
+
+  test('without a recorder the server says recording is unavailable', async () => {
+    const w = new World();
+    const host = await w.join('Olive', OWNER_ID, { isStaff: true });
+    await rejectsWithCode(Promise.resolve().then(() => host.meeting.recording.start(host.participant)), 'media.unavailable');
+  });
+});

@@ -1,0 +1,118 @@
+import { AppError } from '../errors.ts';
+import type { CloudRecorder } from '../ports/CloudRecorder.ts';
+import type { MediaRoom } from '../ports/MediaBackend.ts';
+import type { RecordingManifest } from '../ports/RecordingProcessor.ts';
+import type { LiveMeeting } from './LiveMeeting.ts';
+import type { Participant } from './Participant.ts';
+import { isModerator } from './permissions.ts';
+
+interface Active {
+  id: string;
+  startedAt: Date;
+  room: MediaRoom;
+}
+
+/**
+ * Cloud recording of the meeting's main room. Only a host or co-host who is staff starts it
+ * (the service sheet: only staff record to the cloud); any host or co-host stops it. Everyone
+ * sees that it runs (meeting state); the media server writes every stream, and the recorder
+ * makes one MP4 when it stops. Starting and stopping are serialised.
+ */
+export class CloudRecording {
+  #active: Active | undefined;
+  #busy: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly meeting: LiveMeeting,
+    private readonly recorder: CloudRecorder | undefined,
+    private readonly mainRoom: () => Promise<MediaRoom>,
+  ) {}
+
+  get active(): boolean {
+    return this.#active !== undefined;
+  }
+
+  start(by: Participant): Promise<void> {
+    if (!isModerator(by.role) || !by.isStaff) throw new AppError('auth.forbidden', 'only staff hosts may record to the cloud');
+    if (!this.recorder) throw new AppError('media.unavailable', 'cloud recording is not available on this server');
+    return this.#serial(async () => {
+      if (this.#active) return;
+      const recorder = this.recorder!;
+      const room = await this.mainRoom();
+      const { id, rawDir } = await recorder.begin({ meetingId: this.meeting.id, ownerId: by.userId!, title: this.meeting.title });
+      await recorder.describe(id, this.#manifest());
+      try {
+        await room.setRecording(rawDir);
+      } catch (err) {
+        recorder.end(id);
+        throw err;
+      }
+      this.#active = { id, startedAt: new Date(), room };
+      this.meeting.log.info('cloud recording started', { recording: id, by: by.id });
+      this.#announce();
+    });
+  }
+
+  stop(by: Participant): Promise<void> {
+    if (!isModerator(by.role)) throw new AppError('auth.forbidden', 'only hosts and co-hosts can stop the recording');
+    return this.#serial(() => this.#stop());
+  }
+
+  /** Someone published or started sharing: the layout must know whose streams are whose. */
+  streamsChanged(): void {
+    const active = this.#active;
+    if (active && this.recorder) void this.recorder.describe(active.id, this.#manifest()).catch((err) => this.meeting.log.warn('could not describe the recording', { err: String(err) }));
+  }
+
+  /** The media server went away with the room: what was written is kept and processed. */
+  mediaLost(): void {
+    const active = this.#active;
+    if (!active) return;
+    this.#active = undefined;
+    this.recorder?.end(active.id);
+    this.meeting.log.warn('cloud recording cut short: the media server went away', { recording: active.id });
+    this.#announce();
+  }
+
+  /** The meeting ends: the recording ends with it. */
+  meetingClosed(): Promise<void> {
+    return this.#serial(() => this.#stop());
+  }
+
+  state(): { active: boolean; startedAt: string | null } {
+    return { active: this.#active !== undefined, startedAt: this.#active?.startedAt.toISOString() ?? null };
+  }
+
+  async #stop(): Promise<void> {
+    const active = this.#active;
+    if (!active) return;
+    this.#active = undefined;
+    // Stopping makes Janus close its files; if the room is already gone they are closed anyway.
+    await active.room.setRecording(null).catch((err) => this.meeting.log.warn('could not stop recording cleanly', { err: String(err) }));
+    this.recorder?.end(active.id);
+    this.meeting.log.info('cloud recording stopped', { recording: active.id });
+    if (!this.meeting.ended) this.#announce();
+  }
+
+  #manifest(): RecordingManifest {
+    const feeds: RecordingManifest['feeds'] = {};
+    for (const p of this.meeting.participants()) {
+      const feedId = p.peer?.feedId;
+      if (feedId === undefined) continue;
+      const screen = p.peer?.publishedMids.screen;
+      feeds[String(feedId)] = { name: p.name, screenMids: screen !== undefined ? [screen] : [] };
+    }
+    return { feeds };
+  }
+
+  #announce(): void {
+    this.meeting.state.recording = this.state();
+    this.meeting.broadcast({ type: 'meeting-state', state: this.meeting.state });
+  }
+
+  #serial(work: () => Promise<void>): Promise<void> {
+    const next = this.#busy.then(work);
+    this.#busy = next.catch(() => {});
+    return next;
+  }
+}

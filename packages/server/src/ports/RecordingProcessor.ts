@@ -1,0 +1,14 @@
+/**
+ * Makes one MP4 out of what the media server recorded of a meeting (a folder of per-stream
+ * files and Amphi's manifest of who sent what).
+ */
+export interface RecordingProcessor {
+  process(rawDir: string, outFile: string): Promise<{ durationS: number; bytes: number }>;
+}
+
+/** Written by the domain next to the media server's files: which feed is whose, and which stream is a screen. */
+export interface RecordingManifest {
+  feeds: Record<string, { name: string; screenMids: string[] }>;
+}
+
+export const MANIFEST_FILE = 'amphi-manifest.json';

@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../Logger.ts';
+import type { CloudRecorder } from '../ports/CloudRecorder.ts';
+import type { OutgoingMail } from '../ports/Mailer.ts';
+import type { RecordingCatalog, RecordingRecord } from '../ports/RecordingCatalog.ts';
+import { MANIFEST_FILE, type RecordingManifest, type RecordingProcessor } from '../ports/RecordingProcessor.ts';
+
+export interface RecordingServiceOptions {
+  catalog: RecordingCatalog;
+  processor: RecordingProcessor;
+  /** `<dir>/<id>/` holds what the media server writes; `<dir>/<id>.mp4` the result. */
+  dir: string;
+  retentionDays: number;
+  log: Logger;
+  /** Told when a recording is ready (to email its owner). */
+  onReady?: (recording: RecordingRecord) => Promise<void>;
+}
+
+/**
+ * Cloud recordings on local disk. Processing runs one recording at a time (ffmpeg takes the
+ * cores it gets) in the background; a recording a crash cut short is processed at the next
+ * start from what the media server had written.
+ */
+export class RecordingService implements CloudRecorder {
+  #queue: Promise<void> = Promise.resolve();
+  readonly #log: Logger;
+
+  constructor(private readonly options: RecordingServiceOptions) {
+    this.#log = options.log;
+  }
+
+  async begin(input: { meetingId: string; ownerId: string; title: string }): Promise<{ id: string; rawDir: string }> {
+    const id = crypto.randomUUID();
+    const rawDir = path.join(this.options.dir, id);
+    await fs.mkdir(rawDir, { recursive: true, mode: 0o750 });
+    await this.options.catalog.create({ id, ...input, startedAt: new Date() });
+    return { id, rawDir };
+  }
+
+  async describe(id: string, manifest: RecordingManifest): Promise<void> {
+    const file = path.join(this.options.dir, id, MANIFEST_FILE);
+    await fs.writeFile(`${file}.part`, JSON.stringify(manifest));
+    await fs.rename(`${file}.part`, file);
+  }
+
+  end(id: string): void {
+    const endedAt = new Date();
+    void this.#enqueue(id, endedAt);
+  }
+
+  /** Processes what a crash left behind (status recording or processing). */
+  async recover(): Promise<void> {
+    for (const recording of await this.options.catalog.unfinished()) {
+      this.#log.warn('recovering a recording cut short', { recording: recording.id, status: recording.status });
+      void this.#enqueue(recording.id, recording.endedAt ? new Date(recording.endedAt) : await this.#lastWrite(recording.id));
+    }
+  }
+
+  /** Waits for the processing under way (at shutdown). */
+  async idle(): Promise<void> {
+    await this.#queue;
+  }
+
+  #enqueue(id: string, endedAt: Date): Promise<void> {
+    const run = this.#queue.then(() => this.#process(id, endedAt));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #process(id: string, endedAt: Date): Promise<void> {
+    const { catalog, processor, dir } = this.options;
+    const rawDir = path.join(dir, id);
+    const started = Date.now();
+    try {
+      await catalog.update(id, { status: 'processing', endedAt: endedAt.toISOString() });
+      const { durationS, bytes } = await processor.process(rawDir, path.join(dir, `${id}.mp4`));
+      const expiresAt = new Date(Date.now() + this.options.retentionDays * 86_400_000).toISOString();
+      await catalog.update(id, { status: 'ready', durationS, bytes, expiresAt, error: null });
+      // The per-stream files are only the way to the MP4.
+      await fs.rm(rawDir, { recursive: true, force: true });
+      this.#log.info('recording ready', { recording: id, durationS, bytes, processingMs: Date.now() - started });
+      const ready = await catalog.byId(id);
+      if (ready && this.options.onReady) await this.options.onReady(ready).catch((err) => this.#log.warn('could not tell the owner', { recording: id, err: String(err) }));
+    } catch (err) {
+      this.#log.error('recording processing failed', { recording: id, err: String(err) });
+      await catalog.update(id, { status: 'failed', error: String(err).slice(0, 500) }).catch(() => {});
+    }
+  }
+
+  async #lastWrite(id: string): Promise<Date> {
+    let last = 0;
+    const rawDir = path.join(this.options.dir, id);
+    for (const name of await fs.readdir(rawDir).catch(() => [] as string[])) {
+      const stat = await fs.stat(path.join(rawDir, name)).catch(() => undefined);
+      if (stat) last = Math.max(last, stat.mtimeMs);
+    }
+    return last > 0 ? new Date(last) : new Date();
+  }
+}
+
+/** The email that tells a recording's owner it is ready (English and French in one message). */
+export function recordingReadyMail(input: { to: string; name: string; title: string; durationS: number; link: string }): OutgoingMail {
+  const minutes = Math.max(1, Math.round(input.durationS / 60));
+  return {
+    to: input.to,
+    subject: `Recording ready: ${input.title} / Enregistrement prêt : ${input.title}`,
+    text:
+      `Hello ${input.name},\n\nThe recording of “${input.title}” (${minutes} min) is ready. Play, download or share it from your recordings: ${input.link}\n\n` +
+      `Bonjour ${input.name},\n\nL’enregistrement de « ${input.title} » (${minutes} min) est prêt. Lisez-le, téléchargez-le ou partagez-le depuis vos enregistrements : ${input.link}\n`,
+  };
+}

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
+import { launchBrowser, newParticipantPage } from './harness/browser.ts';
+import { joinByLink, signIn } from './harness/flows.ts';
+import { signInCookie, WsClient } from './harness/wsClient.ts';
+
+const run = promisify(execFile);
+
+interface RecordingView {
+  id: string;
+  status: string;
+  durationS: number | null;
+}
+
+async function recordings(context: BrowserContext, url: string): Promise<RecordingView[]> {
+  const res = await context.request.get(`${url}/api/recordings`);
+  assert.equal(res.status(), 200, await res.text());
+  return ((await res.json()) as { recordings: RecordingView[] }).recordings;
+}
+
+async function waitReady(context: BrowserContext, url: string, timeoutMs = 90_000): Promise<RecordingView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await recordings(context, url);
+    const done = all.find((r) => r.status === 'ready' || r.status === 'failed');
+    if (done) return done;
+    if (Date.now() > deadline) assert.fail(`no recording became ready: ${JSON.stringify(all)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** ffprobe's view of the file: codecs and duration; and how bright a frame from its middle is. */
+async function inspect(file: string): Promise<{ video: string; audio: string; duration: number; lit: number }> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name:format=duration', '-of', 'json', file]);
+  const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[]; format: { duration: string } };
+  const duration = Number(probe.format.duration);
+  const frame = await run('ffmpeg', ['-v', 'error', '-ss', String(duration / 2), '-i', file, '-frames:v', '1', '-vf', 'scale=64:36,format=gray', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 20 });
+  const pixels = frame.stdout as Buffer;
+  // The share of the frame that is clearly lit: a black frame (nothing decoded) has none.
+  const lit = pixels.filter((v) => v > 48).length / Math.max(1, pixels.length);
+  return {
+    video: probe.streams.find((s) => s.codec_type === 'video')?.codec_name ?? '',
+    audio: probe.streams.find((s) => s.codec_type === 'audio')?.codec_name ?? '',
+    duration,
+    lit,
+  };
+}
+
+async function download(context: BrowserContext, url: string, id: string): Promise<string> {
+  const res = await context.request.get(`${url}/api/recordings/${id}/file?download=1`);
+  assert.equal(res.status(), 200);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-rec-')), 'recording.mp4');
+  fs.writeFileSync(file, await res.body());
+  return file;
+}
+
+describe('cloud recording', { timeout: 300_000 }, () => {
+  let amphi: RunningAmphi;
+  let browser: Browser;
+  let host: Page;
+  let guest: Page;
+  let link: string;
+  let meetingId: string;
+
+  before(async () => {
+    amphi = await startAmphi();
+    browser = await launchBrowser();
+    host = (await newParticipantPage(browser)).page;
+    guest = (await newParticipantPage(browser)).page;
+    await signIn(host, amphi.url, amphi.admin);
+    const res = await host.context().request.post(amphi.url + '/api/meetings', { headers: { 'x-amphi-csrf': '1', origin: amphi.url }, data: { title: 'Lecture 7', settings: { waitingRoom: false } } });
+    const meeting = (await res.json()).meeting as { id: string; link: string };
+    link = meeting.link;
+    meetingId = meeting.id;
+  });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await amphi?.stop();
+  });
+
+  test('a staff host records two people and a shared screen: one MP4, H.264 + AAC, the right length, not black', async () => {
+    await joinByLink(host, link, 'Lecturer');
+    await joinByLink(guest, link, 'Student');
+    await guest.getByRole('button', { name: 'Share screen' }).click();
+    await host.getByTestId('screen-share').waitFor({ timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    await host.getByTestId('toggle-recording').click();
+    await guest.getByTestId('recording-indicator').waitFor({ timeout: 10_000 });
+    const started = Date.now();
+    // Someone opening the link now is told before joining.
+    const late = (await newParticipantPage(browser)).page;
+    await late.goto(link);
+    await late.getByText('This meeting is being recorded').waitFor({ timeout: 10_000 });
+    await late.close();
+    await new Promise((r) => setTimeout(r, 10_000 - (Date.now() - started)));
+    await host.getByTestId('toggle-recording').click();
+    await guest.getByTestId('recording-indicator').waitFor({ state: 'detached', timeout: 10_000 });
+    const wall = (Date.now() - started) / 1000;
+
+    const ready = await waitReady(host.context(), amphi.url);
+    assert.equal(ready.status, 'ready', JSON.stringify(ready));
+    const file = await download(host.context(), amphi.url, ready.id);
+    const facts = await inspect(file);
+    assert.equal(facts.video, 'h264');
+    assert.equal(facts.audio, 'aac');
+    assert.ok(Math.abs(facts.duration - wall) <= 1, `duration ${facts.duration} s for ${wall} s recorded`);
+    assert.ok(facts.lit > 0.05, `a frame from the middle is not black (${(facts.lit * 100).toFixed(1)} % of it lit)`);
+    // Fast start: the index is at the front, so browsers play it before it has all arrived.
+    const head = fs.readFileSync(file).subarray(0, 64 * 1024).toString('latin1');
+    assert.ok(head.indexOf('moov') >= 0 && head.indexOf('moov') < head.indexOf('mdat'), 'moov before mdat');
+  });
+
+  test('a host who is not staff is refused', async () => {
+    const created = await host.context().request.post(amphi.url + '/api/admin/users', {
+      headers: { 'x-amphi-csrf': '1', origin: amphi.url },
+      data: { email: 'tutor@univ.example', name: 'Tutor', password: 'a long enough password', staff: false },
+    });
+    assert.equal(created.status(), 201, await created.text());
+    const cookie = await signInCookie(amphi.url, { email: 'tutor@univ.example', password: 'a long enough password' });
+    const res = await fetch(amphi.url + '/api/meetings', { method: 'POST', headers: { 'content-type': 'application/json', 'x-amphi-csrf': '1', cookie }, body: JSON.stringify({ title: 'Tutorial' }) });
+    const meeting = ((await res.json()) as { meeting: { id: string } }).meeting;
+    const tutor = await WsClient.open(amphi.url, cookie);
+    const joined = await tutor.request({ type: 'join', meetingId: meeting.id, name: 'Tutor', audio: false, video: false });
+    assert.equal((joined.self as { role: string }).role, 'host');
+    assert.equal(joined.staff, false);
+    assert.equal((await tutor.request({ type: 'recording-start' })).code, 'auth.forbidden');
+    tutor.close();
+    void meetingId;
+  });
+});
+
+describe('a recording survives the server being killed', { timeout: 300_000 }, () => {
+  test('SIGKILL mid-recording, restart: the recording is processed from what was written', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-kill-'));
+    const browser = await launchBrowser();
+    let amphi = await startAmphi({ AMPHI_DATA_DIR: dataDir });
+    try {
+      const host = (await newParticipantPage(browser)).page;
+      await signIn(host, amphi.url, amphi.admin);
+      const res = await host.context().request.post(amphi.url + '/api/meetings', { headers: { 'x-amphi-csrf': '1', origin: amphi.url }, data: { title: 'Crash course', settings: { waitingRoom: false } } });
+      const meeting = (await res.json()).meeting as { link: string };
+      await joinByLink(host, meeting.link, 'Lecturer');
+      await new Promise((r) => setTimeout(r, 2_000));
+      await host.getByTestId('toggle-recording').click();
+      await host.getByTestId('recording-indicator').waitFor({ timeout: 10_000 });
+      await new Promise((r) => setTimeout(r, 6_000));
+      amphi.process.kill('SIGKILL');
+      await new Promise((r) => amphi.process.once('exit', r));
+      await host.close();
+
+      amphi = await startAmphi({ AMPHI_DATA_DIR: dataDir });
+      const again = (await newParticipantPage(browser)).page;
+      await signIn(again, amphi.url, amphi.admin);
+      const ready = await waitReady(again.context(), amphi.url);
+      assert.equal(ready.status, 'ready', JSON.stringify(ready));
+      const facts = await inspect(await download(again.context(), amphi.url, ready.id));
+      assert.equal(facts.video, 'h264');
+      assert.ok(facts.duration >= 4 && facts.duration <= 8, `about the 6 s recorded before the kill, got ${facts.duration}`);
+    } finally {
+      await browser.close().catch(() => {});
+      await amphi.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
