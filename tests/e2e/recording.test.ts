@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage } from './harness/browser.ts';
-import { joinByLink, signIn } from './harness/flows.ts';
+import { joinByLink, openPanel, signIn } from './harness/flows.ts';
 import { signInCookie, WsClient } from './harness/wsClient.ts';
 
 const run = promisify(execFile);
@@ -116,6 +116,24 @@ describe('cloud recording', { timeout: 300_000 }, () => {
     // Fast start: the index is at the front, so browsers play it before it has all arrived.
     const head = fs.readFileSync(file).subarray(0, 64 * 1024).toString('latin1');
     assert.ok(head.indexOf('moov') >= 0 && head.indexOf('moov') < head.indexOf('mdat'), 'moov before mdat');
+  });
+
+  test('a participant the host allows records on their own computer; everyone sees it; the file has picture and sound', async () => {
+    assert.equal(await guest.getByTestId('toggle-local-recording').count(), 0, 'not offered until the host allows it');
+    await openPanel(host, 'participants');
+    await host.getByRole('checkbox', { name: 'Record on their computer' }).check();
+    await guest.getByTestId('toggle-local-recording').click({ timeout: 10_000 });
+    await host.getByTestId('local-recording-indicator').filter({ hasText: 'Student' }).waitFor({ timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 4_000));
+    const saved = guest.waitForEvent('download');
+    await guest.getByTestId('toggle-local-recording').click();
+    const download = await saved;
+    assert.match(download.suggestedFilename(), /^amphi-Lecture-7-.*\.(mp4|webm)$/);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-local-')), download.suggestedFilename());
+    await download.saveAs(file);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', file]);
+    assert.deepEqual(stdout.trim().split('\n').sort(), ['audio', 'video']);
+    await host.getByTestId('local-recording-indicator').waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   test('a host who is not staff is refused', async () => {

@@ -54,6 +54,7 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   'breakout-broadcast': { type: 'breakout-broadcast', rid: 44, text: 'Five minutes left' },
   'recording-start': { type: 'recording-start', rid: 45 },
   'recording-stop': { type: 'recording-stop', rid: 46 },
+  'local-recording': { type: 'local-recording', rid: 47, active: true },
   annotate: { type: 'annotate', surface: 'doc:d1:2', op: { kind: 'put', stroke: { id: 's1', tool: 'pen', width: 0.004, points: [[0.1, 0.2], [0.3, 0.4]] } } },
 } satisfies Record<ClientMessageType, Record<string, unknown>>;
 
@@ -447,11 +448,11 @@ describe('parseClientMessage never throws', () => {
 // Server → client: every message type has an example that validates.
 
 describe('ServerMessage', () => {
-  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false, color: '#e53935', room: null } as const;
+  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false, color: '#e53935', room: null, recordingLocally: false } as const;
   const breakouts = { status: 'open', rooms: [{ id: 'r1', name: 'Group A' }], assignments: { p2: 'r1' }, allowChoose: false, endsAt: '2025-03-01T12:10:00.000Z', closingAt: null, boards: ['r1'] };
   const state = {
     locked: false,
-    permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false },
+    permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
     spotlight: 'p2',
     presentation: { kind: 'document', presenterId: 'p1', documentId: 'd1', view: { page: 2, zoom: 1, x: 0.5, y: 0.5 } },
     recording: { active: true, startedAt: '2025-03-01T12:00:00.000Z' },

@@ -45,6 +45,8 @@ export const Permissions = z.object({
   allowAnnotate: z.boolean(),
   /** Several people may share at once (else a new share replaces the one before). */
   multiShare: z.boolean(),
+  /** Participants may record the meeting in their own browser (hosts always may). */
+  allowLocalRecording: z.boolean(),
 });
 export type Permissions = z.infer<typeof Permissions>;
 
@@ -242,6 +244,8 @@ export const ParticipantInfo = z.object({
   color: z.string(),
   /** The breakout room they are in (null: the main room). */
   room: z.string().nullable(),
+  /** They are recording the meeting in their browser (everyone is told). */
+  recordingLocally: z.boolean(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -405,6 +409,8 @@ export const BreakoutBroadcastMessage = HostAction('breakout-broadcast', { text:
 export const RecordingStartMessage = HostAction('recording-start', {});
 /** Hosts and co-hosts: stop the cloud recording. */
 export const RecordingStopMessage = HostAction('recording-stop', {});
+/** Say that one records the meeting in one's own browser (or stopped); refused unless hosts allow it. */
+export const LocalRecordingMessage = z.object({ type: z.literal('local-recording'), rid: RequestId.optional(), active: z.boolean() });
 export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
 /** Lower one's own hand, or (hosts) someone else's. */
 export const LowerHandMessage = z.object({ type: z.literal('lower-hand'), rid: RequestId.optional(), participantId: ParticipantId.optional() });
@@ -460,6 +466,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   BreakoutBroadcastMessage,
   RecordingStartMessage,
   RecordingStopMessage,
+  LocalRecordingMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];

@@ -20,6 +20,7 @@ import type {
 import { Emitter } from './Emitter.ts';
 import { SignalingClient, SignalingError } from './SignalingClient.ts';
 import { StageContent } from './StageContent.ts';
+import { LocalRecorder } from './LocalRecorder.ts';
 
 /**
  * The session's lifecycle:
@@ -60,6 +61,8 @@ type Events = {
   breakoutHelp: (participantId: string, roomId: string) => void;
   /** A host's message to every room. */
   breakoutMessage: (from: string, text: string) => void;
+  /** A recording made in this browser is finished: the UI saves it. */
+  localRecording: (file: Blob, extension: 'mp4' | 'webm') => void;
 };
 
 export interface SessionOptions {
@@ -94,7 +97,7 @@ export class MeetingSession extends Emitter<Events> {
     locked: false,
     spotlight: null,
     presentation: null,
-    permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false },
+    permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
     recording: { active: false, startedAt: null },
   };
   /** Our account is staff: as host or co-host we may record to the cloud. */
@@ -372,6 +375,44 @@ export class MeetingSession extends Emitter<Events> {
     return this.#act({ type: 'recording-stop' });
   }
 
+  // ---- local recording (in this browser) ----
+  #localRecorder: LocalRecorder | undefined;
+  get mayRecordLocally(): boolean {
+    return LocalRecorder.supported() && (this.isModerator || this.meetingState.permissions.allowLocalRecording);
+  }
+  get recordingLocally(): boolean {
+    return this.#localRecorder?.active ?? false;
+  }
+  /** Everyone's sound as this browser hears it, and our own microphone. */
+  #heardTracks(): MediaStreamTrack[] {
+    const tracks = [...this.remotes.values()].flatMap((r) => [r.audioTrack, r.screenAudioTrack]).filter((t): t is MediaStreamTrack => t !== undefined);
+    const mic = this.opts.localStream.getAudioTracks()[0];
+    if (mic && this.audioOn) tracks.push(mic);
+    return tracks;
+  }
+  /** Records the meeting on this computer; everyone is told (hosts must allow it for participants). */
+  async startLocalRecording(): Promise<void> {
+    if (this.#localRecorder?.active) return;
+    if (!(await this.#act({ type: 'local-recording', active: true }))) return;
+    const recorder = new LocalRecorder();
+    recorder.onEnded = () => void this.stopLocalRecording();
+    this.#localRecorder = recorder;
+    if (!(await recorder.start(this.#heardTracks()))) {
+      this.#localRecorder = undefined;
+      await this.#act({ type: 'local-recording', active: false });
+    }
+    this.emit('change');
+  }
+  async stopLocalRecording(): Promise<void> {
+    const recorder = this.#localRecorder;
+    this.#localRecorder = undefined;
+    if (!recorder) return;
+    const file = await recorder.stop();
+    if (this.state === 'joined') await this.#act({ type: 'local-recording', active: false });
+    if (file) this.emit('localRecording', file.blob, file.extension);
+    this.emit('change');
+  }
+
   // ---- breakout rooms ----
   /** The room we are in (null: the main room). */
   get room(): string | null {
@@ -512,6 +553,8 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   #shutdown(): void {
+    // A recording in this browser is finished and saved, whatever ended the meeting for us.
+    void this.stopLocalRecording();
     void this.#dropScreen();
     this.#closeMedia();
     for (const track of this.opts.localStream.getTracks()) track.stop();
@@ -735,6 +778,7 @@ export class MeetingSession extends Emitter<Events> {
 
   /** Gives each remote participant the tracks of the m-lines that carry their media. */
   #assignTracks(): void {
+    queueMicrotask(() => this.#localRecorder?.setAudio(this.#heardTracks()));
     const pc = this.#subscriber;
     for (const remote of this.remotes.values()) {
       remote.audioTrack = undefined;

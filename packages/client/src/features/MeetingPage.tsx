@@ -5,6 +5,7 @@ import { clientIdOf, MeetingSession } from '../core/MeetingSession.ts';
 import { api } from '../ui/api.ts';
 import { LanguageSwitch, useI18n } from '../ui/i18n.tsx';
 import { chime } from '../ui/chime.ts';
+import { saveBlob } from '../ui/saveBlob.ts';
 import { ChatPanel } from './chat/ChatPanel.tsx';
 import { EndScreen } from './ended/EndScreen.tsx';
 import { ParticipantsPanel } from './participants/ParticipantsPanel.tsx';
@@ -60,6 +61,8 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
       session.on('pollOpened', () => {
         if (!session.isModerator) setPanel('polls');
       }),
+      // A recording made in this browser goes to the person's own disk.
+      session.on('localRecording', (file, extension) => saveBlob(file, `amphi-${(session.meeting?.title ?? 'meeting').replace(/[^\p{L}\p{N}]+/gu, '-')}-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}.${extension}`)),
       // Hosts see and hear that someone is waiting.
       session.on('someoneWaiting', (w) => {
         session.emit('notice', 'notice.waiting', { name: w.name });

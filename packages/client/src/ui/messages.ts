@@ -426,6 +426,10 @@ export const en = {
   'recordings.deleted': "“{title}” deleted.",
   'recordings.deleteFailed': "“{title}” could not be deleted.",
   'recordings.busy': "This recording is still being made: delete it once it is ready.",
+  'room.recordingLocally': "Recording on their computer: {names}",
+  'room.startLocalRecording': "Record on this computer",
+  'room.stopLocalRecording': "Stop recording and save",
+  'people.allowLocalRecording': "Record on their computer",
   'error.generic': 'Something went wrong.',
 } as const;
 
@@ -859,4 +863,8 @@ export const fr: Record<MessageKey, string> = {
   'recordings.deleted': "« {title} » supprimé.",
   'recordings.deleteFailed': "« {title} » n’a pas pu être supprimé.",
   'recordings.busy': "Cet enregistrement est encore en cours : supprimez-le une fois prêt.",
+  'room.recordingLocally': "Enregistre sur son ordinateur : {names}",
+  'room.startLocalRecording': "Enregistrer sur cet ordinateur",
+  'room.stopLocalRecording': "Arrêter et enregistrer le fichier",
+  'people.allowLocalRecording': "Enregistrer sur leur ordinateur",
 };

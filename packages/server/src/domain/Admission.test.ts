@@ -123,7 +123,7 @@ describe('lock', () => {
         spotlight: null,
         presentation: null,
         recording: { active: false, startedAt: null },
-        permissions: { allowUnmute: true, allowChat: false, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false },
+        permissions: { allowUnmute: true, allowChat: false, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
       });
     }
     await rejectsWithCode(w.arrive('Gus'), 'meeting.locked');

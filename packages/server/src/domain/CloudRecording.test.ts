@@ -63,6 +63,20 @@ describe('cloud recording', () => {
     assert.deepEqual(recorder.ended, ['rec-1']);
   });
 
+  test('recording in one’s own browser: hosts may, participants once allowed; everyone sees who', async () => {
+    const w = new World();
+    const host = await w.join('Olive', OWNER_ID);
+    const bob = await w.join('Bob');
+    assert.throws(() => bob.meeting.recording.setLocal(bob.participant, true), (err: { code?: string }) => err.code === 'auth.forbidden');
+    host.meeting.recording.setLocal(host.participant, true);
+    assert.equal(bob.channel.last('participant-updated').participant.recordingLocally, true);
+    host.meeting.moderation.setPermissions(host.participant, { allowLocalRecording: true });
+    bob.meeting.recording.setLocal(bob.participant, true);
+    assert.equal(host.channel.last('participant-updated').participant.recordingLocally, true);
+    bob.meeting.recording.setLocal(bob.participant, false);
+    assert.equal(host.channel.last('participant-updated').participant.recordingLocally, false);
+  });
+
   test('without a recorder the server says recording is unavailable', async () => {
     const w = new World();
     const host = await w.join('Olive', OWNER_ID, { isStaff: true });

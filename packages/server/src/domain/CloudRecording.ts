@@ -58,6 +58,14 @@ export class CloudRecording {
     return this.#serial(() => this.#stop());
   }
 
+  /** Someone records in their own browser (hosts always may; others when allowed); everyone is told. */
+  setLocal(p: Participant, active: boolean): void {
+    if (active && !isModerator(p.role) && !this.meeting.state.permissions.allowLocalRecording) throw new AppError('auth.forbidden', 'the host does not allow participants to record');
+    if (p.recordingLocally === active) return;
+    p.recordingLocally = active;
+    this.meeting.broadcast({ type: 'participant-updated', participant: p.info() });
+  }
+
   /** Someone published or started sharing: the layout must know whose streams are whose. */
   streamsChanged(): void {
     const active = this.#active;

@@ -41,10 +41,10 @@ describe('LiveMeeting: joining', () => {
       type: 'joined',
       rid: 42,
       meeting: { id: MEETING_ID, title: MEETING_TITLE },
-      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false, color: b.participant.color, room: null },
-      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false, color: a.participant.color, room: null }],
+      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false, color: b.participant.color, room: null, recordingLocally: false },
+      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false, color: a.participant.color, room: null, recordingLocally: false }],
       iceServers: [{ urls: 'turn:turn.test:3478', username: 'u', credential: 'c' }],
-      state: { locked: false, spotlight: null, presentation: null, recording: { active: false, startedAt: null }, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false } },
+      state: { locked: false, spotlight: null, presentation: null, recording: { active: false, startedAt: null }, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false } },
       chat: [],
       waiting: [],
       polls: [],
@@ -61,7 +61,7 @@ describe('LiveMeeting: joining', () => {
   test("the meeting state in joined comes from the meeting's settings", async () => {
     const w = new World({ settings: { allowUnmute: false, allowChat: false, allowShare: false, allowRename: true } });
     const a = await w.join('Ada', OWNER_ID);
-    assert.deepEqual(a.channel.last('joined').state.permissions, { allowUnmute: false, allowChat: false, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false });
+    assert.deepEqual(a.channel.last('joined').state.permissions, { allowUnmute: false, allowChat: false, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false });
   });
 
   test('those already there get participant-joined; the newcomer does not hear about itself', async () => {

@@ -124,7 +124,7 @@ export class LiveMeeting {
     this.state = {
       locked: false,
       spotlight: null,
-      permissions: { allowUnmute: s.allowUnmute, allowChat: s.allowChat, allowShare: s.allowShare, allowRename: s.allowRename, allowAnnotate: true, multiShare: false },
+      permissions: { allowUnmute: s.allowUnmute, allowChat: s.allowChat, allowShare: s.allowShare, allowRename: s.allowRename, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
       presentation: null,
       recording: { active: false, startedAt: null },
     };

@@ -387,7 +387,7 @@ describe('rename, permissions and spotlight', () => {
         spotlight: null,
         presentation: null,
         recording: { active: false, startedAt: null },
-        permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false },
+        permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
       });
     }
   });

@@ -46,6 +46,8 @@ export class Participant {
   room: string | null = null;
   /** Bumped whenever their media is rebuilt elsewhere (a room change): late results of the old one are dropped. */
   mediaEpoch = 0;
+  /** They record the meeting in their browser. */
+  recordingLocally = false;
   /** Their account is staff (may record to the cloud as host or co-host). */
   isStaff = false;
   /** Their colour for annotations, given on arrival. */
@@ -92,6 +94,6 @@ export class Participant {
   }
 
   info(): ParticipantInfo {
-    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing, color: this.color, room: this.room };
+    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing, color: this.color, room: this.room, recordingLocally: this.recordingLocally };
   }
 }

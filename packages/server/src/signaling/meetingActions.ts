@@ -56,7 +56,8 @@ export type ActionType =
   | 'breakout-help'
   | 'breakout-broadcast'
   | 'recording-start'
-  | 'recording-stop';
+  | 'recording-stop'
+  | 'local-recording';
 
 export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'set-media': ({ meeting, participant }, m) => meeting.setMedia(participant, { audio: m.audio, video: m.video }),
@@ -100,6 +101,7 @@ export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'breakout-broadcast': ({ meeting, participant }, m) => meeting.breakouts.broadcast(participant, m.text),
   'recording-start': ({ meeting, participant }) => meeting.recording.start(participant),
   'recording-stop': ({ meeting, participant }) => meeting.recording.stop(participant),
+  'local-recording': ({ meeting, participant }, m) => meeting.recording.setLocal(participant, m.active),
 };
 
 /** Actions answered with `ok` only when they carry a request id (drawing sends many, quickly). */

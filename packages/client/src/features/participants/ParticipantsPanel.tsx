@@ -63,7 +63,7 @@ export function ParticipantsPanel({ session }: { session: MeetingSession }) {
           )}
           <fieldset className="permissions">
             <legend>{t('people.allow')}</legend>
-            {(['allowUnmute', 'allowShare', 'multiShare', 'allowAnnotate', 'allowChat', 'allowRename'] as const).map((key) => (
+            {(['allowUnmute', 'allowShare', 'multiShare', 'allowAnnotate', 'allowLocalRecording', 'allowChat', 'allowRename'] as const).map((key) => (
               <label key={key} className="toggle">
                 <input type="checkbox" checked={permissions[key]} onChange={(e) => void session.setPermissions({ [key]: e.target.checked })} />
                 {t(`people.${key}`)}

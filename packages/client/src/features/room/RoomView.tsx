@@ -104,6 +104,11 @@ export function RoomView({
       <header className="room-header">
         <h1 className="room-title">{session.meeting?.title}</h1>
         {session.meetingState.locked && <span className="badge">{t('room.locked')}</span>}
+        {everyoneRecordingLocally(session).length > 0 && (
+          <span className="badge recording" role="status" data-testid="local-recording-indicator">
+            <span className="recording-dot" aria-hidden="true" /> {t('room.recordingLocally', { names: everyoneRecordingLocally(session).join(', ') })}
+          </span>
+        )}
         {session.meetingState.recording.active && (
           <span className="badge recording" role="status" data-testid="recording-indicator">
             <span className="recording-dot" aria-hidden="true" /> {t('room.recording')}
@@ -232,6 +237,18 @@ export function RoomView({
         <button type="button" className="control" aria-pressed={panel === 'documents'} aria-label={t('room.present')} onClick={() => onPanel(panel === 'documents' ? null : 'documents')} data-testid="toggle-documents">
           <Icon name="present" />
         </button>
+        {(session.mayRecordLocally || session.recordingLocally) && (
+          <button
+            type="button"
+            className={session.recordingLocally ? 'control active' : 'control'}
+            aria-pressed={session.recordingLocally}
+            aria-label={session.recordingLocally ? t('room.stopLocalRecording') : t('room.startLocalRecording')}
+            onClick={() => void (session.recordingLocally ? session.stopLocalRecording() : session.startLocalRecording())}
+            data-testid="toggle-local-recording"
+          >
+            <Icon name="download" />
+          </button>
+        )}
         {session.mayRecord && (
           <button
             type="button"
@@ -343,4 +360,9 @@ export function RoomView({
       )}
     </div>
   );
+}
+
+/** Who records the meeting in their browser (everyone is told). */
+function everyoneRecordingLocally(session: MeetingSession): string[] {
+  return session.everyone().filter((p) => p.recordingLocally).map((p) => p.name);
 }

@@ -5,7 +5,8 @@ import { useI18n } from '../../ui/i18n.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { AnnotationLayer, type DrawingTool } from './annotate/AnnotationLayer.tsx';
 import { AnnotationToolbar, STROKE_WIDTHS } from './annotate/AnnotationToolbar.tsx';
-import { exportImage, saveBlob } from './annotate/strokes.ts';
+import { saveBlob } from '../../ui/saveBlob.ts';
+import { exportImage } from './annotate/strokes.ts';
 
 const NO_STROKES: readonly Stroke[] = [];
 

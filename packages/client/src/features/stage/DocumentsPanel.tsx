@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import type { MeetingSession } from '../../core/MeetingSession.ts';
 import { DocumentError } from '../../core/StageContent.ts';
 import { useI18n } from '../../ui/i18n.tsx';
-import { saveBlob } from './annotate/strokes.ts';
+import { saveBlob } from '../../ui/saveBlob.ts';
 
 /** What the file picker offers: PDFs and the office documents Amphi converts. */
 const ACCEPT = '.pdf,.pptx,.ppt,.pps,.ppsx,.odp,.docx,.doc,.odt,.rtf,.xlsx,.xls,.ods,application/pdf';

@@ -346,21 +346,6 @@ export function exportImage(
   return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the image could not be encoded'))), 'image/png'));
 }
 
-/** Offers the blob as a download named `fileName`. */
-export function saveBlob(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.style.display = 'none';
-  // Firefox only follows a link that is in the document.
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // Revoking at once can cancel the download before the browser has read the blob.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 function assertNever(x: never): never {
   throw new Error(`unexpected ${String(x)}`);
 }
