@@ -100,10 +100,19 @@ describe('cloud recording', { timeout: 300_000 }, () => {
     await late.goto(link);
     await late.getByText('This meeting is being recorded').waitFor({ timeout: 10_000 });
     await late.close();
-    await new Promise((r) => setTimeout(r, 10_000 - (Date.now() - started)));
+    await new Promise((r) => setTimeout(r, 6_000 - (Date.now() - started)));
+    // A pause is left out of the MP4.
+    await host.getByTestId('toggle-recording-pause').click();
+    await guest.getByTestId('recording-indicator').filter({ hasText: 'Recording paused' }).waitFor({ timeout: 5_000 });
+    const pausedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 4_000));
+    await host.getByTestId('toggle-recording-pause').click();
+    await guest.getByTestId('recording-indicator').filter({ hasText: /^\s*Recording\s*$/ }).waitFor({ timeout: 5_000 });
+    const paused = Date.now() - pausedAt;
+    await new Promise((r) => setTimeout(r, 5_000));
     await host.getByTestId('toggle-recording').click();
     await guest.getByTestId('recording-indicator').waitFor({ state: 'detached', timeout: 10_000 });
-    const wall = (Date.now() - started) / 1000;
+    const wall = (Date.now() - started - paused) / 1000;
 
     const ready = await waitReady(host.context(), amphi.url);
     assert.equal(ready.status, 'ready', JSON.stringify(ready));

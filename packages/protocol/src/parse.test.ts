@@ -55,6 +55,7 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   'recording-start': { type: 'recording-start', rid: 45 },
   'recording-stop': { type: 'recording-stop', rid: 46 },
   'local-recording': { type: 'local-recording', rid: 47, active: true },
+  'recording-pause': { type: 'recording-pause', rid: 48, paused: true },
   annotate: { type: 'annotate', surface: 'doc:d1:2', op: { kind: 'put', stroke: { id: 's1', tool: 'pen', width: 0.004, points: [[0.1, 0.2], [0.3, 0.4]] } } },
 } satisfies Record<ClientMessageType, Record<string, unknown>>;
 
@@ -455,7 +456,7 @@ describe('ServerMessage', () => {
     permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
     spotlight: 'p2',
     presentation: { kind: 'document', presenterId: 'p1', documentId: 'd1', view: { page: 2, zoom: 1, x: 0.5, y: 0.5 } },
-    recording: { active: true, startedAt: '2025-03-01T12:00:00.000Z' },
+    recording: { active: true, startedAt: '2025-03-01T12:00:00.000Z', paused: false },
   };
   const stroke = { id: 's1', tool: 'arrow', width: 0.004, points: [[0.1, 0.2], [0.3, 0.4]], authorId: 'p2', authorName: 'Bob', color: '#1e88e5' };
   const documentInfo = { id: 'd1', name: 'slides.pptx', pages: 12, downloadable: false, uploadedBy: { id: 'p1', name: 'Ada' } };

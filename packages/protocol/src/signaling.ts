@@ -90,7 +90,7 @@ export const MeetingState = z.object({
   /** The document page or whiteboard everyone is shown, if any. */
   presentation: Presentation.nullable(),
   /** Cloud recording: everyone is told while it runs. */
-  recording: z.object({ active: z.boolean(), startedAt: z.string().nullable() }),
+  recording: z.object({ active: z.boolean(), startedAt: z.string().nullable(), paused: z.boolean() }),
 });
 export type MeetingState = z.infer<typeof MeetingState>;
 
@@ -409,6 +409,8 @@ export const BreakoutBroadcastMessage = HostAction('breakout-broadcast', { text:
 export const RecordingStartMessage = HostAction('recording-start', {});
 /** Hosts and co-hosts: stop the cloud recording. */
 export const RecordingStopMessage = HostAction('recording-stop', {});
+/** Hosts and co-hosts: pause the cloud recording (nothing is recorded until it resumes), or resume it. */
+export const RecordingPauseMessage = HostAction('recording-pause', { paused: z.boolean() });
 /** Say that one records the meeting in one's own browser (or stopped); refused unless hosts allow it. */
 export const LocalRecordingMessage = z.object({ type: z.literal('local-recording'), rid: RequestId.optional(), active: z.boolean() });
 export const RaiseHandMessage = z.object({ type: z.literal('raise-hand'), rid: RequestId.optional() });
@@ -466,6 +468,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   BreakoutBroadcastMessage,
   RecordingStartMessage,
   RecordingStopMessage,
+  RecordingPauseMessage,
   LocalRecordingMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;

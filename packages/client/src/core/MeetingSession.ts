@@ -98,7 +98,7 @@ export class MeetingSession extends Emitter<Events> {
     spotlight: null,
     presentation: null,
     permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
-    recording: { active: false, startedAt: null },
+    recording: { active: false, startedAt: null, paused: false },
   };
   /** Our account is staff: as host or co-host we may record to the cloud. */
   staff = false;
@@ -373,6 +373,9 @@ export class MeetingSession extends Emitter<Events> {
   }
   stopRecording() {
     return this.#act({ type: 'recording-stop' });
+  }
+  pauseRecording(paused: boolean) {
+    return this.#act({ type: 'recording-pause', paused });
   }
 
   // ---- local recording (in this browser) ----

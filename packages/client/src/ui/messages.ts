@@ -430,6 +430,9 @@ export const en = {
   'room.startLocalRecording': "Record on this computer",
   'room.stopLocalRecording': "Stop recording and save",
   'people.allowLocalRecording': "Record on their computer",
+  'room.recordingPaused': "Recording paused",
+  'room.pauseRecording': "Pause recording",
+  'room.resumeRecording': "Resume recording",
   'error.generic': 'Something went wrong.',
 } as const;
 
@@ -867,4 +870,7 @@ export const fr: Record<MessageKey, string> = {
   'room.startLocalRecording': "Enregistrer sur cet ordinateur",
   'room.stopLocalRecording': "Arrêter et enregistrer le fichier",
   'people.allowLocalRecording': "Enregistrer sur leur ordinateur",
+  'room.recordingPaused': "Enregistrement en pause",
+  'room.pauseRecording': "Mettre l’enregistrement en pause",
+  'room.resumeRecording': "Reprendre l’enregistrement",
 };

@@ -122,7 +122,7 @@ describe('lock', () => {
         locked: true,
         spotlight: null,
         presentation: null,
-        recording: { active: false, startedAt: null },
+        recording: { active: false, startedAt: null, paused: false },
         permissions: { allowUnmute: true, allowChat: false, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
       });
     }

@@ -41,8 +41,16 @@ describe('cloud recording', () => {
     assert.equal(late.channel.last('joined').state.recording.active, true);
     await host.meeting.recording.start(host.participant);
     assert.equal(recorder.begun.length, 1, 'starting twice records once');
+    // Paused: the room stops writing; resumed: it writes again into the same folder.
+    await host.meeting.recording.pause(host.participant, true);
+    assert.equal(room.recordingDir, null);
+    assert.equal(bob.channel.last('meeting-state').state.recording.paused, true);
+    await rejectsWithCode(Promise.resolve().then(() => bob.meeting.recording.pause(bob.participant, false)), 'auth.forbidden');
+    await host.meeting.recording.pause(host.participant, false);
+    assert.equal(room.recordingDir, '/recordings/rec-1');
     await host.meeting.recording.stop(host.participant);
     assert.equal(room.recordingDir, null);
+    assert.equal(recorder.manifests.at(-1)!.pauses?.length, 1, 'the processor is told what to leave out');
     assert.deepEqual(recorder.ended, ['rec-1']);
     assert.equal(bob.channel.last('meeting-state').state.recording.active, false);
   });

@@ -10,6 +10,10 @@ interface Active {
   id: string;
   startedAt: Date;
   room: MediaRoom;
+  rawDir: string;
+  /** Since when it is paused, if it is. */
+  pausedAt: Date | undefined;
+  pauses: { from: number; to: number }[];
 }
 
 /**
@@ -47,7 +51,7 @@ export class CloudRecording {
         recorder.end(id);
         throw err;
       }
-      this.#active = { id, startedAt: new Date(), room };
+      this.#active = { id, startedAt: new Date(), room, rawDir, pausedAt: undefined, pauses: [] };
       this.meeting.log.info('cloud recording started', { recording: id, by: by.id });
       this.#announce();
     });
@@ -56,6 +60,26 @@ export class CloudRecording {
   stop(by: Participant): Promise<void> {
     if (!isModerator(by.role)) throw new AppError('auth.forbidden', 'only hosts and co-hosts can stop the recording');
     return this.#serial(() => this.#stop());
+  }
+
+  /** Pauses (nothing is recorded, and the MP4 skips it) or resumes. */
+  pause(by: Participant, paused: boolean): Promise<void> {
+    if (!isModerator(by.role)) throw new AppError('auth.forbidden', 'only hosts and co-hosts can pause the recording');
+    return this.#serial(async () => {
+      const active = this.#active;
+      if (!active) throw new AppError('protocol.out_of_order', 'nothing is being recorded');
+      if (paused === (active.pausedAt !== undefined)) return;
+      if (paused) {
+        await active.room.setRecording(null);
+        active.pausedAt = new Date();
+      } else {
+        await active.room.setRecording(active.rawDir);
+        active.pauses.push({ from: active.pausedAt!.getTime(), to: Date.now() });
+        active.pausedAt = undefined;
+        this.streamsChanged();
+      }
+      this.#announce();
+    });
   }
 
   /** Someone records in their own browser (hosts always may; others when allowed); everyone is told. */
@@ -69,7 +93,7 @@ export class CloudRecording {
   /** Someone published or started sharing: the layout must know whose streams are whose. */
   streamsChanged(): void {
     const active = this.#active;
-    if (active && this.recorder) void this.recorder.describe(active.id, this.#manifest()).catch((err) => this.meeting.log.warn('could not describe the recording', { err: String(err) }));
+    if (active && this.recorder) void this.recorder.describe(active.id, { ...this.#manifest(), pauses: active.pauses }).catch((err) => this.meeting.log.warn('could not describe the recording', { err: String(err) }));
   }
 
   /** The media server went away with the room: what was written is kept and processed. */
@@ -87,8 +111,8 @@ export class CloudRecording {
     return this.#serial(() => this.#stop());
   }
 
-  state(): { active: boolean; startedAt: string | null } {
-    return { active: this.#active !== undefined, startedAt: this.#active?.startedAt.toISOString() ?? null };
+  state(): { active: boolean; startedAt: string | null; paused: boolean } {
+    return { active: this.#active !== undefined, startedAt: this.#active?.startedAt.toISOString() ?? null, paused: this.#active?.pausedAt !== undefined };
   }
 
   async #stop(): Promise<void> {
@@ -96,7 +120,9 @@ export class CloudRecording {
     if (!active) return;
     this.#active = undefined;
     // Stopping makes Janus close its files; if the room is already gone they are closed anyway.
-    await active.room.setRecording(null).catch((err) => this.meeting.log.warn('could not stop recording cleanly', { err: String(err) }));
+    if (active.pausedAt) active.pauses.push({ from: active.pausedAt.getTime(), to: Date.now() });
+    else await active.room.setRecording(null).catch((err) => this.meeting.log.warn('could not stop recording cleanly', { err: String(err) }));
+    await this.recorder?.describe(active.id, { ...this.#manifest(), pauses: active.pauses }).catch(() => {});
     this.recorder?.end(active.id);
     this.meeting.log.info('cloud recording stopped', { recording: active.id });
     if (!this.meeting.ended) this.#announce();

@@ -44,7 +44,7 @@ describe('LiveMeeting: joining', () => {
       self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false, color: b.participant.color, room: null, recordingLocally: false },
       participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false, color: a.participant.color, room: null, recordingLocally: false }],
       iceServers: [{ urls: 'turn:turn.test:3478', username: 'u', credential: 'c' }],
-      state: { locked: false, spotlight: null, presentation: null, recording: { active: false, startedAt: null }, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false } },
+      state: { locked: false, spotlight: null, presentation: null, recording: { active: false, startedAt: null, paused: false }, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false } },
       chat: [],
       waiting: [],
       polls: [],

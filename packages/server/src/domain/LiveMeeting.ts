@@ -126,7 +126,7 @@ export class LiveMeeting {
       spotlight: null,
       permissions: { allowUnmute: s.allowUnmute, allowChat: s.allowChat, allowShare: s.allowShare, allowRename: s.allowRename, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
       presentation: null,
-      recording: { active: false, startedAt: null },
+      recording: { active: false, startedAt: null, paused: false },
     };
     this.moderation = new Moderation(this);
     this.chat = new Chat(this);

@@ -386,7 +386,7 @@ describe('rename, permissions and spotlight', () => {
         locked: false,
         spotlight: null,
         presentation: null,
-        recording: { active: false, startedAt: null },
+        recording: { active: false, startedAt: null, paused: false },
         permissions: { allowUnmute: true, allowChat: true, allowShare: false, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false },
       });
     }

@@ -9,6 +9,8 @@ export interface RecordingProcessor {
 /** Written by the domain next to the media server's files: which feed is whose, and which stream is a screen. */
 export interface RecordingManifest {
   feeds: Record<string, { name: string; screenMids: string[] }>;
+  /** When the recording was paused (Unix ms): left out of the MP4. */
+  pauses?: { from: number; to: number }[];
 }
 
 export const MANIFEST_FILE = 'amphi-manifest.json';

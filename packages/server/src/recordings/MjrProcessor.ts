@@ -8,7 +8,10 @@ import { composeArgs, type Track } from './layout.ts';
 
 /** janus-pp-rec -j: the header of a Janus recording (kind, codec, first packet time in µs). */
 const MjrHeader = z.object({ t: z.string(), c: z.string(), u: z.number().optional(), s: z.number() });
-const Manifest = z.object({ feeds: z.record(z.string(), z.object({ name: z.string(), screenMids: z.array(z.string()) })) });
+const Manifest = z.object({
+  feeds: z.record(z.string(), z.object({ name: z.string(), screenMids: z.array(z.string()) })),
+  pauses: z.array(z.object({ from: z.number(), to: z.number() })).optional(),
+});
 /** videoroom-<room>-user-<feed>-<time>-<audio|video>-<mid>.mjr */
 const FILE_NAME = /-user-(\d+)-\d+-(audio|video)-([A-Za-z0-9]+)\.mjr$/;
 
@@ -68,7 +71,11 @@ export class MjrProcessor implements RecordingProcessor {
     }
     if (found.length === 0) throw new Error('nothing was recorded');
     const t0 = Math.min(...found.map((t) => t.start));
-    const tracks: Track[] = found.map((t) => ({ file: t.file, kind: t.kind, screen: t.screen, offset: (t.start - t0) / 1e6 }));
+    // A pause closes every stream's file and resuming opens new ones: each file lies after the
+    // pauses that ended before it began, so those pauses are cut out of its place on the timeline.
+    const pauses = manifest.pauses ?? [];
+    const pausedBefore = (startUs: number) => pauses.filter((p) => p.to * 1000 <= startUs).reduce((sum, p) => sum + (p.to - p.from) * 1000, 0);
+    const tracks: Track[] = found.map((t) => ({ file: t.file, kind: t.kind, screen: t.screen, offset: Math.max(0, (t.start - t0 - pausedBefore(t.start)) / 1e6) }));
     let total = 0;
     for (const t of tracks) total = Math.max(total, t.offset + (await durationOf(t.file)));
     const partial = `${outFile}.part.mp4`;

@@ -57,7 +57,8 @@ export type ActionType =
   | 'breakout-broadcast'
   | 'recording-start'
   | 'recording-stop'
-  | 'local-recording';
+  | 'local-recording'
+  | 'recording-pause';
 
 export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'set-media': ({ meeting, participant }, m) => meeting.setMedia(participant, { audio: m.audio, video: m.video }),
@@ -102,6 +103,7 @@ export const MEETING_ACTIONS: { [K in ActionType]: Handler<K> } = {
   'recording-start': ({ meeting, participant }) => meeting.recording.start(participant),
   'recording-stop': ({ meeting, participant }) => meeting.recording.stop(participant),
   'local-recording': ({ meeting, participant }, m) => meeting.recording.setLocal(participant, m.active),
+  'recording-pause': ({ meeting, participant }, m) => meeting.recording.pause(participant, m.paused),
 };
 
 /** Actions answered with `ok` only when they carry a request id (drawing sends many, quickly). */

@@ -111,7 +111,7 @@ export function RoomView({
         )}
         {session.meetingState.recording.active && (
           <span className="badge recording" role="status" data-testid="recording-indicator">
-            <span className="recording-dot" aria-hidden="true" /> {t('room.recording')}
+            <span className="recording-dot" aria-hidden="true" /> {session.meetingState.recording.paused ? t('room.recordingPaused') : t('room.recording')}
           </span>
         )}
         <button type="button" className="link-button view-toggle" onClick={() => setView(view === 'gallery' ? 'speaker' : 'gallery')}>
@@ -247,6 +247,18 @@ export function RoomView({
             data-testid="toggle-local-recording"
           >
             <Icon name="download" />
+          </button>
+        )}
+        {session.isModerator && session.meetingState.recording.active && (
+          <button
+            type="button"
+            className="control"
+            aria-pressed={session.meetingState.recording.paused}
+            aria-label={session.meetingState.recording.paused ? t('room.resumeRecording') : t('room.pauseRecording')}
+            onClick={() => void session.pauseRecording(!session.meetingState.recording.paused)}
+            data-testid="toggle-recording-pause"
+          >
+            <Icon name={session.meetingState.recording.paused ? 'record' : 'pause'} />
           </button>
         )}
         {session.mayRecord && (
