@@ -85,6 +85,7 @@ describe('presenting documents and drawing on them', { timeout: 300_000 }, () =>
       await page.locator(`${layerOn('document-stage')}[data-strokes="1"]`).waitFor({ timeout: 10_000 });
     }
     // Same place relative to the page on the host's larger window: on the line, and not above it.
+    await host.bringToFront();
     await host.waitForFunction((sel) => {
       const c = document.querySelector(sel) as HTMLCanvasElement | null;
       return c !== null && c.getContext('2d')!.getImageData(Math.floor(c.width * 0.5), Math.floor(c.height * 0.5), 1, 1).data[3]! > 0;

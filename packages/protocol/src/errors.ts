@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   'document.not_found',
   // Annotations
   'annotation.full',
+  // Cloud recording
+  'recording.disk_full',
   // Our fault
   'internal',
 ] as const;

@@ -53,7 +53,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       const secrets = generateSecrets();
       const wsPort = config.janus.wsPort || (await freePort());
       const configDir = path.join(config.dataDir, 'janus');
-      writeJanusConfig(configDir, renderJanusConfig({ configDir, libDir: findJanusLibDir(), wsPort, secrets, ice: config.ice, logLevel: config.janus.logLevel }));
+      writeJanusConfig(configDir, renderJanusConfig({ configDir, libDir: findJanusLibDir(), wsPort, secrets, ice: config.ice, logLevel: config.janus.logLevel, recordingsDir: config.recordings.dir }));
       janus = new JanusProcess({ binary: config.janus.binary, configDir, logFile: path.join(config.dataDir, 'janus.log'), wsPort, log });
       cleanups.push(() => janus!.stop());
       await janus.start();
@@ -92,6 +92,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       processor: new MjrProcessor(log.child({ component: 'recordings' })),
       dir: config.recordings.dir,
       retentionDays: config.recordings.retentionDays,
+      minFreeBytes: config.recordings.minFreeBytes,
       log: log.child({ component: 'recordings' }),
       onReady: async (recording) => {
         const owner = await storage.users.byId(recording.ownerId);

@@ -45,6 +45,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'document.malformed': 422,
   'document.not_found': 404,
   'annotation.full': 409,
+  'recording.disk_full': 507,
   internal: 500,
 };
 

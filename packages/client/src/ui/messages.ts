@@ -433,6 +433,7 @@ export const en = {
   'room.recordingPaused': "Recording paused",
   'room.pauseRecording': "Pause recording",
   'room.resumeRecording': "Resume recording",
+  'error.recording.disk_full': "The server’s recording disk is full: the recording stopped (what was recorded is kept).",
   'error.generic': 'Something went wrong.',
 } as const;
 
@@ -873,4 +874,5 @@ export const fr: Record<MessageKey, string> = {
   'room.recordingPaused': "Enregistrement en pause",
   'room.pauseRecording': "Mettre l’enregistrement en pause",
   'room.resumeRecording': "Reprendre l’enregistrement",
+  'error.recording.disk_full': "Le disque d’enregistrement du serveur est plein : l’enregistrement s’est arrêté (ce qui a été enregistré est conservé).",
 };

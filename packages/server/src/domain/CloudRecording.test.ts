@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'node:test';
+import { afterEach, describe, mock, test } from 'node:test';
 import type { CloudRecorder } from '../ports/CloudRecorder.ts';
 import type { RecordingManifest } from '../ports/RecordingProcessor.ts';
 import { cleanUpWorlds, flush, OWNER_ID, rejectsWithCode, World } from './testing/fakes.ts';
@@ -7,6 +7,10 @@ import { cleanUpWorlds, flush, OWNER_ID, rejectsWithCode, World } from './testin
 afterEach(cleanUpWorlds);
 
 class FakeRecorder implements CloudRecorder {
+  room = true;
+  async hasRoom() {
+    return this.room;
+  }
   readonly begun: { id: string; ownerId: string; title: string }[] = [];
   readonly ended: string[] = [];
   readonly manifests: RecordingManifest[] = [];
@@ -83,6 +87,26 @@ describe('cloud recording', () => {
     assert.equal(host.channel.last('participant-updated').participant.recordingLocally, true);
     bob.meeting.recording.setLocal(bob.participant, false);
     assert.equal(host.channel.last('participant-updated').participant.recordingLocally, false);
+  });
+
+  test('a full disk: recording cannot start, and one under way stops with a message to hosts; the meeting goes on', async () => {
+    mock.timers.enable({ apis: ['setInterval'] });
+    const recorder = new FakeRecorder();
+    const w = new World({ recorder });
+    const host = await w.join('Olive', OWNER_ID, { isStaff: true });
+    const bob = await w.join('Bob');
+    recorder.room = false;
+    await rejectsWithCode(Promise.resolve().then(() => host.meeting.recording.start(host.participant)), 'recording.disk_full');
+    recorder.room = true;
+    await host.meeting.recording.start(host.participant);
+    recorder.room = false;
+    mock.timers.tick(5_000);
+    await flush();
+    assert.deepEqual(recorder.ended, ['rec-1'], 'what was recorded is kept and processed');
+    assert.equal(host.channel.last('error').code, 'recording.disk_full');
+    assert.equal(bob.channel.last('meeting-state').state.recording.active, false);
+    assert.equal(host.meeting.ended, false);
+    mock.timers.reset();
   });
 
   test('without a recorder the server says recording is unavailable', async () => {

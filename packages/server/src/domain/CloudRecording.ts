@@ -6,6 +6,9 @@ import type { LiveMeeting } from './LiveMeeting.ts';
 import type { Participant } from './Participant.ts';
 import { isModerator } from './permissions.ts';
 
+/** How often, while recording, the recordings disk is checked for room. */
+const DISK_CHECK_MS = 5_000;
+
 interface Active {
   id: string;
   startedAt: Date;
@@ -25,6 +28,7 @@ interface Active {
 export class CloudRecording {
   #active: Active | undefined;
   #busy: Promise<void> = Promise.resolve();
+  #diskCheck: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly meeting: LiveMeeting,
@@ -42,6 +46,7 @@ export class CloudRecording {
     return this.#serial(async () => {
       if (this.#active) return;
       const recorder = this.recorder!;
+      if (!(await recorder.hasRoom())) throw new AppError('recording.disk_full', 'the server’s recording disk is full; recording cannot start');
       const room = await this.mainRoom();
       const { id, rawDir } = await recorder.begin({ meetingId: this.meeting.id, ownerId: by.userId!, title: this.meeting.title });
       await recorder.describe(id, this.#manifest());
@@ -53,6 +58,7 @@ export class CloudRecording {
       }
       this.#active = { id, startedAt: new Date(), room, rawDir, pausedAt: undefined, pauses: [] };
       this.meeting.log.info('cloud recording started', { recording: id, by: by.id });
+      this.#watchDisk();
       this.#announce();
     });
   }
@@ -70,11 +76,15 @@ export class CloudRecording {
       if (!active) throw new AppError('protocol.out_of_order', 'nothing is being recorded');
       if (paused === (active.pausedAt !== undefined)) return;
       if (paused) {
+        const from = new Date();
         await active.room.setRecording(null);
-        active.pausedAt = new Date();
+        active.pausedAt = from;
       } else {
+        // Taken before Janus resumes: its first packets may come before its reply does, and
+        // a file that starts after the pause ends must be moved back by the whole pause.
+        const to = Date.now();
         await active.room.setRecording(active.rawDir);
-        active.pauses.push({ from: active.pausedAt!.getTime(), to: Date.now() });
+        active.pauses.push({ from: active.pausedAt!.getTime(), to });
         active.pausedAt = undefined;
         this.streamsChanged();
       }
@@ -98,6 +108,7 @@ export class CloudRecording {
 
   /** The media server went away with the room: what was written is kept and processed. */
   mediaLost(): void {
+    clearInterval(this.#diskCheck);
     const active = this.#active;
     if (!active) return;
     this.#active = undefined;
@@ -115,7 +126,25 @@ export class CloudRecording {
     return { active: this.#active !== undefined, startedAt: this.#active?.startedAt.toISOString() ?? null, paused: this.#active?.pausedAt !== undefined };
   }
 
+  /** While recording: a full disk stops the recording (what was written is kept), and the meeting goes on. */
+  #watchDisk(): void {
+    clearInterval(this.#diskCheck);
+    this.#diskCheck = setInterval(() => {
+      void this.recorder?.hasRoom().then((room) => {
+        if (room || !this.#active) return;
+        this.meeting.log.error('recording disk full: stopping the recording');
+        void this.#serial(() => this.#stop()).then(() => {
+          const message = { type: 'error', code: 'recording.disk_full', message: 'the server’s recording disk is full: the recording stopped (what was recorded is kept)' } as const;
+          this.meeting.sendToModerators(message);
+        });
+      });
+    }, DISK_CHECK_MS);
+    this.#diskCheck.unref?.();
+  }
+
   async #stop(): Promise<void> {
+    clearInterval(this.#diskCheck);
+    this.#diskCheck = undefined;
     const active = this.#active;
     if (!active) return;
     this.#active = undefined;

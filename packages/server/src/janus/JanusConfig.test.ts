@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../config.ts';
-import { findJanusLibDir, generateSecrets, renderJanusConfig, writeJanusConfig } from './JanusConfig.ts';
+import { findJanusLibDir, generateSecrets, protectedFolders, renderJanusConfig, writeJanusConfig } from './JanusConfig.ts';
 import { sdpMedia } from './sdp.ts';
 
 const secrets = { apiSecret: 'API', adminSecret: 'ADMIN', adminKey: 'KEY' };
@@ -64,4 +64,12 @@ test('sdpMedia lists m-lines with their mids', () => {
     { kind: 'application', mid: undefined },
   ]);
   assert.deepEqual(sdpMedia('garbage'), []);
+});
+
+test('Janus may write recordings where Amphi keeps them, even under /var, and nowhere else protected', () => {
+  assert.deepEqual(protectedFolders(undefined), ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/sbin', '/sys', '/usr', '/var']);
+  assert.ok(!protectedFolders('/var/lib/amphi/recordings').some((f) => '/var/lib/amphi/recordings'.startsWith(f)));
+  assert.ok(protectedFolders('/var/lib/amphi/recordings').includes('/var/log'));
+  assert.ok(protectedFolders('/var/lib/amphi/recordings').includes('/etc'));
+  assert.ok(protectedFolders('/srv/amphi/data/recordings').includes('/var'));
 });

@@ -57,6 +57,8 @@ export function renderJanusConfig(input: {
   secrets: JanusSecrets;
   ice: Config['ice'];
   logLevel: number;
+  /** Where cloud recordings are written: it must not be a protected folder. */
+  recordingsDir?: string;
 }): Record<string, string> {
   const { ice } = input;
   const nat: string[] = ['nice_debug = false', 'ignore_mdns = true', 'full_trickle = false'];
@@ -79,7 +81,7 @@ general: {
 	api_secret = ${quote(input.secrets.apiSecret)}
 	admin_secret = ${quote(input.secrets.adminSecret)}
 	session_timeout = 60
-	protected_folders = [ "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr", "/var" ]
+	protected_folders = [ ${protectedFolders(input.recordingsDir).map(quote).join(', ')} ]
 }
 certificates: { }
 media: {
@@ -123,4 +125,17 @@ export function writeJanusConfig(configDir: string, files: Record<string, string
   for (const [name, text] of Object.entries(files)) {
     fs.writeFileSync(path.join(configDir, name), text, { mode: 0o600 });
   }
+}
+
+const PROTECTED = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/sbin', '/sys', '/usr', '/var'];
+const VAR_PARTS = ['/var/backups', '/var/cache', '/var/lib', '/var/local', '/var/log', '/var/mail', '/var/opt', '/var/run', '/var/spool', '/var/tmp'];
+
+/**
+ * Folders Janus refuses to write recordings into. Janus protects /var by default, where
+ * deployments keep their data (/var/lib/amphi): there it protects /var's other parts instead,
+ * and never the folder that holds the recordings (Janus would skip them silently).
+ */
+export function protectedFolders(recordingsDir: string | undefined): string[] {
+  const holds = (folder: string) => recordingsDir !== undefined && (recordingsDir === folder || recordingsDir.startsWith(folder + '/'));
+  return PROTECTED.flatMap((folder) => (holds(folder) ? (folder === '/var' ? VAR_PARTS.filter((part) => !holds(part)) : []) : [folder]));
 }

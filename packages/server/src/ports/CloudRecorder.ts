@@ -9,6 +9,8 @@ export interface CloudRecorder {
   begin(input: { meetingId: string; ownerId: string; title: string }): Promise<{ id: string; rawDir: string }>;
   /** Who sends what, for the layout (written again when it changes). */
   describe(id: string, manifest: RecordingManifest): Promise<void>;
+  /** Whether the recordings disk has room for more (checked before and while recording). */
+  hasRoom(): Promise<boolean>;
   /** The recording stopped: it is processed into an MP4 in the background. */
   end(id: string): void;
 }

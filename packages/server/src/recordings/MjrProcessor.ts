@@ -77,7 +77,13 @@ export class MjrProcessor implements RecordingProcessor {
     const pausedBefore = (startUs: number) => pauses.filter((p) => p.to * 1000 <= startUs).reduce((sum, p) => sum + (p.to - p.from) * 1000, 0);
     const tracks: Track[] = found.map((t) => ({ file: t.file, kind: t.kind, screen: t.screen, offset: Math.max(0, (t.start - t0 - pausedBefore(t.start)) / 1e6) }));
     let total = 0;
-    for (const t of tracks) total = Math.max(total, t.offset + (await durationOf(t.file)));
+    const placed: { file: string; offset: number; duration: number }[] = [];
+    for (const t of tracks) {
+      const duration = await durationOf(t.file);
+      placed.push({ file: path.basename(t.file), offset: Number(t.offset.toFixed(3)), duration: Number(duration.toFixed(3)) });
+      total = Math.max(total, t.offset + duration);
+    }
+    this.log.info('composing a recording', { tracks: placed, pauses: pauses.length, total });
     const partial = `${outFile}.part.mp4`;
     await run('ffmpeg', composeArgs(tracks, total, partial), 60 * 60_000);
     await fs.rename(partial, outFile);

@@ -13,6 +13,8 @@ export interface RecordingServiceOptions {
   /** `<dir>/<id>/` holds what the media server writes; `<dir>/<id>.mp4` the result. */
   dir: string;
   retentionDays: number;
+  /** Below this much free space on the recordings disk, recording stops. */
+  minFreeBytes: number;
   log: Logger;
   /** Told when a recording is ready (to email its owner). */
   onReady?: (recording: RecordingRecord) => Promise<void>;
@@ -43,6 +45,15 @@ export class RecordingService implements CloudRecorder {
     const file = path.join(this.options.dir, id, MANIFEST_FILE);
     await fs.writeFile(`${file}.part`, JSON.stringify(manifest));
     await fs.rename(`${file}.part`, file);
+  }
+
+  async hasRoom(): Promise<boolean> {
+    try {
+      const stats = await fs.statfs(this.options.dir);
+      return stats.bavail * stats.bsize >= this.options.minFreeBytes;
+    } catch {
+      return false;
+    }
   }
 
   end(id: string): void {

@@ -90,7 +90,16 @@ export function AnnotationLayer({ strokes, tool, width, self, onOp, label }: Ann
   }, []);
 
   const scheduleDraw = useCallback(() => {
-    if (frameRef.current === 0) frameRef.current = requestAnimationFrame(draw);
+    if (frameRef.current !== 0) return;
+    const frame = requestAnimationFrame(draw);
+    frameRef.current = frame;
+    // A window the browser thinks nobody sees gets no animation frames; its drawing must still
+    // be current (saving it as an image, or the window coming back), so a timer backs rAF up.
+    setTimeout(() => {
+      if (frameRef.current !== frame) return;
+      cancelAnimationFrame(frame);
+      draw();
+    }, 250);
   }, [draw]);
 
   useEffect(scheduleDraw, [strokes, scheduleDraw]);
