@@ -42,7 +42,7 @@ export class MjrProcessor implements RecordingProcessor {
     const manifest = await readManifest(rawDir);
     const workDir = path.join(rawDir, 'work');
     await fs.mkdir(workDir, { recursive: true });
-    const found: (Track & { start: number })[] = [];
+    const found: (Track & { start: number; duration: number })[] = [];
     for (const name of (await fs.readdir(rawDir)).filter((n) => n.endsWith('.mjr')).sort()) {
       const file = path.join(rawDir, name);
       const match = FILE_NAME.exec(name);
@@ -57,9 +57,12 @@ export class MjrProcessor implements RecordingProcessor {
       if (!kind) continue;
       const extension = kind === 'audio' ? (header.c === 'opus' ? 'opus' : 'wav') : header.c === 'vp8' || header.c === 'vp9' ? 'webm' : 'mkv';
       const out = path.join(workDir, `${name}.${extension}`);
+      let duration: number;
       try {
         await run('janus-pp-rec', [file, out], 10 * 60_000);
-        if (((await fs.stat(out).catch(() => undefined))?.size ?? 0) < 100 || (await durationOf(out)) <= 0) continue;
+        if (((await fs.stat(out).catch(() => undefined))?.size ?? 0) < 100) continue;
+        duration = await durationOf(out);
+        if (duration <= 0) continue;
       } catch (err) {
         this.log.warn('skipping a stream that could not be converted', { file: name, err: String(err) });
         continue;
@@ -67,7 +70,7 @@ export class MjrProcessor implements RecordingProcessor {
       const feed = match?.[1];
       const mid = match?.[3];
       const screen = kind === 'video' && feed !== undefined && mid !== undefined && (manifest.feeds[feed]?.screenMids.includes(mid) ?? false);
-      found.push({ file: out, kind, screen, offset: 0, start: header.u ?? header.s });
+      found.push({ file: out, kind, screen, offset: 0, start: header.u ?? header.s, duration });
     }
     if (found.length === 0) throw new Error('nothing was recorded');
     const t0 = Math.min(...found.map((t) => t.start));
@@ -75,15 +78,10 @@ export class MjrProcessor implements RecordingProcessor {
     // pauses that ended before it began, so those pauses are cut out of its place on the timeline.
     const pauses = manifest.pauses ?? [];
     const pausedBefore = (startUs: number) => pauses.filter((p) => p.to * 1000 <= startUs).reduce((sum, p) => sum + (p.to - p.from) * 1000, 0);
-    const tracks: Track[] = found.map((t) => ({ file: t.file, kind: t.kind, screen: t.screen, offset: Math.max(0, (t.start - t0 - pausedBefore(t.start)) / 1e6) }));
-    let total = 0;
-    const placed: { file: string; offset: number; duration: number }[] = [];
-    for (const t of tracks) {
-      const duration = await durationOf(t.file);
-      placed.push({ file: path.basename(t.file), offset: Number(t.offset.toFixed(3)), duration: Number(duration.toFixed(3)) });
-      total = Math.max(total, t.offset + duration);
-    }
-    this.log.info('composing a recording', { tracks: placed, pauses: pauses.length, total });
+    const placed = found.map((t) => ({ ...t, offset: Math.max(0, (t.start - t0 - pausedBefore(t.start)) / 1e6) }));
+    const tracks: Track[] = placed.map(({ file, kind, screen, offset }) => ({ file, kind, screen, offset }));
+    const total = Math.max(...placed.map((t) => t.offset + t.duration));
+    this.log.info('composing a recording', { tracks: placed.map((t) => ({ file: path.basename(t.file), offset: Number(t.offset.toFixed(3)), duration: Number(t.duration.toFixed(3)) })), pauses: pauses.length, total });
     const partial = `${outFile}.part.mp4`;
     await run('ffmpeg', composeArgs(tracks, total, partial), 60 * 60_000);
     await fs.rename(partial, outFile);
