@@ -36,6 +36,24 @@ async function showsPage(page: Page, n: number): Promise<void> {
 
 const layerOn = (what: 'document-stage' | 'whiteboard') => `[data-testid="${what}"] [data-testid="annotation-layer"]`;
 
+/**
+ * Turns drawing on and returns the drawing layer's box once the layout has settled: the
+ * drawing tools appear above the content and shrink it, so a box read at once may be stale.
+ */
+async function startDrawing(page: Page, what: 'document-stage' | 'whiteboard') {
+  await page.locator(`[data-testid="${what}"] [data-testid="toggle-annotate"]`).click();
+  await page.locator(`[data-testid="${what}"] [data-testid="annotation-toolbar"]`).waitFor();
+  const layer = page.locator(layerOn(what));
+  let last = await layer.boundingBox();
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(50);
+    const now = await layer.boundingBox();
+    if (now && last && now.x === last.x && now.y === last.y && now.width === last.width && now.height === last.height) return now;
+    last = now;
+  }
+  throw new Error(`the drawing layer on ${what} never settled`);
+}
+
 describe('presenting documents and drawing on them', { timeout: 300_000 }, () => {
   let amphi: RunningAmphi;
   let browser: Browser;
@@ -73,8 +91,7 @@ describe('presenting documents and drawing on them', { timeout: 300_000 }, () =>
     await showsPage(guest, 2);
 
     // The student draws a line across the middle of page 2 on their (smaller) window.
-    await guest.getByTestId('toggle-annotate').click();
-    const box = (await guest.locator(layerOn('document-stage')).boundingBox())!;
+    const box = await startDrawing(guest, 'document-stage');
     await guest.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
     await guest.mouse.down();
     for (let i = 1; i <= 10; i++) await guest.mouse.move(box.x + box.width * (0.3 + 0.04 * i), box.y + box.height * 0.5);
@@ -110,12 +127,11 @@ describe('presenting documents and drawing on them', { timeout: 300_000 }, () =>
 
   test('a PDF is presented as uploaded; the whiteboard replaces it and takes drawings', async () => {
     await host.getByTestId('document-file').setInputFiles({ name: 'handout.pdf', mimeType: 'application/pdf', buffer: await makePdf(2) });
-    await host.getByText('handout.pdf').waitFor({ timeout: 30_000 });
+    await host.getByText('handout.pdf', { exact: true }).waitFor({ timeout: 30_000 });
     await showsPage(guest, 1);
     await host.getByTestId('open-whiteboard').click();
     await guest.getByTestId('whiteboard').waitFor({ timeout: 10_000 });
-    await host.getByTestId('toggle-annotate').click();
-    const box = (await host.locator(layerOn('whiteboard')).boundingBox())!;
+    const box = await startDrawing(host, 'whiteboard');
     await host.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
     await host.mouse.down();
     await host.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6, { steps: 8 });
