@@ -70,7 +70,8 @@ describe('cloud recording', { timeout: 300_000 }, () => {
   let meetingId: string;
 
   before(async () => {
-    amphi = await startAmphi();
+    // Short segments, so that a few seconds of recording are made in several pieces while it goes on.
+    amphi = await startAmphi({ AMPHI_RECORDING_SEGMENT_S: '3' });
     browser = await launchBrowser();
     host = (await newParticipantPage(browser)).page;
     guest = (await newParticipantPage(browser)).page;
@@ -110,6 +111,11 @@ describe('cloud recording', { timeout: 300_000 }, () => {
     await guest.getByTestId('recording-indicator').filter({ hasText: /^\s*Recording\s*$/ }).waitFor({ timeout: 5_000 });
     const paused = Date.now() - pausedAt;
     await new Promise((r) => setTimeout(r, 5_000));
+    // The MP4 is being made while the meeting goes on: segments exist before the stop.
+    const recordings = path.join(amphi.dataDir, 'recordings');
+    const segments = () => fs.readdirSync(recordings).flatMap((d) => (fs.existsSync(path.join(recordings, d, 'segments')) ? fs.readdirSync(path.join(recordings, d, 'segments')) : [])).filter((n) => n.endsWith('.mp4') && !n.includes('.part'));
+    for (let i = 0; i < 100 && segments().length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(segments().length >= 2, `segments made while recording: ${segments().join(', ')}`);
     await host.getByTestId('toggle-recording').click();
     await guest.getByTestId('recording-indicator').waitFor({ state: 'detached', timeout: 10_000 });
     const wall = (Date.now() - started - paused) / 1000;
@@ -168,7 +174,9 @@ describe('a recording survives the server being killed', { timeout: 300_000 }, (
   test('SIGKILL mid-recording, restart: the recording is processed from what was written', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-kill-'));
     const browser = await launchBrowser();
-    let amphi = await startAmphi({ AMPHI_DATA_DIR: dataDir });
+    // Short segments: one is made before the kill, the rest after the restart.
+    const env = { AMPHI_DATA_DIR: dataDir, AMPHI_RECORDING_SEGMENT_S: '2' };
+    let amphi = await startAmphi(env);
     try {
       const host = (await newParticipantPage(browser)).page;
       await signIn(host, amphi.url, amphi.admin);
@@ -178,19 +186,19 @@ describe('a recording survives the server being killed', { timeout: 300_000 }, (
       await new Promise((r) => setTimeout(r, 2_000));
       await host.getByTestId('toggle-recording').click();
       await host.getByTestId('recording-indicator').waitFor({ timeout: 10_000 });
-      await new Promise((r) => setTimeout(r, 6_000));
+      await new Promise((r) => setTimeout(r, 8_000));
       amphi.process.kill('SIGKILL');
       await new Promise((r) => amphi.process.once('exit', r));
       await host.close();
 
-      amphi = await startAmphi({ AMPHI_DATA_DIR: dataDir });
+      amphi = await startAmphi(env);
       const again = (await newParticipantPage(browser)).page;
       await signIn(again, amphi.url, amphi.admin);
       const ready = await waitReady(again.context(), amphi.url);
       assert.equal(ready.status, 'ready', JSON.stringify(ready));
       const facts = await inspect(await download(again.context(), amphi.url, ready.id));
       assert.equal(facts.video, 'h264');
-      assert.ok(facts.duration >= 4 && facts.duration <= 8, `about the 6 s recorded before the kill, got ${facts.duration}`);
+      assert.ok(facts.duration >= 6 && facts.duration <= 10, `about the 8 s recorded before the kill, got ${facts.duration}`);
     } finally {
       await browser.close().catch(() => {});
       await amphi.stop();

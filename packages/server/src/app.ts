@@ -84,12 +84,13 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       cleanups.push(async () => created.close());
     }
 
-    // Cloud recordings: Janus writes each stream into the recording's folder, an MP4 is made when it
-    // stops; recordings a crash cut short are processed now from what was written.
+    // Cloud recordings: Janus writes each stream into the recording's folder, the MP4 is made in
+    // segments while it goes on; recordings a crash cut short are processed now from what was written.
     fs.mkdirSync(config.recordings.dir, { recursive: true, mode: 0o750 });
     const recorder = new RecordingService({
       catalog: storage.recordings,
-      processor: new MjrProcessor(log.child({ component: 'recordings' })),
+      processor: new MjrProcessor(log.child({ component: 'recordings' }), { segmentS: config.recordings.segmentS }),
+      advanceEveryMs: Math.min(10_000, config.recordings.segmentS * 500),
       dir: config.recordings.dir,
       retentionDays: config.recordings.retentionDays,
       minFreeBytes: config.recordings.minFreeBytes,

@@ -30,7 +30,7 @@ export interface Config {
   /** Documents presented in meetings. */
   documents: { maxBytes: number };
   /** Cloud recordings: MP4s in `dir` (`<id>.mp4`, raw files in `<id>/`), deleted `retentionDays` after they were made. */
-  recordings: { dir: string; retentionDays: number; minFreeBytes: number };
+  recordings: { dir: string; retentionDays: number; minFreeBytes: number; segmentS: number };
   /** Outgoing mail (invitations); undefined when no SMTP server is configured. */
   mail: { smtpUrl: string; from: string } | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -79,6 +79,7 @@ const Env = z.object({
   AMPHI_DOCUMENT_MAX_MB: z.coerce.number().min(1).max(2048).default(50),
   AMPHI_RECORDING_MIN_FREE_MB: z.coerce.number().min(0).max(10_000_000).default(1024),
   AMPHI_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
+  AMPHI_RECORDING_SEGMENT_S: z.coerce.number().min(2).max(3600).default(60),
   AMPHI_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp://user:password@host:port or smtps://…').optional(),
   AMPHI_MAIL_FROM: z.string().min(3).max(200).optional(),
   AMPHI_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -145,7 +146,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     admin: { email: e.AMPHI_ADMIN_EMAIL, password: e.AMPHI_ADMIN_PASSWORD },
     meetings: { capacity: e.AMPHI_MEETING_CAPACITY, redirectUrl: e.AMPHI_REDIRECT_URL ?? null },
     documents: { maxBytes: Math.round(e.AMPHI_DOCUMENT_MAX_MB * 1024 * 1024) },
-    recordings: { dir: path.join(dataDir, 'recordings'), retentionDays: e.AMPHI_RECORDING_RETENTION_DAYS, minFreeBytes: Math.round(e.AMPHI_RECORDING_MIN_FREE_MB * 1024 * 1024) },
+    recordings: { dir: path.join(dataDir, 'recordings'), retentionDays: e.AMPHI_RECORDING_RETENTION_DAYS, minFreeBytes: Math.round(e.AMPHI_RECORDING_MIN_FREE_MB * 1024 * 1024), segmentS: e.AMPHI_RECORDING_SEGMENT_S },
     mail: e.AMPHI_SMTP_URL ? { smtpUrl: e.AMPHI_SMTP_URL, from: e.AMPHI_MAIL_FROM ?? `Amphi <no-reply@${publicUrl.hostname}>` } : undefined,
     logLevel: e.AMPHI_LOG_LEVEL,
   };

@@ -27,13 +27,19 @@ class FakeRecorder implements CloudRecorder {
   }
 }
 
+/** A meeting whose host is staff, with Bob; both live. */
+async function staffHostAndBob() {
+  const recorder = new FakeRecorder();
+  const w = new World({ recorder });
+  const host = await w.join('Olive', OWNER_ID, { isStaff: true });
+  const bob = await w.join('Bob');
+  for (const m of [host, bob]) await w.goLive(m);
+  return { recorder, w, host, bob };
+}
+
 describe('cloud recording', () => {
   test('a staff host records: the room records into the recording’s folder, everyone is told, stopping hands it to processing', async () => {
-    const recorder = new FakeRecorder();
-    const w = new World({ recorder });
-    const host = await w.join('Olive', OWNER_ID, { isStaff: true });
-    const bob = await w.join('Bob');
-    for (const m of [host, bob]) await w.goLive(m);
+    const { recorder, w, host, bob } = await staffHostAndBob();
     await host.meeting.recording.start(host.participant);
     const room = w.media.rooms[0]!;
     assert.equal(room.recordingDir, '/recordings/rec-1');
@@ -57,6 +63,39 @@ describe('cloud recording', () => {
     assert.equal(recorder.manifests.at(-1)!.pauses?.length, 1, 'the processor is told what to leave out');
     assert.deepEqual(recorder.ended, ['rec-1']);
     assert.equal(bob.channel.last('meeting-state').state.recording.active, false);
+  });
+
+  test('who talks is written down for the active speaker picture, not while paused; a pause is written before recording resumes', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+    const { recorder, w, host, bob } = await staffHostAndBob();
+    await host.meeting.recording.start(host.participant);
+    const bobFeed = String(bob.participant.peer!.feedId);
+    const hostFeed = String(host.participant.peer!.feedId);
+    t.mock.timers.tick(1_000);
+    w.peer(bob).emit('talking', true);
+    w.peer(bob).emit('talking', true); // still Bob: once
+    t.mock.timers.tick(500);
+    w.peer(host).emit('talking', true);
+    t.mock.timers.tick(2_000);
+    await flush();
+    assert.deepEqual(recorder.manifests.at(-1)!.speakers, [
+      { feed: bobFeed, at: 1_001_000 },
+      { feed: hostFeed, at: 1_001_500 },
+    ]);
+    await host.meeting.recording.pause(host.participant, true);
+    w.peer(bob).emit('talking', true);
+    t.mock.timers.tick(3_000);
+    const room = w.media.rooms[0]!;
+    const original = room.setRecording.bind(room);
+    let pausesWhenResumed: number | undefined;
+    room.setRecording = async (dir) => {
+      pausesWhenResumed = recorder.manifests.at(-1)!.pauses?.length;
+      return original(dir);
+    };
+    await host.meeting.recording.pause(host.participant, false);
+    assert.equal(pausesWhenResumed, 1, 'the manifest has the pause before anything more is written');
+    await host.meeting.recording.stop(host.participant);
+    assert.equal(recorder.manifests.at(-1)!.speakers?.length, 2, 'nothing recorded while paused');
   });
 
   test('only staff hosts start it; participants cannot stop it; the meeting ending ends it', async () => {

@@ -17,7 +17,12 @@ interface Active {
   /** Since when it is paused, if it is. */
   pausedAt: Date | undefined;
   pauses: { from: number; to: number }[];
+  /** Who started talking when, for the active speaker's picture. */
+  speakers: { feed: string; at: number }[];
 }
+
+/** Speaker changes are written to the manifest at most this often (and at pause and stop). */
+const SPEAKERS_WRITE_MS = 2_000;
 
 /**
  * Cloud recording of the meeting's main room. Only a host or co-host who is staff starts it
@@ -29,6 +34,7 @@ export class CloudRecording {
   #active: Active | undefined;
   #busy: Promise<void> = Promise.resolve();
   #diskCheck: ReturnType<typeof setInterval> | undefined;
+  #speakersWrite: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly meeting: LiveMeeting,
@@ -56,7 +62,7 @@ export class CloudRecording {
         recorder.end(id);
         throw err;
       }
-      this.#active = { id, startedAt: new Date(), room, rawDir, pausedAt: undefined, pauses: [] };
+      this.#active = { id, startedAt: new Date(), room, rawDir, pausedAt: undefined, pauses: [], speakers: [] };
       this.meeting.log.info('cloud recording started', { recording: id, by: by.id });
       this.#watchDisk();
       this.#announce();
@@ -81,12 +87,18 @@ export class CloudRecording {
         active.pausedAt = from;
       } else {
         // Taken before Janus resumes: its first packets may come before its reply does, and
-        // a file that starts after the pause ends must be moved back by the whole pause.
-        const to = Date.now();
-        await active.room.setRecording(active.rawDir);
-        active.pauses.push({ from: active.pausedAt!.getTime(), to });
+        // a file that starts after the pause ends must be moved back by the whole pause. The
+        // manifest says so before the first packet is written, as the MP4 is made while recording.
+        const pause = { from: active.pausedAt!.getTime(), to: Date.now() };
+        active.pauses.push(pause);
+        await this.#describe(active);
+        try {
+          await active.room.setRecording(active.rawDir);
+        } catch (err) {
+          active.pauses.splice(active.pauses.indexOf(pause), 1);
+          throw err;
+        }
         active.pausedAt = undefined;
-        this.streamsChanged();
       }
       this.#announce();
     });
@@ -103,16 +115,36 @@ export class CloudRecording {
   /** Someone published or started sharing: the layout must know whose streams are whose. */
   streamsChanged(): void {
     const active = this.#active;
-    if (active && this.recorder) void this.recorder.describe(active.id, { ...this.#manifest(), pauses: active.pauses }).catch((err) => this.meeting.log.warn('could not describe the recording', { err: String(err) }));
+    if (active) void this.#describe(active);
+  }
+
+  /** Someone started talking: the recording shows the active speaker. */
+  talking(p: Participant): void {
+    const active = this.#active;
+    const feed = p.peer?.feedId;
+    if (!active || active.pausedAt || feed === undefined) return;
+    if (active.speakers[active.speakers.length - 1]?.feed === String(feed)) return;
+    active.speakers.push({ feed: String(feed), at: Date.now() });
+    this.#speakersWrite ??= setTimeout(() => {
+      this.#speakersWrite = undefined;
+      if (this.#active === active) void this.#describe(active);
+    }, SPEAKERS_WRITE_MS);
+  }
+
+  #describe(active: Active): Promise<void> {
+    if (!this.recorder) return Promise.resolve();
+    return this.recorder.describe(active.id, { ...this.#manifest(), pauses: active.pauses, speakers: active.speakers }).catch((err) => this.meeting.log.warn('could not describe the recording', { err: String(err) }));
   }
 
   /** The media server went away with the room: what was written is kept and processed. */
   mediaLost(): void {
     clearInterval(this.#diskCheck);
+    clearTimeout(this.#speakersWrite);
+    this.#speakersWrite = undefined;
     const active = this.#active;
     if (!active) return;
     this.#active = undefined;
-    this.recorder?.end(active.id);
+    void this.#describe(active).then(() => this.recorder?.end(active.id));
     this.meeting.log.warn('cloud recording cut short: the media server went away', { recording: active.id });
     this.#announce();
   }
@@ -145,13 +177,15 @@ export class CloudRecording {
   async #stop(): Promise<void> {
     clearInterval(this.#diskCheck);
     this.#diskCheck = undefined;
+    clearTimeout(this.#speakersWrite);
+    this.#speakersWrite = undefined;
     const active = this.#active;
     if (!active) return;
     this.#active = undefined;
     // Stopping makes Janus close its files; if the room is already gone they are closed anyway.
     if (active.pausedAt) active.pauses.push({ from: active.pausedAt.getTime(), to: Date.now() });
     else await active.room.setRecording(null).catch((err) => this.meeting.log.warn('could not stop recording cleanly', { err: String(err) }));
-    await this.recorder?.describe(active.id, { ...this.#manifest(), pauses: active.pauses }).catch(() => {});
+    await this.#describe(active);
     this.recorder?.end(active.id);
     this.meeting.log.info('cloud recording stopped', { recording: active.id });
     if (!this.meeting.ended) this.#announce();

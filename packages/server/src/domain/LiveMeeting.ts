@@ -492,6 +492,7 @@ export class LiveMeeting {
         // A muted microphone relays nothing: a stale "talking" must not light up their tile.
         if (p.peer !== peer || (talking && !p.audio)) return;
         this.broadcast({ type: 'speaking', participantId: p.id, speaking: talking });
+        if (talking && p.room === null) this.recording.talking(p);
       });
       p.peer = peer;
       p.transition('ready');

@@ -161,9 +161,13 @@ class JanusRoom implements MediaRoom {
   async setRecording(dir: string | null): Promise<void> {
     if (this.#closed) throw new AppError('media.unavailable', 'the media room is closed');
     try {
-      // Janus writes into the room's rec_dir, which may change while the room lives.
-      if (dir !== null) await withTimeout(this.manager.message({ request: 'edit', room: this.id, secret: this.secret, new_rec_dir: dir }), 10_000, 'edit room');
+      // Janus writes into the room's rec_dir, which may change while the room lives. While it
+      // records, it asks publishers for a keyframe every few seconds: the MP4 is made in pieces
+      // while the meeting goes on, and each piece must start from one.
+      const edit = dir !== null ? { new_rec_dir: dir, new_fir_freq: RECORDING_KEYFRAME_S } : { new_fir_freq: 0 };
+      if (dir !== null) await withTimeout(this.manager.message({ request: 'edit', room: this.id, secret: this.secret, ...edit }), 10_000, 'edit room');
       await withTimeout(this.manager.enable_recording({ room: this.id, secret: this.secret, record: dir !== null }), 10_000, 'enable recording');
+      if (dir === null) await withTimeout(this.manager.message({ request: 'edit', room: this.id, secret: this.secret, ...edit }), 10_000, 'edit room');
     } catch (err) {
       throw new AppError('media.unavailable', `could not ${dir === null ? 'stop' : 'start'} recording: ${String(err)}`, { cause: err });
     }
@@ -175,6 +179,9 @@ class JanusRoom implements MediaRoom {
     await withTimeout(this.manager.destroy({ room: this.id, secret: this.secret }), 5_000, 'destroy room').catch(() => {});
   }
 }
+
+/** Seconds between the keyframes Janus asks publishers for while recording. */
+const RECORDING_KEYFRAME_S = 5;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

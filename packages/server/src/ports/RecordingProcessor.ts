@@ -3,6 +3,9 @@
  * files and Amphi's manifest of who sent what).
  */
 export interface RecordingProcessor {
+  /** While the recording goes on: makes what can already be made, so little is left when it stops. */
+  advance(rawDir: string): Promise<void>;
+  /** The recording stopped (or was cut short): makes the MP4. */
   process(rawDir: string, outFile: string): Promise<{ durationS: number; bytes: number }>;
 }
 
@@ -11,6 +14,8 @@ export interface RecordingManifest {
   feeds: Record<string, { name: string; screenMids: string[] }>;
   /** When the recording was paused (Unix ms): left out of the MP4. */
   pauses?: { from: number; to: number }[];
+  /** Who started talking when (Unix ms), for the active speaker's picture. */
+  speakers?: { feed: string; at: number }[];
 }
 
 export const MANIFEST_FILE = 'amphi-manifest.json';

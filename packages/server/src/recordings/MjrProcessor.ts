@@ -4,20 +4,32 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../Logger.ts';
 import { MANIFEST_FILE, type RecordingManifest, type RecordingProcessor } from '../ports/RecordingProcessor.ts';
-import { composeArgs, type Track } from './layout.ts';
+import { composeArgs } from './layout.ts';
+import { MjrIndex } from './mjr.ts';
+import { clipsIn, placeStreams, speakerIntervals, type Clip, type PlacedStream } from './timeline.ts';
 
-/** janus-pp-rec -j: the header of a Janus recording (kind, codec, first packet time in µs). */
-const MjrHeader = z.object({ t: z.string(), c: z.string(), u: z.number().optional(), s: z.number() });
 const Manifest = z.object({
   feeds: z.record(z.string(), z.object({ name: z.string(), screenMids: z.array(z.string()) })),
   pauses: z.array(z.object({ from: z.number(), to: z.number() })).optional(),
+  speakers: z.array(z.object({ feed: z.string(), at: z.number() })).optional(),
 });
 /** videoroom-<room>-user-<feed>-<time>-<audio|video>-<mid>.mjr */
 const FILE_NAME = /-user-(\d+)-\d+-(audio|video)-([A-Za-z0-9]+)\.mjr$/;
+/** While recording, a segment is made once the streams are this far past its end (files are written with a little delay). */
+const MARGIN_S = 3;
+/** A last segment shorter than this is not made (the end of a recording is not that exact). */
+const MIN_LAST_S = 0.25;
+const SEGMENTS = 'segments';
+
+export interface MjrProcessorOptions {
+  /** Length of the pieces the MP4 is made of, in seconds; the last one is made after the recording stops. */
+  segmentS: number;
+}
 
 function run(command: string, args: string[], timeoutMs: number): Promise<string> {
+  // Lower priority: processing must never take the CPU from the media server during meetings.
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    execFile('nice', ['-n', '10', command, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command} failed: ${stderr.trim().slice(-500) || error.message}`));
       else resolve(stdout);
     });
@@ -30,64 +42,132 @@ async function durationOf(file: string): Promise<number> {
   return Number.isFinite(d) ? d : 0;
 }
 
+interface Stream extends PlacedStream {
+  index: MjrIndex;
+}
+
 /**
- * Janus's per-stream recordings (.mjr) to one MP4: each stream is turned into a playable file
- * with janus-pp-rec, placed on a common timeline by its first packet's time, then composed by
- * ffmpeg (see layout.ts). Streams that hold nothing (a camera that was off) are left out.
+ * Janus's per-stream recordings (.mjr) to one MP4, made in segments: while the meeting goes on,
+ * each segment of the timeline is composed as soon as every stream has gone past it (only that
+ * piece of each file is cut out, converted with janus-pp-rec and composed by ffmpeg, see
+ * layout.ts); when the recording stops only the last segment is left to make, and the segments
+ * are joined without re-encoding. Streams are placed on a common timeline by their first
+ * packet's time, less the pauses (timeline.ts). A crash loses nothing made: the segments are
+ * files, and the next run goes on from the first one missing.
  */
 export class MjrProcessor implements RecordingProcessor {
-  constructor(private readonly log: Logger) {}
+  /** Indexes of the files being recorded, kept between runs so a growing file is read once. */
+  readonly #indexes = new Map<string, MjrIndex>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly options: MjrProcessorOptions,
+  ) {}
+
+  async advance(rawDir: string): Promise<void> {
+    const timeline = await this.#timeline(rawDir);
+    if (!timeline) return;
+    const S = this.options.segmentS;
+    for (let k = await segmentsDone(rawDir); (k + 1) * S <= timeline.total - MARGIN_S; k++) {
+      await this.#segment(rawDir, timeline, k, k * S, (k + 1) * S);
+    }
+  }
 
   async process(rawDir: string, outFile: string): Promise<{ durationS: number; bytes: number }> {
-    const manifest = await readManifest(rawDir);
-    const workDir = path.join(rawDir, 'work');
-    await fs.mkdir(workDir, { recursive: true });
-    const found: (Track & { start: number; duration: number })[] = [];
-    for (const name of (await fs.readdir(rawDir)).filter((n) => n.endsWith('.mjr')).sort()) {
-      const file = path.join(rawDir, name);
-      const match = FILE_NAME.exec(name);
-      let header: z.infer<typeof MjrHeader>;
-      try {
-        header = MjrHeader.parse(JSON.parse((await run('janus-pp-rec', ['-j', file], 60_000)).trim().split('\n').pop() ?? ''));
-      } catch (err) {
-        this.log.warn('skipping an unreadable recording file', { file: name, err: String(err) });
-        continue;
-      }
-      const kind = header.t === 'a' ? 'audio' : header.t === 'v' ? 'video' : undefined;
-      if (!kind) continue;
-      const extension = kind === 'audio' ? (header.c === 'opus' ? 'opus' : 'wav') : header.c === 'vp8' || header.c === 'vp9' ? 'webm' : 'mkv';
-      const out = path.join(workDir, `${name}.${extension}`);
-      let duration: number;
-      try {
-        await run('janus-pp-rec', [file, out], 10 * 60_000);
-        if (((await fs.stat(out).catch(() => undefined))?.size ?? 0) < 100) continue;
-        duration = await durationOf(out);
-        if (duration <= 0) continue;
-      } catch (err) {
-        this.log.warn('skipping a stream that could not be converted', { file: name, err: String(err) });
-        continue;
-      }
-      const feed = match?.[1];
-      const mid = match?.[3];
-      const screen = kind === 'video' && feed !== undefined && mid !== undefined && (manifest.feeds[feed]?.screenMids.includes(mid) ?? false);
-      found.push({ file: out, kind, screen, offset: 0, start: header.u ?? header.s, duration });
-    }
-    if (found.length === 0) throw new Error('nothing was recorded');
-    const t0 = Math.min(...found.map((t) => t.start));
-    // A pause closes every stream's file and resuming opens new ones: each file lies after the
-    // pauses that ended before it began, so those pauses are cut out of its place on the timeline.
-    const pauses = manifest.pauses ?? [];
-    const pausedBefore = (startUs: number) => pauses.filter((p) => p.to * 1000 <= startUs).reduce((sum, p) => sum + (p.to - p.from) * 1000, 0);
-    const placed = found.map((t) => ({ ...t, offset: Math.max(0, (t.start - t0 - pausedBefore(t.start)) / 1e6) }));
-    const tracks: Track[] = placed.map(({ file, kind, screen, offset }) => ({ file, kind, screen, offset }));
-    const total = Math.max(...placed.map((t) => t.offset + t.duration));
-    this.log.info('composing a recording', { tracks: placed.map((t) => ({ file: path.basename(t.file), offset: Number(t.offset.toFixed(3)), duration: Number(t.duration.toFixed(3)) })), pauses: pauses.length, total });
+    const timeline = await this.#timeline(rawDir);
+    if (!timeline || timeline.total < 0.1) throw new Error('nothing was recorded');
+    const S = this.options.segmentS;
+    const count = Math.max(1, Math.ceil((timeline.total - MIN_LAST_S) / S));
+    for (let k = await segmentsDone(rawDir); k < count; k++) await this.#segment(rawDir, timeline, k, k * S, k === count - 1 ? Math.max(timeline.total, k * S + MIN_LAST_S) : (k + 1) * S);
+    const list = path.join(rawDir, 'segments.txt');
+    await fs.writeFile(list, Array.from({ length: count }, (_, k) => `file '${segmentFile(rawDir, k)}'\n`).join(''));
     const partial = `${outFile}.part.mp4`;
-    await run('ffmpeg', composeArgs(tracks, total, partial), 60 * 60_000);
+    await run('ffmpeg', ['-y', '-hide_banner', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', partial], 30 * 60_000);
     await fs.rename(partial, outFile);
-    await fs.rm(workDir, { recursive: true, force: true });
+    for (const key of this.#indexes.keys()) if (key.startsWith(rawDir + path.sep)) this.#indexes.delete(key);
+    this.log.info('recording joined', { segments: count, total: Number(timeline.total.toFixed(3)) });
     return { durationS: await durationOf(outFile), bytes: (await fs.stat(outFile)).size };
   }
+
+  /** The recording's streams as their files stand now, placed on the timeline. */
+  async #timeline(rawDir: string): Promise<{ streams: Stream[]; total: number; t0Us: number; manifest: RecordingManifest } | undefined> {
+    const manifest = await readManifest(rawDir);
+    const found: (Omit<PlacedStream, 'offset' | 'source'> & { index: MjrIndex })[] = [];
+    for (const name of (await fs.readdir(rawDir)).filter((n) => n.endsWith('.mjr')).sort()) {
+      const file = path.join(rawDir, name);
+      let index = this.#indexes.get(file);
+      if (!index) {
+        index = new MjrIndex(file);
+        this.#indexes.set(file, index);
+      }
+      const readable = await index.update().catch((err) => {
+        this.log.warn('skipping an unreadable recording file', { file: name, err: String(err) });
+        return false;
+      });
+      const info = index.info;
+      if (!readable || !info || info.kind === 'data') continue;
+      const match = FILE_NAME.exec(name);
+      const feed = match?.[1];
+      const mid = match?.[3];
+      const screen = info.kind === 'video' && feed !== undefined && mid !== undefined && (manifest.feeds[feed]?.screenMids.includes(mid) ?? false);
+      // The last packet's receive time, plus about one frame.
+      found.push({ file, kind: info.kind, feed, screen, startUs: info.firstUs, duration: index.lastMs / 1000 + 0.04, index });
+    }
+    if (found.length === 0) return undefined;
+    const { placed, total, t0Us } = placeStreams(found, manifest.pauses ?? []);
+    return { streams: placed.map((p, i) => ({ ...p, index: found[i]!.index })), total, t0Us, manifest };
+  }
+
+  /** Composes [from, to) of the timeline into segment k. */
+  async #segment(rawDir: string, timeline: { streams: Stream[]; t0Us: number; manifest: RecordingManifest }, k: number, from: number, to: number): Promise<void> {
+    const started = Date.now();
+    const work = path.join(rawDir, 'work', String(k));
+    await fs.rm(work, { recursive: true, force: true });
+    await fs.mkdir(work, { recursive: true });
+    const clips: Clip[] = [];
+    for (const [i, stream] of timeline.streams.entries()) {
+      const [clip] = clipsIn([stream], from, to);
+      if (!clip) continue;
+      const info = stream.index.info!;
+      const piece = path.join(work, `${i}.mjr`);
+      // A little past the end, so the composition never runs short of a frame.
+      const firstMs = await stream.index.writePiece(clip.inPoint * 1000, (clip.inPoint + clip.length) * 1000 + 500, piece);
+      if (firstMs === undefined) continue;
+      const extension = info.kind === 'audio' ? (info.codec === 'opus' ? 'opus' : 'wav') : info.codec === 'vp8' || info.codec === 'vp9' ? 'webm' : 'mkv';
+      const playable = path.join(work, `${i}.${extension}`);
+      try {
+        await run('janus-pp-rec', ['-d', '2', piece, playable], 10 * 60_000);
+      } catch (err) {
+        this.log.warn('skipping a piece of a stream that could not be converted', { file: path.basename(stream.file), segment: k, err: String(err) });
+        continue;
+      }
+      if (((await fs.stat(playable).catch(() => undefined))?.size ?? 0) < 100) continue;
+      // The piece starts at its first packet, which may be before `from` (a video keyframe).
+      const pieceAt = stream.offset + firstMs / 1000;
+      const start = Math.max(from, pieceAt);
+      clips.push({ ...clip, file: playable, inPoint: start - pieceAt, at: start - from, length: clip.at + clip.length - (start - from) });
+    }
+    const cameras = [...new Set(clips.filter((c) => c.kind === 'video' && !c.screen).map((c) => c.source))];
+    const speakers = speakerIntervals(timeline.manifest.speakers ?? [], cameras, timeline.t0Us, timeline.manifest.pauses ?? [], from, to);
+    const out = segmentFile(rawDir, k);
+    await run('ffmpeg', composeArgs(clips, to - from, speakers, `${out}.part.mp4`), 60 * 60_000);
+    await fs.rename(`${out}.part.mp4`, out);
+    await fs.rm(work, { recursive: true, force: true });
+    this.log.info('recording segment made', { segment: k, from, to: Number(to.toFixed(3)), clips: clips.length, ms: Date.now() - started });
+  }
+}
+
+function segmentFile(rawDir: string, k: number): string {
+  return path.join(rawDir, SEGMENTS, `${String(k).padStart(6, '0')}.mp4`);
+}
+
+/** How many segments in a row, from the first, are already made. */
+async function segmentsDone(rawDir: string): Promise<number> {
+  await fs.mkdir(path.join(rawDir, SEGMENTS), { recursive: true });
+  const names = new Set(await fs.readdir(path.join(rawDir, SEGMENTS)));
+  let k = 0;
+  while (names.has(path.basename(segmentFile(rawDir, k)))) k++;
+  return k;
 }
 
 async function readManifest(rawDir: string): Promise<RecordingManifest> {

@@ -18,16 +18,21 @@ export interface RecordingServiceOptions {
   log: Logger;
   /** Told when a recording is ready (to email its owner). */
   onReady?: (recording: RecordingRecord) => Promise<void>;
+  /** How often, while recording, what can already be made of the MP4 is made (default 10 s). */
+  advanceEveryMs?: number;
 }
 
 /**
- * Cloud recordings on local disk. Processing runs one recording at a time (ffmpeg takes the
- * cores it gets) in the background; a recording a crash cut short is processed at the next
- * start from what the media server had written.
+ * Cloud recordings on local disk. Processing runs one step at a time (ffmpeg takes the cores
+ * it gets) in the background: while a recording goes on, what can already be made of its MP4
+ * is made every few seconds, so that it is ready soon after it stops; a recording a crash cut
+ * short is processed at the next start from what the media server had written.
  */
 export class RecordingService implements CloudRecorder {
   #queue: Promise<void> = Promise.resolve();
   readonly #log: Logger;
+  /** Recordings going on: their timer, and whether a step is already waiting in the queue. */
+  readonly #running = new Map<string, { timer: ReturnType<typeof setInterval>; queued: boolean }>();
 
   constructor(private readonly options: RecordingServiceOptions) {
     this.#log = options.log;
@@ -38,6 +43,9 @@ export class RecordingService implements CloudRecorder {
     const rawDir = path.join(this.options.dir, id);
     await fs.mkdir(rawDir, { recursive: true, mode: 0o750 });
     await this.options.catalog.create({ id, ...input, startedAt: new Date() });
+    const running = { timer: setInterval(() => this.#advance(id), this.options.advanceEveryMs ?? 10_000), queued: false };
+    running.timer.unref?.();
+    this.#running.set(id, running);
     return { id, rawDir };
   }
 
@@ -58,6 +66,8 @@ export class RecordingService implements CloudRecorder {
 
   end(id: string): void {
     const endedAt = new Date();
+    clearInterval(this.#running.get(id)?.timer);
+    this.#running.delete(id);
     void this.#enqueue(id, endedAt);
   }
 
@@ -71,7 +81,21 @@ export class RecordingService implements CloudRecorder {
 
   /** Waits for the processing under way (at shutdown). */
   async idle(): Promise<void> {
+    for (const running of this.#running.values()) clearInterval(running.timer);
+    this.#running.clear();
     await this.#queue;
+  }
+
+  #advance(id: string): void {
+    const running = this.#running.get(id);
+    if (!running || running.queued) return;
+    running.queued = true;
+    const step = this.#queue.then(async () => {
+      running.queued = false;
+      if (!this.#running.has(id)) return;
+      await this.options.processor.advance(path.join(this.options.dir, id)).catch((err) => this.#log.warn('could not process a recording while it goes on', { recording: id, err: String(err) }));
+    });
+    this.#queue = step.catch(() => {});
   }
 
   #enqueue(id: string, endedAt: Date): Promise<void> {

@@ -1,32 +1,58 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CANVAS, composeArgs, layout, type Track } from './layout.ts';
+import { CANVAS, composeArgs, layout, MAX_GRID } from './layout.ts';
+import type { Clip, SpeakerIntervals } from './timeline.ts';
 
-const cam = (n: number, offset = 0): Track => ({ file: `cam${n}.webm`, kind: 'video', screen: false, offset });
+const cam = (n: number, at = 0): Clip => ({ file: `cam${n}.webm`, kind: 'video', screen: false, source: `${n}:camera`, inPoint: 0, at, length: 10 });
+const screen = (n: number): Clip => ({ ...cam(n), file: `screen${n}.webm`, screen: true, source: `${n}:screen` });
+const voice = (n: number, at = 0): Clip => ({ ...cam(n, at), file: `voice${n}.opus`, kind: 'audio' });
+const none: SpeakerIntervals = new Map();
 
-test('cameras fill a grid; with a screen, the screen takes three quarters and cameras stack beside it', () => {
-  assert.deepEqual(layout([cam(1)]), [{ x: 0, y: 0, w: 1280, h: 720 }]);
-  assert.deepEqual(layout([cam(1), cam(2)]), [
+test('without a screen, cameras fill a grid, one box per person whatever the number of files', () => {
+  assert.deepEqual([...layout([cam(1)], none).values()].map((p) => p.box), [{ x: 0, y: 0, w: 1280, h: 720 }]);
+  assert.deepEqual([...layout([cam(1), cam(2)], none).values()].map((p) => p.box), [
     { x: 0, y: 0, w: 640, h: 720 },
     { x: 640, y: 0, w: 640, h: 720 },
   ]);
-  const five = layout([cam(1), cam(2), cam(3), cam(4), cam(5)]);
+  const five = [...layout([cam(1), cam(2), cam(3), cam(4), cam(5)], none).values()].map((p) => p.box);
   assert.equal(new Set(five.map((b) => `${b.x},${b.y}`)).size, 5, 'no two cameras in the same place');
   assert.ok(five.every((b) => b.x + b.w <= CANVAS.width && b.y + b.h <= CANVAS.height));
-  const withScreen = layout([cam(1), { ...cam(2), screen: true }, cam(3)]);
-  assert.deepEqual(withScreen[1], { x: 0, y: 0, w: 960, h: 720 });
-  assert.deepEqual(withScreen[0], { x: 960, y: 0, w: 320, h: 240 });
-  assert.deepEqual(withScreen[2], { x: 960, y: 240, w: 320, h: 240 });
+  // The same camera in two files (before and after a pause) keeps its box.
+  assert.equal(layout([cam(1), { ...cam(1, 5), file: 'cam1-again.webm' }, cam(2)], none).size, 2);
 });
 
-test('the ffmpeg command places each stream at its offset, mixes every sound, and makes a fast-start H.264 + AAC MP4', () => {
-  const args = composeArgs([cam(1, 0), { ...cam(2, 2.5), screen: true }, { file: 'a1.opus', kind: 'audio', screen: false, offset: 0.25 }], 12.5, 'out.mp4');
+test('with a screen, it takes three quarters and the active speaker is shown beside it, only while speaking', () => {
+  const speakers: SpeakerIntervals = new Map([
+    ['1:camera', [{ from: 0, to: 4 }]],
+    ['3:camera', [{ from: 4, to: 10 }]],
+  ]);
+  const placements = layout([cam(1), screen(2), cam(2), cam(3)], speakers);
+  assert.deepEqual(placements.get('2:screen'), { box: { x: 0, y: 0, w: 960, h: 720 } });
+  assert.deepEqual(placements.get('1:camera'), { box: { x: 960, y: 0, w: 320, h: 240 }, when: [{ from: 0, to: 4 }] });
+  assert.deepEqual(placements.get('3:camera')?.when, [{ from: 4, to: 10 }]);
+  assert.equal(placements.has('2:camera'), false, 'a camera never shown is left out (not even decoded)');
+});
+
+test('too many cameras for a grid: the active speaker fills the picture', () => {
+  const clips = Array.from({ length: MAX_GRID + 1 }, (_, i) => cam(i + 1));
+  const placements = layout(clips, new Map([['4:camera', [{ from: 0, to: 10 }]]]));
+  assert.deepEqual([...placements.keys()], ['4:camera']);
+  assert.deepEqual(placements.get('4:camera')?.box, { x: 0, y: 0, w: 1280, h: 720 });
+});
+
+test('the ffmpeg command cuts each clip from its file, places it, mixes every sound, and is exactly as long as the segment', () => {
+  const args = composeArgs([cam(1), { ...screen(2), at: 2.5, inPoint: 1.25, length: 7.5 }, voice(1, 0.25)], 12.5, new Map([['1:camera', [{ from: 0, to: 12.5 }]]]), 'out.mp4');
   const graph = args[args.indexOf('-filter_complex') + 1]!;
   assert.match(graph, /setpts=PTS-STARTPTS\+2\.500\/TB/);
   assert.match(graph, /adelay=250\|250/);
   assert.match(graph, /color=c=black:s=1280x720:r=15:d=12\.500/);
+  assert.match(graph, /enable='between\(t,0\.000,12\.500\)'/);
+  assert.match(graph, /apad=whole_dur=12\.500/);
+  assert.deepEqual(args.slice(args.indexOf('screen2.webm') - 5, args.indexOf('screen2.webm') + 1), ['-ss', '1.250', '-t', '7.500', '-i', 'screen2.webm']);
   assert.deepEqual(args.filter((a) => a === '-i').length, 3);
-  for (const expected of ['libx264', 'aac', '+faststart', 'out.mp4']) assert.ok(args.includes(expected), expected);
+  assert.equal(args[args.indexOf('-t', args.indexOf('-filter_complex')) + 1], '12.500');
+  for (const expected of ['libx264', 'aac', 'out.mp4']) assert.ok(args.includes(expected), expected);
   // No sound at all still gives an AAC track (silence), so players behave.
-  assert.match(composeArgs([cam(1)], 5, 'x.mp4')[composeArgs([cam(1)], 5, 'x.mp4').indexOf('-filter_complex') + 1]!, /anullsrc/);
+  const silent = composeArgs([cam(1)], 5, none, 'x.mp4');
+  assert.match(silent[silent.indexOf('-filter_complex') + 1]!, /anullsrc/);
 });

@@ -1,79 +1,103 @@
-/** One recorded stream after conversion, placed on the recording's timeline. */
-export interface Track {
-  file: string;
-  kind: 'audio' | 'video';
-  /** A shared screen (shown large) rather than a camera. */
-  screen: boolean;
-  /** Seconds from the start of the recording to the stream's first packet. */
-  offset: number;
-}
+import type { Clip, SpeakerIntervals } from './timeline.ts';
 
 export const CANVAS = { width: 1280, height: 720, fps: 15 } as const;
 
-interface Box {
+export interface Box {
   x: number;
   y: number;
   w: number;
   h: number;
 }
 
+/** Where a source (a camera, a screen) is shown, and when (seconds in the segment) if not all along. */
+export interface Placement {
+  box: Box;
+  when?: { from: number; to: number }[];
+}
+
+/** Beyond this many cameras and no screen, the active speaker is shown rather than a grid. */
+export const MAX_GRID = 9;
+
 /**
- * Where each video goes on the 1280×720 canvas: a shared screen takes the left three quarters
- * with cameras in a column beside it; without a screen, cameras fill a grid. Pure, so the
- * layout is tested without ffmpeg.
+ * Where each source goes on the 1280×720 canvas. A shared screen takes the left three quarters
+ * with the active speaker's camera beside it; without a screen, cameras fill a grid (the active
+ * speaker alone when there are too many for a grid). Sources that are never shown are left out.
+ * Pure, so the layout is tested without ffmpeg.
  */
-export function layout(videos: Track[]): Box[] {
+export function layout(clips: Clip[], speakers: SpeakerIntervals): Map<string, Placement> {
   const { width: W, height: H } = CANVAS;
-  const screenIndex = videos.findIndex((v) => v.screen);
-  if (screenIndex >= 0) {
+  const placements = new Map<string, Placement>();
+  const sources = (screen: boolean) => [...new Set(clips.filter((c) => c.kind === 'video' && c.screen === screen).sort((a, b) => a.at - b.at).map((c) => c.source))];
+  const screens = sources(true);
+  const cameras = sources(false);
+  const speaker = (box: Box) => {
+    for (const camera of cameras) {
+      const when = speakers.get(camera);
+      if (when && when.length > 0) placements.set(camera, { box, when });
+    }
+  };
+  if (screens.length > 0) {
     const side = W / 4;
-    const camH = Math.round((side * 3) / 4);
-    let row = 0;
-    return videos.map((v, i) => (i === screenIndex ? { x: 0, y: 0, w: W - side, h: H } : { x: W - side, y: camH * row++, w: side, h: camH }));
+    const h = Math.floor(H / screens.length / 2) * 2;
+    screens.forEach((s, i) => placements.set(s, { box: { x: 0, y: i * h, w: W - side, h } }));
+    speaker({ x: W - side, y: 0, w: side, h: Math.round((side * 3) / 4) });
+    return placements;
   }
-  const n = Math.max(1, videos.length);
+  if (cameras.length > MAX_GRID) {
+    speaker({ x: 0, y: 0, w: W, h: H });
+    return placements;
+  }
+  const n = Math.max(1, cameras.length);
   const cols = Math.ceil(Math.sqrt(n));
   const rows = Math.ceil(n / cols);
   const w = Math.floor(W / cols / 2) * 2;
   const h = Math.floor(H / rows / 2) * 2;
-  return videos.map((_, i) => ({ x: (i % cols) * w, y: Math.floor(i / cols) * h, w, h }));
+  cameras.forEach((c, i) => placements.set(c, { box: { x: (i % cols) * w, y: Math.floor(i / cols) * h, w, h } }));
+  return placements;
 }
 
 /**
- * The ffmpeg arguments that compose the tracks into one MP4 (H.264 + AAC, fast start): each
- * video scaled into its box and shifted to its offset over a black canvas, every audio delayed
- * to its offset and mixed. Cameras beyond what fits beside a screen are left out.
+ * The ffmpeg arguments that compose one segment into an MP4 (H.264 + AAC, fast start): each
+ * video clip scaled into its source's box and shifted to its place over a black canvas (shown
+ * only while its source is the active speaker, where the layout says so), every sound delayed
+ * to its place and mixed, exactly `durationS` long so segments join end to end.
  */
-export function composeArgs(tracks: Track[], durationS: number, outFile: string): string[] {
+export function composeArgs(clips: Clip[], durationS: number, speakers: SpeakerIntervals, outFile: string): string[] {
   const { width: W, height: H, fps } = CANVAS;
-  const videos = tracks.filter((t) => t.kind === 'video');
-  const audios = tracks.filter((t) => t.kind === 'audio');
-  const boxes = layout(videos);
+  const d = durationS.toFixed(3);
+  const placements = layout(clips, speakers);
   const inputs: string[] = [];
-  const filters: string[] = [`color=c=black:s=${W}x${H}:r=${fps}:d=${durationS.toFixed(3)}[base0]`];
+  const filters: string[] = [`color=c=black:s=${W}x${H}:r=${fps}:d=${d}[base0]`];
   let base = 'base0';
   let index = 0;
-  videos.forEach((v, i) => {
-    const box = boxes[i]!;
-    if (box.y + box.h > H) return; // no room left beside the screen
-    inputs.push('-i', v.file);
-    const input = index++;
+  const input = (c: Clip) => {
+    if (c.inPoint > 0.001) inputs.push('-ss', c.inPoint.toFixed(3));
+    inputs.push('-t', c.length.toFixed(3), '-i', c.file);
+    return index++;
+  };
+  clips.forEach((c, i) => {
+    if (c.kind !== 'video') return;
+    const placement = placements.get(c.source);
+    if (!placement) return;
+    const { box, when } = placement;
+    const n = input(c);
+    const enable = when ? `:enable='${when.map((w) => `between(t,${w.from.toFixed(3)},${w.to.toFixed(3)})`).join('+')}'` : '';
     filters.push(
-      `[${input}:v]scale=${box.w}:${box.h}:force_original_aspect_ratio=decrease,pad=${box.w}:${box.h}:(ow-iw)/2:(oh-ih)/2:color=black,fps=${fps},setpts=PTS-STARTPTS+${v.offset.toFixed(3)}/TB[v${i}]`,
-      `[${base}][v${i}]overlay=${box.x}:${box.y}:eof_action=pass[base${i + 1}]`,
+      `[${n}:v]scale=${box.w}:${box.h}:force_original_aspect_ratio=decrease,pad=${box.w}:${box.h}:(ow-iw)/2:(oh-ih)/2:color=black,fps=${fps},setpts=PTS-STARTPTS+${c.at.toFixed(3)}/TB[v${i}]`,
+      `[${base}][v${i}]overlay=${box.x}:${box.y}:eof_action=pass${enable}[base${i + 1}]`,
     );
     base = `base${i + 1}`;
   });
   const mixed: string[] = [];
-  for (const a of audios) {
-    inputs.push('-i', a.file);
-    const input = index++;
-    const ms = Math.round(a.offset * 1000);
-    filters.push(`[${input}:a]aresample=48000,adelay=${ms}|${ms}[a${input}]`);
-    mixed.push(`[a${input}]`);
+  for (const c of clips) {
+    if (c.kind !== 'audio') continue;
+    const n = input(c);
+    const ms = Math.round(c.at * 1000);
+    filters.push(`[${n}:a]aresample=48000,asetpts=PTS-STARTPTS,adelay=${ms}|${ms}[a${n}]`);
+    mixed.push(`[a${n}]`);
   }
-  if (mixed.length === 0) filters.push(`anullsrc=r=48000:cl=stereo,atrim=0:${durationS.toFixed(3)}[aout]`);
-  else filters.push(`${mixed.join('')}amix=inputs=${mixed.length}:duration=longest:normalize=0[aout]`);
+  if (mixed.length === 0) filters.push(`anullsrc=r=48000:cl=stereo,atrim=0:${d}[aout]`);
+  else filters.push(`${mixed.join('')}amix=inputs=${mixed.length}:duration=longest:normalize=0,apad=whole_dur=${d}[aout]`);
   return [
     '-y',
     '-hide_banner',
@@ -87,7 +111,7 @@ export function composeArgs(tracks: Track[], durationS: number, outFile: string)
     '-map',
     '[aout]',
     '-t',
-    durationS.toFixed(3),
+    d,
     '-c:v',
     'libx264',
     '-preset',
