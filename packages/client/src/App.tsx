@@ -1,14 +1,16 @@
 import { HomePage } from './features/home/HomePage.tsx';
 import { MeetingPage } from './features/MeetingPage.tsx';
+import { SharedRecordingPage } from './features/sharedRecording/SharedRecordingPage.tsx';
 import { I18nProvider, useI18n } from './ui/i18n.tsx';
 
-/** Routes by path: "/" is the organiser's home, "/m/<id>" a meeting. */
+/** Routes by path: "/" is the organiser's home, "/m/<id>" a meeting, "/r/<token>" a shared recording. */
 export function App() {
-  const match = /^\/m\/([^/]+)\/?$/.exec(location.pathname);
+  const meeting = /^\/m\/([^/]+)\/?$/.exec(location.pathname);
+  const shared = /^\/r\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
   return (
     <I18nProvider>
       <SkipLink />
-      {match ? <MeetingPage meetingId={decodeURIComponent(match[1]!)} /> : <HomePage />}
+      {meeting ? <MeetingPage meetingId={decodeURIComponent(meeting[1]!)} /> : shared ? <SharedRecordingPage token={shared[1]!} /> : <HomePage />}
     </I18nProvider>
   );
 }

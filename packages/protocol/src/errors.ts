@@ -24,6 +24,15 @@ export const ERROR_CODES = [
   'auth.unauthenticated',
   'auth.invalid_credentials',
   'auth.forbidden',
+  // Host licences
+  'licence.required',
+  'licence.pool_full',
+  // Single sign-on (OIDC today; SAML and CAS later): why a sign-in at the university's provider failed
+  'auth.sso_denied',
+  'auth.sso_state',
+  'auth.sso_token',
+  'auth.sso_profile',
+  'auth.sso_unavailable',
   // HTTP edge
   'http.invalid_body',
   'http.not_found',
@@ -45,6 +54,8 @@ export const ERROR_CODES = [
   'annotation.full',
   // Cloud recording
   'recording.disk_full',
+  'recording.passcode_required',
+  'recording.passcode_wrong',
   // Our fault
   'internal',
 ] as const;

@@ -9,6 +9,16 @@ export const LoginRequest = z.object({
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
+/**
+ * Answer of GET /api/auth/providers: the single sign-on providers the sign-in page offers. A
+ * sign-in starts by navigating to /auth/sso/<id>/login?next=<path>; failures come back to the
+ * sign-in page as /?ssoError=<error code>.
+ */
+export const SsoProvidersResponse = z.object({
+  providers: z.array(z.object({ id: z.string(), label: z.string() })),
+});
+export type SsoProvidersResponse = z.infer<typeof SsoProvidersResponse>;
+
 /** A signed-in user as the client sees them. */
 export const UserView = z.object({
   id: z.string(),
@@ -17,6 +27,8 @@ export const UserView = z.object({
   isAdmin: z.boolean(),
   /** May record meetings to the cloud. */
   isStaff: z.boolean(),
+  /** Holds a named host licence: may schedule and host meetings. */
+  licensed: z.boolean(),
 });
 export type UserView = z.infer<typeof UserView>;
 
@@ -27,8 +39,33 @@ export const CreateUserRequest = z.object({
   password: z.string().min(12, 'at least 12 characters').max(1024),
   /** Staff may record meetings to the cloud. */
   staff: z.boolean(),
+  /** Grant a host licence at once (default), within the pool. */
+  licensed: z.boolean().default(true),
 });
 export type CreateUserRequest = z.infer<typeof CreateUserRequest>;
+
+/** Body of PATCH /api/admin/users/:id (administrators only). */
+export const UpdateUserRequest = z.object({ staff: z.boolean().optional(), licensed: z.boolean().optional() }).strict();
+export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
+
+/** A person as the admin console lists them. */
+export const PersonView = UserView.extend({ createdAt: z.string(), hasPassword: z.boolean() });
+export type PersonView = z.infer<typeof PersonView>;
+
+/** GET /api/admin/people. */
+export const PeopleResponse = z.object({ people: z.array(PersonView), licences: z.object({ used: z.number(), pool: z.number() }) });
+export type PeopleResponse = z.infer<typeof PeopleResponse>;
+
+/** One line of the audit log. */
+export const AuditEntryView = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.object({ id: z.string().nullable(), name: z.string() }),
+  action: z.string(),
+  target: z.object({ id: z.string().nullable(), name: z.string().nullable() }),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+export type AuditEntryView = z.infer<typeof AuditEntryView>;
 
 /** How a meeting is set up (see the README's "Meeting options"). */
 export const MeetingSettingsView = z.object({
@@ -266,6 +303,67 @@ export type RecordingView = z.infer<typeof RecordingView>;
  */
 export const RecordingListResponse = z.object({ recordings: z.array(RecordingView), totalBytes: z.number() });
 export type RecordingListResponse = z.infer<typeof RecordingListResponse>;
+
+/** What a link to a cloud recording may carry (POST /api/recordings/:id/shares). */
+export const RECORDING_SHARE_LIMITS = { passcodeMin: 4, passcodeMax: 64, expiryDaysMax: 365, perRecording: 50 } as const;
+
+/**
+ * The secret of a recording's share link (/r/<token>): 24 random bytes, base64url. It is also the
+ * share's id in the owner's API.
+ */
+export const SHARE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{32}$/;
+
+/**
+ * Body of POST /api/recordings/:id/shares (owner or administrator). No passcode: anyone with the
+ * link can watch. No expiry: the link works until it is stopped or the recording is deleted.
+ */
+export const CreateRecordingShareRequest = z.object({
+  passcode: z.string().trim().min(RECORDING_SHARE_LIMITS.passcodeMin).max(RECORDING_SHARE_LIMITS.passcodeMax).optional(),
+  expiresInDays: z.number().int().min(1).max(RECORDING_SHARE_LIMITS.expiryDaysMax).optional(),
+});
+export type CreateRecordingShareRequest = z.infer<typeof CreateRecordingShareRequest>;
+
+/** A link to a recording as its owner sees it (the passcode itself is never shown again). */
+export const RecordingShareView = z.object({
+  /** The token of the link; DELETE /api/recordings/:id/shares/:shareId stops it. */
+  id: z.string(),
+  /** `<public URL>/r/<token>`: the page anyone with the link can open. */
+  url: z.string(),
+  hasPasscode: z.boolean(),
+  /** When the link stops working (ISO, UTC); null: when it is stopped or the recording deleted. */
+  expiresAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type RecordingShareView = z.infer<typeof RecordingShareView>;
+
+/** Answer of POST /api/recordings/:id/shares. */
+export const RecordingShareResponse = z.object({ share: RecordingShareView });
+export type RecordingShareResponse = z.infer<typeof RecordingShareResponse>;
+
+/** Answer of GET /api/recordings/:id/shares: the links that still work, newest first. */
+export const RecordingShareListResponse = z.object({ shares: z.array(RecordingShareView) });
+export type RecordingShareListResponse = z.infer<typeof RecordingShareListResponse>;
+
+/**
+ * What anyone holding a share link learns (GET /api/shared-recordings/:token, no account). An
+ * unknown, stopped or expired link, or one whose recording was deleted, is answered alike
+ * (`http.not_found`).
+ */
+export const SharedRecordingView = z.object({
+  title: z.string(),
+  startedAt: z.string(),
+  /** Absent when the length is not known. */
+  durationSeconds: z.number().optional(),
+  /** The link has a passcode… */
+  needsPasscode: z.boolean(),
+  /** …and this browser has given it (or there is none): GET …/file plays the video. */
+  unlocked: z.boolean(),
+});
+export type SharedRecordingView = z.infer<typeof SharedRecordingView>;
+
+/** Body of POST /api/shared-recordings/:token/unlock. */
+export const UnlockSharedRecordingRequest = z.object({ passcode: z.string().trim().min(1).max(256) });
+export type UnlockSharedRecordingRequest = z.infer<typeof UnlockSharedRecordingRequest>;
 
 /** Every HTTP error body. */
 export const ErrorBody = z.object({

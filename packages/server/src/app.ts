@@ -7,6 +7,7 @@ import { SessionService } from './auth/SessionService.ts';
 import { generatePassword, hashPassword } from './auth/passwords.ts';
 import { MeetingRegistry } from './domain/MeetingRegistry.ts';
 import { buildHttpApp } from './http/buildHttpApp.ts';
+import { SsoSignIn } from './auth/sso/SsoSignIn.ts';
 import { findJanusLibDir, generateSecrets, renderJanusConfig, writeJanusConfig } from './janus/JanusConfig.ts';
 import { JanusMediaBackend } from './janus/JanusMediaBackend.ts';
 import { freePort, JanusProcess } from './janus/JanusProcess.ts';
@@ -108,7 +109,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     cleanups.push(async () => live.shutdown());
 
     // Cloud recordings past their retention go (files and records), their owners warned a week before.
-    const retention = new RetentionJob({ catalog: storage.recordings, users: storage.users, mailer, dir: config.recordings.dir, retentionDays: config.recordings.retentionDays, publicUrl: config.publicUrl, log: log.child({ component: 'retention' }) });
+    const retention = new RetentionJob({ catalog: storage.recordings, shares: storage.recordingShares, users: storage.users, mailer, dir: config.recordings.dir, retentionDays: config.recordings.retentionDays, publicUrl: config.publicUrl, log: log.child({ component: 'retention' }) });
     let retentionRun: Promise<unknown> = Promise.resolve();
     const runRetention = () => {
       retentionRun = retention.run(new Date()).catch((err) => log.error('recording retention failed', { err: String(err) }));
@@ -132,6 +133,8 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       log,
       documents: { converter, store: documentFiles, maxBytes: config.documents.maxBytes },
       recordingsDir: config.recordings.dir,
+      licencePolicy: config.licences,
+      sso: config.sso ? new SsoSignIn(config.sso, config.publicUrl, { users: storage.users, identities: storage.identities }) : undefined,
     });
     cleanups.push(() => http.close());
     await http.listen({ host: config.host, port: config.port });
@@ -153,7 +156,9 @@ async function ensureAdministrator(storage: Storage, config: Config, log: Logger
   const email = config.admin.email ?? 'admin@amphi.local';
   const generated = config.admin.password === undefined;
   const password = config.admin.password ?? generatePassword();
-  await storage.users.create({ email, name: 'Administrator', passwordHash: await hashPassword(password), isAdmin: true, isStaff: true });
+  const admin = await storage.users.create({ email, name: 'Administrator', passwordHash: await hashPassword(password), isAdmin: true, isStaff: true });
+  // The first administrator hosts too, whatever the pool.
+  await storage.licences.grant(admin.id, null, 0);
   if (generated) {
     const file = path.join(config.dataDir, 'initial-admin.txt');
     fs.writeFileSync(file, `email: ${email}\npassword: ${password}\n`, { mode: 0o600 });

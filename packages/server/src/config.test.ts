@@ -93,8 +93,10 @@ test('variables that are not Amphi\'s are ignored, empty ones mean "unset"', () 
 });
 
 test('cloud recordings live in the data folder and are kept 60 days unless told otherwise (1 to 3650)', () => {
-  assert.deepEqual(loadConfig({}, '/srv/amphi').recordings, { dir: '/srv/amphi/data/recordings', retentionDays: 60, minFreeBytes: 1024 * 1024 * 1024 });
-  assert.deepEqual(loadConfig({ AMPHI_DATA_DIR: '/var/lib/amphi', AMPHI_RECORDING_RETENTION_DAYS: '30', AMPHI_RECORDING_MIN_FREE_MB: '0' }, '/').recordings, { dir: '/var/lib/amphi/recordings', retentionDays: 30, minFreeBytes: 0 });
+  assert.deepEqual(loadConfig({}, '/srv/amphi').recordings, { dir: '/srv/amphi/data/recordings', retentionDays: 60, minFreeBytes: 1024 * 1024 * 1024, segmentS: 60 });
+  assert.deepEqual(loadConfig({ AMPHI_DATA_DIR: '/var/lib/amphi', AMPHI_RECORDING_RETENTION_DAYS: '30', AMPHI_RECORDING_MIN_FREE_MB: '0', AMPHI_RECORDING_SEGMENT_S: '120' }, '/').recordings, { dir: '/var/lib/amphi/recordings', retentionDays: 30, minFreeBytes: 0, segmentS: 120 });
+  assert.deepEqual(loadConfig({}, '/').licences, { pool: 0, autoStaff: true });
+  assert.deepEqual(loadConfig({ AMPHI_LICENCE_POOL: '40', AMPHI_LICENCE_STAFF_AUTO: 'false' }, '/').licences, { pool: 40, autoStaff: false });
   assert.equal(loadConfig({ AMPHI_RECORDING_RETENTION_DAYS: '1' }, '/').recordings.retentionDays, 1);
   assert.equal(loadConfig({ AMPHI_RECORDING_RETENTION_DAYS: '3650' }, '/').recordings.retentionDays, 3650);
   assert.equal(loadConfig({ AMPHI_RECORDING_RETENTION_DAYS: '' }, '/').recordings.retentionDays, 60, 'empty means unset');

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { IceServer } from '@amphi/protocol';
 import type { MeetingPolicy } from './domain/MeetingSettings.ts';
+import { parseSsoSettings, type SsoSettings } from './auth/sso/SsoSettings.ts';
 
 /** Everything Amphi can be told at start. Read once, validated, then passed down. */
 export interface Config {
@@ -31,9 +33,13 @@ export interface Config {
   documents: { maxBytes: number };
   /** Cloud recordings: MP4s in `dir` (`<id>.mp4`, raw files in `<id>/`), deleted `retentionDays` after they were made. */
   recordings: { dir: string; retentionDays: number; minFreeBytes: number; segmentS: number };
+  /** Named host licences: the pool size (0: no limit) and whether staff get one by themselves. */
+  licences: { pool: number; autoStaff: boolean };
   /** Outgoing mail (invitations); undefined when no SMTP server is configured. */
   mail: { smtpUrl: string; from: string } | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Single sign-on providers (AMPHI_SSO_FILE); undefined: local accounts only. */
+  sso: SsoSettings | undefined;
 }
 
 export class ConfigError extends Error {
@@ -79,9 +85,12 @@ const Env = z.object({
   AMPHI_DOCUMENT_MAX_MB: z.coerce.number().min(1).max(2048).default(50),
   AMPHI_RECORDING_MIN_FREE_MB: z.coerce.number().min(0).max(10_000_000).default(1024),
   AMPHI_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
+  AMPHI_LICENCE_POOL: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  AMPHI_LICENCE_STAFF_AUTO: z.enum(['true', 'false']).default('true'),
   AMPHI_RECORDING_SEGMENT_S: z.coerce.number().min(2).max(3600).default(60),
   AMPHI_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp://user:password@host:port or smtps://…').optional(),
   AMPHI_MAIL_FROM: z.string().min(3).max(200).optional(),
+  AMPHI_SSO_FILE: z.string().min(1).optional(),
   AMPHI_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -127,6 +136,21 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
   if ((e.AMPHI_ADMIN_EMAIL === undefined) !== (e.AMPHI_ADMIN_PASSWORD === undefined)) {
     problems.push('AMPHI_ADMIN_EMAIL and AMPHI_ADMIN_PASSWORD: set both or neither');
   }
+  let sso: SsoSettings | undefined;
+  if (e.AMPHI_SSO_FILE) {
+    const file = path.resolve(cwd, e.AMPHI_SSO_FILE);
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push(`AMPHI_SSO_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+    if (text !== undefined) {
+      const parsed = parseSsoSettings(text);
+      if (parsed.ok) sso = parsed.settings;
+      else problems.push(...parsed.problems.map((p) => `AMPHI_SSO_FILE ${file}: ${p}`));
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -147,7 +171,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     meetings: { capacity: e.AMPHI_MEETING_CAPACITY, redirectUrl: e.AMPHI_REDIRECT_URL ?? null },
     documents: { maxBytes: Math.round(e.AMPHI_DOCUMENT_MAX_MB * 1024 * 1024) },
     recordings: { dir: path.join(dataDir, 'recordings'), retentionDays: e.AMPHI_RECORDING_RETENTION_DAYS, minFreeBytes: Math.round(e.AMPHI_RECORDING_MIN_FREE_MB * 1024 * 1024), segmentS: e.AMPHI_RECORDING_SEGMENT_S },
+    licences: { pool: e.AMPHI_LICENCE_POOL, autoStaff: e.AMPHI_LICENCE_STAFF_AUTO === 'true' },
     mail: e.AMPHI_SMTP_URL ? { smtpUrl: e.AMPHI_SMTP_URL, from: e.AMPHI_MAIL_FROM ?? `Amphi <no-reply@${publicUrl.hostname}>` } : undefined,
     logLevel: e.AMPHI_LOG_LEVEL,
+    sso,
   };
 }

@@ -31,6 +31,13 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'auth.unauthenticated': 401,
   'auth.invalid_credentials': 401,
   'auth.forbidden': 403,
+  'licence.required': 403,
+  'licence.pool_full': 409,
+  'auth.sso_denied': 403,
+  'auth.sso_state': 400,
+  'auth.sso_token': 401,
+  'auth.sso_profile': 422,
+  'auth.sso_unavailable': 502,
   'http.invalid_body': 400,
   'http.not_found': 404,
   'http.csrf': 403,
@@ -46,6 +53,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'document.not_found': 404,
   'annotation.full': 409,
   'recording.disk_full': 507,
+  'recording.passcode_required': 401,
+  'recording.passcode_wrong': 403,
   internal: 500,
 };
 

@@ -71,6 +71,14 @@ describe('capacity', () => {
     assert.equal(bob.meeting.size, 3);
   });
 
+  test('an organiser whose host licence was revoked comes in as anyone else, not as host', async () => {
+    const w = new World({ settings: { capacity: 2 } });
+    await w.join('Bob');
+    const owner = await w.join('Olive', OWNER_ID, { licensed: false });
+    assert.equal(owner.participant.role, 'participant');
+    await rejectsWithCode(w.arrive('Olive again', { userId: OWNER_ID, licensed: false }), 'meeting.full');
+  });
+
   test('admitting into a full meeting is meeting.full; the guest keeps waiting', async () => {
     const w = new World({ settings: { capacity: 2, waitingRoom: true } });
     const host = await w.join('Olive', OWNER_ID);

@@ -42,6 +42,8 @@ export interface JoinInput {
   invite?: string | undefined;
   /** Their account is staff. */
   isStaff?: boolean | undefined;
+  /** Their account holds a host licence: the organiser hosts only with one (unknown: yes). */
+  licensed?: boolean | undefined;
   /** Request id of the join, repeated in the `joined` / `waiting` reply. */
   rid: number | undefined;
   /** Called when the person becomes a participant (at once, or when admitted from the waiting room). */
@@ -191,12 +193,13 @@ export class LiveMeeting {
 
   /**
    * Lets someone in, or into the waiting room, or refuses them with a typed error. The organiser
-   * always gets in, as host. Synchronous after the checks on purpose: `joined` reaches the
+   * always gets in, as host, while they hold a host licence. Synchronous after the checks on purpose: `joined` reaches the
    * newcomer before any media message can.
    */
   join(input: JoinInput): JoinResult {
     if (this.#ended) throw new AppError('meeting.ended', 'this meeting has ended');
-    const isOwner = input.userId !== undefined && input.userId === this.ownerId;
+    // An organiser whose licence was revoked comes in as anyone else would.
+    const isOwner = input.userId !== undefined && input.userId === this.ownerId && input.licensed !== false;
     if (!isOwner) {
       if ((input.clientId && this.#banned.has(`client:${input.clientId}`)) || (input.userId && this.#banned.has(`user:${input.userId}`))) {
         throw new AppError('meeting.removed', 'a host removed you from this meeting');

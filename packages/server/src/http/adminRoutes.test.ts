@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CSRF_HEADER, ErrorBody, UserView, type ErrorCode } from '@amphi/protocol';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Storage } from '../storage/Storage.ts';
-import { freshApp, PASSWORD, signIn } from './testing/httpHarness.ts';
+import { freshApp, PASSWORD, signIn, organiser } from './testing/httpHarness.ts';
 
 const CSRF = { [CSRF_HEADER]: '1' };
 const UserResponse = z.object({ user: UserView });
@@ -23,8 +23,8 @@ function errorOf(res: LightMyRequestResponse, status: number): { code: ErrorCode
 async function setup(t: TestContext): Promise<{ app: FastifyInstance; storage: Storage; root: string; ada: string }> {
   const { app, storage } = await freshApp(t);
   const hash = await hashPassword(PASSWORD);
-  await storage.users.create({ email: 'root@example.org', name: 'Root', passwordHash: hash, isAdmin: true, isStaff: true });
-  await storage.users.create({ email: 'ada@example.org', name: 'Ada', passwordHash: hash, isAdmin: false });
+  await organiser(storage, { email: 'root@example.org', name: 'Root', passwordHash: hash, isAdmin: true, isStaff: true });
+  await organiser(storage, { email: 'ada@example.org', name: 'Ada', passwordHash: hash, isAdmin: false });
   return { app, storage, root: await signIn(app, 'root@example.org'), ada: await signIn(app, 'ada@example.org') };
 }
 
@@ -38,7 +38,7 @@ describe('POST /api/admin/users', () => {
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.headers['cache-control'], 'no-store');
     const { user } = UserResponse.parse(res.json());
-    assert.deepEqual({ ...user, id: 'x' }, { id: 'x', email: 'grace.hopper@univ.example', name: 'Grace Hopper', isAdmin: false, isStaff: true });
+    assert.deepEqual({ ...user, id: 'x' }, { id: 'x', email: 'grace.hopper@univ.example', name: 'Grace Hopper', isAdmin: false, isStaff: true, licensed: true });
     assert.equal((await storage.users.byId(user.id))?.isStaff, true);
 
     const grace = await signIn(app, 'grace.hopper@univ.example', NEW_PASSWORD);
@@ -83,5 +83,70 @@ describe('POST /api/admin/users', () => {
     assert.match(dup.message, /already/);
     assert.equal((await storage.users.byEmail('ada@example.org'))?.name, 'Ada', 'the existing account is untouched');
     assert.equal(await storage.users.count(), 2);
+  });
+});
+
+describe('host licences', () => {
+  const patch = (app: FastifyInstance, cookie: string, id: string, payload: Record<string, unknown>) => app.inject({ method: 'PATCH', url: `/api/admin/users/${id}`, headers: { ...CSRF, cookie }, payload });
+  const schedule = (app: FastifyInstance, cookie: string) => app.inject({ method: 'POST', url: '/api/meetings', headers: { ...CSRF, cookie }, payload: { title: 'Office hours' } });
+
+  it('someone without a licence cannot schedule; granted, they can at once; revoked, they cannot at once; all of it audited', async (t) => {
+    const { app, storage, root } = await setup(t);
+    const student = await storage.users.create({ email: 'sam@example.org', name: 'Sam', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
+    const sam = await signIn(app, 'sam@example.org');
+    assert.equal(errorOf(await schedule(app, sam), 403).code, 'licence.required');
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/me/personal-room', headers: { cookie: sam } }), 403).code, 'licence.required');
+
+    const granted = await patch(app, root, student.id, { licensed: true });
+    assert.equal(granted.statusCode, 200, granted.body);
+    assert.equal(granted.json().person.licensed, true);
+    assert.equal((await schedule(app, sam)).statusCode, 201, 'the same session schedules now');
+
+    assert.equal((await patch(app, root, student.id, { licensed: false })).statusCode, 200);
+    assert.equal(errorOf(await schedule(app, sam), 403).code, 'licence.required');
+
+    const audit = await app.inject({ method: 'GET', url: '/api/admin/audit', headers: { cookie: root } });
+    const actions = (audit.json().entries as { action: string; actor: { name: string }; target: { name: string } }[]).map((e) => `${e.action} by ${e.actor.name} for ${e.target.name}`);
+    assert.deepEqual(actions.slice(0, 2).sort(), ['licence.granted by Root for Sam <sam@example.org>', 'licence.revoked by Root for Sam <sam@example.org>']);
+  });
+
+  it('the pool is a hard limit; people are listed with their licences and the use of the pool', async (t) => {
+    const { app, storage } = await freshApp(t, undefined, undefined, { pool: 2, autoStaff: false });
+    const hash = await hashPassword(PASSWORD);
+    await organiser(storage, { email: 'root@example.org', name: 'Root', passwordHash: hash, isAdmin: true, isStaff: true });
+    const root = await signIn(app, 'root@example.org');
+    const a = await storage.users.create({ email: 'a@example.org', name: 'Alice', passwordHash: hash, isAdmin: false });
+    const b = await storage.users.create({ email: 'b@example.org', name: 'Bob', passwordHash: hash, isAdmin: false });
+    assert.equal((await patch(app, root, a.id, { licensed: true })).statusCode, 200);
+    assert.equal(errorOf(await patch(app, root, b.id, { licensed: true }), 409).code, 'licence.pool_full');
+    // An account made while the pool is full exists, without a licence.
+    const made = await create(app, root, { email: 'c@example.org', name: 'Carol', password: NEW_PASSWORD, staff: false });
+    assert.equal(made.statusCode, 201);
+    assert.equal(made.json().user.licensed, false);
+    const people = await app.inject({ method: 'GET', url: '/api/admin/people?q=b%40EXAMPLE', headers: { cookie: root } });
+    assert.deepEqual(people.json().people.map((p: { name: string; licensed: boolean }) => [p.name, p.licensed]), [['Bob', false]]);
+    assert.deepEqual(people.json().licences, { used: 2, pool: 2 });
+    assert.equal((await app.inject({ method: 'GET', url: '/api/admin/people?q=%25', headers: { cookie: root } })).json().people.length, 4, 'a typed wildcard matches nothing special');
+  });
+
+  it('staff get a licence by themselves when they sign in, when the policy says so and the pool allows', async (t) => {
+    const { app, storage } = await freshApp(t, undefined, undefined, { pool: 1, autoStaff: true });
+    const hash = await hashPassword(PASSWORD);
+    await storage.users.create({ email: 'prof@example.org', name: 'Prof', passwordHash: hash, isAdmin: false, isStaff: true });
+    await storage.users.create({ email: 'prof2@example.org', name: 'Prof 2', passwordHash: hash, isAdmin: false, isStaff: true });
+    await storage.users.create({ email: 'stu@example.org', name: 'Stu', passwordHash: hash, isAdmin: false, isStaff: false });
+    assert.equal((await schedule(app, await signIn(app, 'prof@example.org'))).statusCode, 201);
+    assert.equal(errorOf(await schedule(app, await signIn(app, 'prof2@example.org')), 403).code, 'licence.required', 'the pool of one is taken');
+    assert.equal(errorOf(await schedule(app, await signIn(app, 'stu@example.org')), 403).code, 'licence.required');
+  });
+
+  it('only administrators see people and the audit log, or change anyone; bad bodies and unknown people are refused', async (t) => {
+    const { app, root, ada } = await setup(t);
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/admin/people', headers: { cookie: ada } }), 403).code, 'auth.forbidden');
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/admin/audit', headers: { cookie: ada } }), 403).code, 'auth.forbidden');
+    assert.equal(errorOf(await patch(app, ada, 'whoever', { licensed: true }), 403).code, 'auth.forbidden');
+    assert.equal(errorOf(await patch(app, root, 'nobody', { licensed: true }), 404).code, 'http.not_found');
+    assert.equal(errorOf(await patch(app, root, 'nobody', { licensed: 'yes' }), 400).code, 'http.invalid_body');
+    assert.equal(errorOf(await patch(app, root, 'nobody', { admin: true }), 400).code, 'http.invalid_body');
   });
 });

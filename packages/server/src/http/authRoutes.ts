@@ -7,9 +7,10 @@ import type { User, UserRepository } from '../storage/UserRepository.ts';
 import { readCookie, sessionCookie } from './cookies.ts';
 import { currentUser, noStore, parseBody, type HttpContext } from './context.ts';
 import { RateLimiter } from '../RateLimiter.ts';
+import type { Licences } from '../auth/Licences.ts';
 
 export function userView(user: User): UserView {
-  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, isStaff: user.isStaff };
+  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, isStaff: user.isStaff, licensed: user.licensed };
 }
 
 // Verifying against a dummy hash when the account does not exist keeps the timing the same,
@@ -17,7 +18,7 @@ export function userView(user: User): UserView {
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /** Local sign-in: POST /api/auth/login, POST /api/auth/logout, GET /api/me. */
-export function authRoutes(app: FastifyInstance, ctx: HttpContext & { users: UserRepository }): void {
+export function authRoutes(app: FastifyInstance, ctx: HttpContext & { users: UserRepository; licences: Licences }): void {
   const perIp = new RateLimiter(20, 15 * 60_000);
   const perEmail = new RateLimiter(10, 15 * 60_000);
 
@@ -29,9 +30,10 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext & { users: Use
     const user = await ctx.users.byEmail(body.email);
     const ok = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !user.passwordHash || !ok) throw new AppError('auth.invalid_credentials', 'wrong email or password');
+    const signedIn = await ctx.licences.applyPolicy(user);
     const session = await ctx.sessions.create(user.id);
     reply.header('set-cookie', sessionCookie(SESSION_COOKIE, session.token, { secure: ctx.secureCookies, expires: session.expiresAt }));
-    return { user: userView(user) };
+    return { user: userView(signedIn) };
   });
 
   app.post('/api/auth/logout', async (req, reply) => {

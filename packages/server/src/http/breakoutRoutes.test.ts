@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BreakoutPlanView, CSRF_HEADER, CsvImportResult, ErrorBody, PublicMeetingView, type ErrorCode } from '@amphi/protocol';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Storage } from '../storage/Storage.ts';
-import { freshApp, PASSWORD, PUBLIC_URL, signIn } from './testing/httpHarness.ts';
+import { freshApp, PASSWORD, PUBLIC_URL, signIn, organiser } from './testing/httpHarness.ts';
 
 const CSRF = { [CSRF_HEADER]: '1' };
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
@@ -27,8 +27,8 @@ interface Harness {
 async function setup(t: TestContext): Promise<Harness> {
   const { app, storage } = await freshApp(t);
   const hash = await hashPassword(PASSWORD);
-  await storage.users.create({ email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: hash, isAdmin: false });
-  await storage.users.create({ email: 'eve@example.org', name: 'Eve', passwordHash: hash, isAdmin: false });
+  await organiser(storage, { email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: hash, isAdmin: false });
+  await organiser(storage, { email: 'eve@example.org', name: 'Eve', passwordHash: hash, isAdmin: false });
   const ada = await signIn(app, 'ada@example.org');
   const eve = await signIn(app, 'eve@example.org');
   const meetingId = await createMeeting(app, ada, 'Algebra');

@@ -15,11 +15,15 @@ import { meetingRoutes } from './meetingRoutes.ts';
 import { breakoutRoutes } from './breakoutRoutes.ts';
 import { documentRoutes } from './documentRoutes.ts';
 import { adminRoutes } from './adminRoutes.ts';
+import { Licences, type LicencePolicy } from '../auth/Licences.ts';
 import { recordingRoutes } from './recordingRoutes.ts';
+import { sharedRecordingRoutes } from './sharedRecordingRoutes.ts';
 import type { DocumentConverter } from '../ports/DocumentConverter.ts';
 import type { DocumentStore } from '../ports/DocumentStore.ts';
 import { RateLimiter } from '../RateLimiter.ts';
 import { staticRoutes } from './staticRoutes.ts';
+import { ssoRoutes } from './ssoRoutes.ts';
+import type { SsoSignIn } from '../auth/sso/SsoSignIn.ts';
 
 export interface HttpDeps {
   storage: Storage;
@@ -35,6 +39,10 @@ export interface HttpDeps {
   documents?: { converter: DocumentConverter; store: DocumentStore; maxBytes: number } | undefined;
   /** The cloud recordings folder; without it, the recordings library answers http.not_found. */
   recordingsDir?: string | undefined;
+  /** Host licences: pool and staff policy (default: no limit, staff get one). */
+  licencePolicy?: LicencePolicy | undefined;
+  /** Single sign-on providers; without it, the sign-in page offers local accounts only. */
+  sso?: SsoSignIn | undefined;
 }
 
 /**
@@ -58,6 +66,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   const secureCookies = deps.publicUrl.protocol === 'https:';
   const ctx: HttpContext = { sessions: deps.sessions, publicUrl: deps.publicUrl, secureCookies };
+  const licences = new Licences(deps.storage.licences, deps.storage.users, deps.licencePolicy ?? { pool: 0, autoStaff: true });
   const publicOrigin = deps.publicUrl.origin;
   const wsOrigin = publicOrigin.replace(/^http/, 'ws');
 
@@ -110,13 +119,18 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(websocket, { options: { maxPayload: WS_HARD_LIMIT_BYTES } });
 
   app.get('/api/health', async () => ({ ok: true }));
-  authRoutes(app, { ...ctx, users: deps.storage.users });
+  authRoutes(app, { ...ctx, users: deps.storage.users, licences });
+  ssoRoutes(app, { ...ctx, sso: deps.sso, policy: licences, log: deps.log.child({ component: 'sso' }) });
   meetingRoutes(app, { ...ctx, meetings: deps.storage.meetings, users: deps.storage.users, attendance: deps.storage.attendance, polls: deps.storage.polls, live: deps.live, policy: deps.policy, mailer: deps.mailer });
   breakoutRoutes(app, { ...ctx, meetings: deps.storage.meetings, breakouts: deps.storage.breakouts });
 
   if (deps.documents) documentRoutes(app, { ...deps.documents, live: deps.live, log: deps.log });
-  adminRoutes(app, { ...ctx, users: deps.storage.users });
-  if (deps.recordingsDir) recordingRoutes(app, { ...ctx, recordings: deps.storage.recordings, dir: deps.recordingsDir, log: deps.log.child({ component: 'recordings' }) });
+  adminRoutes(app, { ...ctx, users: deps.storage.users, licences, audit: deps.storage.licences });
+  if (deps.recordingsDir) {
+    const recordings = { ...ctx, recordings: deps.storage.recordings, shares: deps.storage.recordingShares, dir: deps.recordingsDir, log: deps.log.child({ component: 'recordings' }) };
+    recordingRoutes(app, recordings);
+    sharedRecordingRoutes(app, recordings);
+  }
 
   app.get('/ws', {
     websocket: true,
@@ -132,7 +146,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     socket.on('message', hold);
     const user = await currentUser(ctx, req).catch(() => undefined);
     socket.off('message', hold);
-    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff }, deps.live, deps.log.child({ ws: req.id }));
+    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff, licensed: user?.licensed }, deps.live, deps.log.child({ ws: req.id }));
     for (const frame of early) socket.emit('message', frame, false);
     void connection;
   });

@@ -15,9 +15,12 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** A Set-Cookie value for the session: HttpOnly, SameSite=Lax, Secure when served over HTTPS. */
-export function sessionCookie(name: string, value: string, opts: { secure: boolean; expires?: Date }): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+/**
+ * A Set-Cookie value for the session (or another proof kept by the browser): HttpOnly,
+ * SameSite=Lax, Secure when served over HTTPS; sent to the whole site unless `path` narrows it.
+ */
+export function sessionCookie(name: string, value: string, opts: { secure: boolean; expires?: Date | undefined; path?: string | undefined }): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${opts.path ?? '/'}`, 'HttpOnly', 'SameSite=Lax'];
   if (opts.secure) parts.push('Secure');
   if (opts.expires) parts.push(`Expires=${opts.expires.toUTCString()}`);
   return parts.join('; ');

@@ -11,7 +11,7 @@ import { SESSION_COOKIE, SessionService } from '../auth/SessionService.ts';
 import { DEFAULT_MEETING_SETTINGS, type MeetingPolicy } from '../domain/MeetingSettings.ts';
 import type { Storage } from '../storage/Storage.ts';
 import type { User } from '../storage/UserRepository.ts';
-import { freshApp, PASSWORD, POLICY, PUBLIC_URL } from './testing/httpHarness.ts';
+import { freshApp, PASSWORD, POLICY, PUBLIC_URL, organiser } from './testing/httpHarness.ts';
 
 interface Harness {
   app: FastifyInstance;
@@ -24,7 +24,7 @@ interface Harness {
 /** A fresh app on a fresh database, with one user (Ada); torn down when the test ends. */
 async function setup(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY): Promise<Harness> {
   const { app, storage, sessions } = await freshApp(t, publicUrl, policy);
-  const ada = await storage.users.create({ email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
+  const ada = await organiser(storage, { email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
   return { app, storage, sessions, ada };
 }
 
@@ -92,7 +92,7 @@ describe('POST /api/auth/login', () => {
     const { app, ada } = await setup(t);
     const res = await login(app, 'ada@example.org', PASSWORD);
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(UserResponse.parse(res.json()).user, { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false, isStaff: false });
+    assert.deepEqual(UserResponse.parse(res.json()).user, { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false, isStaff: false, licensed: true });
     assert.equal(res.headers['cache-control'], 'no-store');
 
     const attrs = setCookieOf(res).split(';').map((a) => a.trim().toLowerCase());
@@ -133,7 +133,7 @@ describe('POST /api/auth/login', () => {
 
   it('refuses an account without a password', async (t) => {
     const { app, storage } = await setup(t);
-    await storage.users.create({ email: 'sso@example.org', name: 'SSO only', passwordHash: null, isAdmin: false });
+    await organiser(storage, { email: 'sso@example.org', name: 'SSO only', passwordHash: null, isAdmin: false });
     assert.equal(errorOf(await login(app, 'sso@example.org', PASSWORD), 401), 'auth.invalid_credentials');
   });
 
@@ -248,7 +248,7 @@ describe('GET /api/me and logout', () => {
     const cookie = await signIn(app);
     const res = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json(), { user: { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false, isStaff: false } });
+    assert.deepEqual(res.json(), { user: { id: ada.id, email: 'ada@example.org', name: 'Ada Lovelace', isAdmin: false, isStaff: false, licensed: true } });
   });
 
   it('does not accept an expired session', async (t) => {
@@ -305,7 +305,7 @@ describe('meetings', () => {
 
   it("GET /api/meetings lists only the caller's meetings", async (t) => {
     const { app, storage } = await setup(t);
-    await storage.users.create({ email: 'grace@example.org', name: 'Grace Hopper', passwordHash: await hashPassword('grace password'), isAdmin: false });
+    await organiser(storage, { email: 'grace@example.org', name: 'Grace Hopper', passwordHash: await hashPassword('grace password'), isAdmin: false });
     const ada = await signIn(app);
     const grace = await signIn(app, 'grace@example.org', 'grace password');
 
@@ -444,7 +444,7 @@ describe('PATCH /api/meetings/:id', () => {
 
   it("someone else's PATCH is 404 meeting.not_found and changes nothing; so is an unknown id", async (t) => {
     const { app, storage } = await setup(t);
-    await storage.users.create({ email: 'grace@example.org', name: 'Grace Hopper', passwordHash: await hashPassword('grace password'), isAdmin: true });
+    await organiser(storage, { email: 'grace@example.org', name: 'Grace Hopper', passwordHash: await hashPassword('grace password'), isAdmin: true });
     const ada = await signIn(app);
     const grace = await signIn(app, 'grace@example.org', 'grace password');
     const { meeting } = MeetingResponse.parse((await createMeeting(app, ada, 'Algebra', { passcode: 'S3cret42' })).json());
@@ -544,7 +544,7 @@ describe('scheduling, personal room, deleting, invitations', () => {
     const { app, storage } = await setup(t);
     const cookie = await signIn(app);
     const id = (await post(app, cookie, { title: 'Temp' })).json().meeting.id;
-    await storage.users.create({ email: 'eve@example.org', name: 'Eve', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
+    await organiser(storage, { email: 'eve@example.org', name: 'Eve', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
     const eve = await signIn(app, 'eve@example.org');
     assert.equal(errorOf(await app.inject({ method: 'DELETE', url: `/api/meetings/${id}`, headers: { ...CSRF, cookie: eve } }), 404), 'meeting.not_found');
     assert.equal(errorOf(await app.inject({ method: 'DELETE', url: `/api/meetings/${id}`, headers: { cookie } }), 403), 'http.csrf');
@@ -582,7 +582,7 @@ describe('prepared polls', () => {
     const list = await app.inject({ method: 'GET', url: `/api/meetings/${id}/polls`, headers: { cookie } });
     assert.deepEqual(list.json().polls, [{ ...poll, id: added.json().poll.id }]);
     assert.equal(errorOf(await app.inject({ method: 'POST', url: `/api/meetings/${id}/polls`, headers: { ...CSRF, cookie }, payload: { ...poll, options: ['Only one'] } }), 400), 'http.invalid_body');
-    await storage.users.create({ email: 'eve@example.org', name: 'Eve', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
+    await organiser(storage, { email: 'eve@example.org', name: 'Eve', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
     const eve = await signIn(app, 'eve@example.org');
     assert.equal(errorOf(await app.inject({ method: 'GET', url: `/api/meetings/${id}/polls`, headers: { cookie: eve } }), 404), 'meeting.not_found');
     assert.equal((await app.inject({ method: 'DELETE', url: `/api/meetings/${id}/polls/${added.json().poll.id}`, headers: { ...CSRF, cookie } })).statusCode, 200);

@@ -17,6 +17,7 @@ import { nextOccurrence } from '../domain/Schedule.ts';
 import { invitationIcs, invitationSubject, invitationText, type InvitationInput, type Language } from '../invitations/invitation.ts';
 import type { Mailer } from '../ports/Mailer.ts';
 import { RateLimiter } from '../RateLimiter.ts';
+import { Licences } from '../auth/Licences.ts';
 import type { AttendanceRepository } from '../storage/AttendanceRepository.ts';
 import type { PollRepository } from '../storage/PollRepository.ts';
 import type { MeetingRecord, MeetingRepository } from '../storage/MeetingRepository.ts';
@@ -84,6 +85,7 @@ export function meetingRoutes(
   app.post('/api/meetings', async (req, reply) => {
     noStore(reply);
     const user = await requireUser(ctx, req);
+    Licences.require(user);
     const body = parseBody(CreateMeetingRequest, req.body);
     checkCapacity(body.settings);
     const meeting = await ctx.meetings.create({
@@ -102,6 +104,7 @@ export function meetingRoutes(
   app.patch<{ Params: { id: string } }>('/api/meetings/:id', async (req, reply) => {
     noStore(reply);
     const user = await requireUser(ctx, req);
+    Licences.require(user);
     const body = parseBody(UpdateMeetingRequest, req.body);
     checkCapacity(body.settings);
     const meeting = await ctx.meetings.update(req.params.id, user.id, body);
@@ -133,6 +136,7 @@ export function meetingRoutes(
     noStore(reply);
     const user = await requireUser(ctx, req);
     let room = await ctx.meetings.personalRoomOf(user.id);
+    if (!room) Licences.require(user);
     if (!room) room = await ctx.meetings.create({ id: newMeetingId(), title: user.name, ownerId: user.id, now: new Date(), personal: true });
     return { meeting: view(room) };
   });

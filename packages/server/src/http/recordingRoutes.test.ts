@@ -9,8 +9,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { CSRF_HEADER, ErrorBody, RecordingListResponse, type ErrorCode } from '@amphi/protocol';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Storage } from '../storage/Storage.ts';
-import { downloadDisposition, parseRange } from './recordingRoutes.ts';
-import { freshApp, PASSWORD, signIn } from './testing/httpHarness.ts';
+import { downloadDisposition, parseRange } from './recordingFile.ts';
+import { freshApp, PASSWORD, signIn, organiser } from './testing/httpHarness.ts';
 
 const CSRF = { [CSRF_HEADER]: '1' };
 const T0 = new Date('2026-03-02T09:00:00.000Z');
@@ -34,9 +34,9 @@ interface Harness {
 async function setup(t: TestContext): Promise<Harness> {
   const { app, storage, recordingsDir: dir } = await freshApp(t);
   const hash = await hashPassword(PASSWORD);
-  const adaId = (await storage.users.create({ email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: hash, isAdmin: false, isStaff: true })).id;
-  const eveId = (await storage.users.create({ email: 'eve@example.org', name: 'Eve', passwordHash: hash, isAdmin: false, isStaff: true })).id;
-  await storage.users.create({ email: 'root@example.org', name: 'Root', passwordHash: hash, isAdmin: true, isStaff: true });
+  const adaId = (await organiser(storage, { email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: hash, isAdmin: false, isStaff: true })).id;
+  const eveId = (await organiser(storage, { email: 'eve@example.org', name: 'Eve', passwordHash: hash, isAdmin: false, isStaff: true })).id;
+  await organiser(storage, { email: 'root@example.org', name: 'Root', passwordHash: hash, isAdmin: true, isStaff: true });
   const make = async (id: string, ownerId: string, title: string, days: number, status: 'ready' | 'processing' | 'failed', bytes: number | null) => {
     const startedAt = new Date(T0.getTime() + days * 86_400_000);
     await storage.recordings.create({ id, meetingId: 'abc-defg-hjk', ownerId, title, startedAt });

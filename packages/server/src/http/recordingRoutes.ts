@@ -1,53 +1,30 @@
-import fs from 'node:fs';
+import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { RecordingListResponse, RecordingView } from '@amphi/protocol';
+import {
+  CreateRecordingShareRequest,
+  RECORDING_SHARE_LIMITS,
+  type RecordingListResponse,
+  type RecordingShareListResponse,
+  type RecordingShareResponse,
+  type RecordingShareView,
+  type RecordingView,
+} from '@amphi/protocol';
+import { hashPassword } from '../auth/passwords.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { RecordingRecord } from '../ports/RecordingCatalog.ts';
-import { recordingFiles, removeRecordingFiles } from '../recordings/RetentionJob.ts';
+import { removeRecordingFiles } from '../recordings/RetentionJob.ts';
 import type { RecordingRepository } from '../storage/RecordingRepository.ts';
+import type { RecordingShare, RecordingShareRepository } from '../storage/RecordingShareRepository.ts';
 import type { User } from '../storage/UserRepository.ts';
-import { noStore, requireUser, type HttpContext } from './context.ts';
+import { noStore, parseBody, requireUser, type HttpContext } from './context.ts';
+import { sendRecordingFile } from './recordingFile.ts';
 
-/**
- * What a `Range` header asks of a file of `size` bytes: one range of bytes (inclusive), a range
- * that cannot be served, or undefined to send the whole file (no header, several ranges, another
- * unit or a malformed header: RFC 9110 lets a server ignore those).
- */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  if (header === undefined) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  if (m[1] === '') {
-    // "bytes=-500": the last 500 bytes.
-    const suffix = Number(m[2]);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  if (m[2] !== '' && Number(m[2]) < start) return undefined;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
-}
+const DAY_MS = 86_400_000;
 
-/**
- * The Content-Disposition of a download: "<title> <date>.mp4", with an ASCII fallback for old
- * clients and the title as written (RFC 6266 filename*) for the others. Nothing in either name
- * can break out of the header or name a folder.
- */
-export function downloadDisposition(title: string, startedAt: string): string {
-  const base = `${title} ${startedAt.slice(0, 10)}`;
-  const ascii =
-    base
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .replace(/[^A-Za-z0-9 ._-]+/g, '_')
-      .replace(/\s+/g, ' ')
-      .replace(/^[\s._]+|[\s._]+$/g, '')
-      .slice(0, 120) || 'recording';
-  const unicode = base.replace(/[\p{Cc}\p{Cf}\\/:*?"<>|]+/gu, '_').trim().slice(0, 120) || 'recording';
-  const encoded = encodeURIComponent(`${unicode}.mp4`).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}.mp4"; filename*=UTF-8''${encoded}`;
+/** The secret of a new share link: 192 random bits, base64url (SHARE_TOKEN_PATTERN). */
+export function newShareToken(): string {
+  return crypto.randomBytes(24).toString('base64url');
 }
 
 function view(r: RecordingRecord, ownerName: string): RecordingView {
@@ -67,10 +44,11 @@ function view(r: RecordingRecord, ownerName: string): RecordingView {
 
 /**
  * The recordings library: list one's recordings (administrators: everyone's), play or download
- * the MP4 (with byte ranges, so the browser's player can seek), delete. Someone else's recording
- * is answered like one that does not exist, unless the caller is an administrator.
+ * the MP4 (with byte ranges, so the browser's player can seek), delete, and share by link (make,
+ * list and stop links; the links themselves are served by sharedRecordingRoutes). Someone else's
+ * recording is answered like one that does not exist, unless the caller is an administrator.
  */
-export function recordingRoutes(app: FastifyInstance, ctx: HttpContext & { recordings: RecordingRepository; dir: string; log: Logger }): void {
+export function recordingRoutes(app: FastifyInstance, ctx: HttpContext & { recordings: RecordingRepository; shares: RecordingShareRepository; dir: string; log: Logger }): void {
   const accessible = async (id: string, user: User): Promise<RecordingRecord> => {
     const recording = id.length <= 128 ? await ctx.recordings.byId(id) : undefined;
     if (!recording || (recording.ownerId !== user.id && !user.isAdmin)) throw new AppError('http.not_found', 'you have no recording with this id');
@@ -93,29 +71,7 @@ export function recordingRoutes(app: FastifyInstance, ctx: HttpContext & { recor
     noStore(reply);
     const user = await requireUser(ctx, req);
     const recording = await accessible(req.params.id, user);
-    if (recording.status !== 'ready') throw new AppError('http.not_found', 'this recording has no video yet');
-    const file = recordingFiles(ctx.dir, recording.id).mp4;
-    let size: number;
-    try {
-      size = (await fs.promises.stat(file)).size;
-    } catch (err) {
-      ctx.log.warn('a ready recording has no MP4', { recording: recording.id, err: String(err) });
-      throw new AppError('http.not_found', 'the video of this recording is missing');
-    }
-    reply.header('accept-ranges', 'bytes');
-    reply.type('video/mp4');
-    if (req.query.download === '1') reply.header('content-disposition', downloadDisposition(recording.title, recording.startedAt));
-    const range = parseRange(req.headers.range, size);
-    if (range === 'unsatisfiable') {
-      reply.code(416).header('content-range', `bytes */${size}`);
-      return reply.send();
-    }
-    if (range) {
-      reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', range.end - range.start + 1);
-      return reply.send(fs.createReadStream(file, { start: range.start, end: range.end }));
-    }
-    reply.header('content-length', size);
-    return reply.send(fs.createReadStream(file));
+    return sendRecordingFile(req, reply, { dir: ctx.dir, recording, log: ctx.log, disposition: req.query.download === '1' ? 'attachment' : undefined });
   });
 
   app.delete<{ Params: { id: string } }>('/api/recordings/:id', async (req, reply) => {
@@ -136,6 +92,54 @@ export function recordingRoutes(app: FastifyInstance, ctx: HttpContext & { recor
       owner: recording.ownerId,
       title: recording.title,
     });
+    return { ok: true };
+  });
+
+  const shareView = (share: RecordingShare): RecordingShareView => ({
+    id: share.id,
+    url: new URL(`/r/${share.id}`, ctx.publicUrl).toString(),
+    hasPasscode: share.passcodeHash !== null,
+    expiresAt: share.expiresAt,
+    createdAt: share.createdAt,
+  });
+
+  app.post<{ Params: { id: string } }>('/api/recordings/:id/shares', async (req, reply): Promise<RecordingShareResponse> => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const body = parseBody(CreateRecordingShareRequest, req.body ?? {});
+    const recording = await accessible(req.params.id, user);
+    if (recording.status !== 'ready') throw new AppError('protocol.out_of_order', 'only a ready recording can be shared');
+    const now = new Date();
+    if ((await ctx.shares.listFor(recording.id, now)).length >= RECORDING_SHARE_LIMITS.perRecording) {
+      throw new AppError('http.invalid_body', `at most ${RECORDING_SHARE_LIMITS.perRecording} links per recording; stop some first`);
+    }
+    const share = await ctx.shares.create({
+      id: newShareToken(),
+      recordingId: recording.id,
+      passcodeHash: body.passcode === undefined ? null : await hashPassword(body.passcode),
+      expiresAt: body.expiresInDays === undefined ? null : new Date(now.getTime() + body.expiresInDays * DAY_MS),
+      createdBy: user.id,
+      now,
+    });
+    // The token is the link's secret: it stays out of the logs.
+    ctx.log.info('recording shared', { by: user.id, recording: recording.id, owner: recording.ownerId, passcode: share.passcodeHash !== null, expiresAt: share.expiresAt });
+    reply.code(201);
+    return { share: shareView(share) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/recordings/:id/shares', async (req, reply): Promise<RecordingShareListResponse> => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const recording = await accessible(req.params.id, user);
+    return { shares: (await ctx.shares.listFor(recording.id, new Date())).map(shareView) };
+  });
+
+  app.delete<{ Params: { id: string; shareId: string } }>('/api/recordings/:id/shares/:shareId', async (req, reply) => {
+    noStore(reply);
+    const user = await requireUser(ctx, req);
+    const recording = await accessible(req.params.id, user);
+    if (!(await ctx.shares.revoke(recording.id, req.params.shareId))) throw new AppError('http.not_found', 'this recording has no such link');
+    ctx.log.info('recording link stopped', { by: user.id, recording: recording.id, owner: recording.ownerId });
     return { ok: true };
   });
 }

@@ -64,6 +64,8 @@ export function staticRoutes(app: FastifyInstance, clientDir: string): void {
       return reply.code(404).type('application/json').send({ error: { code: 'http.not_found', message: 'not found' } });
     }
     reply.header('cache-control', 'no-cache');
+    // A shared recording's page (/r/<token>) is for whoever was given the link, not for search engines.
+    if (urlPath.startsWith('/r/')) reply.header('x-robots-tag', 'noindex, nofollow');
     return send(req, reply, index);
   });
 }

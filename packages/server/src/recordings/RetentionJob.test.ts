@@ -45,7 +45,7 @@ async function setup(t: TestContext): Promise<Setup> {
     dir,
     lines,
     ada,
-    job: (mailer) => new RetentionJob({ catalog: storage.recordings, users: storage.users, mailer, dir, retentionDays: 60, publicUrl: PUBLIC_URL, log }),
+    job: (mailer) => new RetentionJob({ catalog: storage.recordings, shares: storage.recordingShares, users: storage.users, mailer, dir, retentionDays: 60, publicUrl: PUBLIC_URL, log }),
     ready: async (id, ownerId, title, startedAt) => {
       await storage.recordings.create({ id, meetingId: 'abc-defg-hjk', ownerId, title, startedAt });
       const readyAt = new Date(startedAt.getTime() + 3_600_000);
@@ -124,6 +124,27 @@ describe('RetentionJob', () => {
       'every deletion is logged',
     );
     assert.equal(sink.messages.length, 1);
+  });
+
+  it('deleting an expired recording stops its share links; expired links are forgotten, working ones kept', async (t) => {
+    const s = await setup(t);
+    await s.ready('old', s.ada, 'Old', T0);
+    await s.ready('fresh', s.ada, 'Fresh', at(30));
+    const link = (id: string, recordingId: string, expiresAt: Date | null) =>
+      s.storage.recordingShares.create({ id: id.repeat(32), recordingId, passcodeHash: null, expiresAt, createdBy: s.ada, now: T0 });
+    await link('a', 'old', null);
+    await link('b', 'fresh', at(10));
+    await link('c', 'fresh', null);
+    await link('d', 'fresh', at(100));
+
+    assert.deepEqual(await s.job(undefined).run(at(11)), { deleted: [], warned: [] });
+    assert.equal(await s.storage.recordingShares.byToken('b'.repeat(32)), undefined, 'expired link forgotten');
+    assert.ok(await s.storage.recordingShares.byToken('a'.repeat(32)));
+    assert.ok(s.lines.some((l) => l.msg === 'expired recording links forgotten' && l.count === 1));
+
+    assert.deepEqual((await s.job(undefined).run(at(61))).deleted, ['old']);
+    assert.equal(await s.storage.recordingShares.byToken('a'.repeat(32)), undefined, 'the link went with its recording');
+    assert.deepEqual((await s.storage.recordingShares.listFor('fresh', at(61))).map((x) => x.id).sort(), ['c'.repeat(32), 'd'.repeat(32)]);
   });
 
   it('a recording that expires before anyone could warn is deleted without an email; a missing file is no obstacle', async (t) => {

@@ -40,7 +40,10 @@ export interface RetentionCatalog {
 }
 
 export interface RetentionJobOptions {
+  /** Deleting a recording from the catalogue deletes its share links with it. */
   catalog: RetentionCatalog;
+  /** Share links of recordings; expired ones are forgotten on each run. */
+  shares?: { deleteExpired(now: Date): Promise<number> } | undefined;
   /** Finds the owner to warn. */
   users: { byId(id: string): Promise<{ email: string; name: string } | undefined> };
   /** Undefined when no SMTP server is configured: nobody can be warned. */
@@ -53,8 +56,8 @@ export interface RetentionJobOptions {
 }
 
 /**
- * Deletes cloud recordings once their retention is over (MP4, raw files, record), and warns their
- * owners by email a week before. Runs are serialised: a run started while another is under way
+ * Deletes cloud recordings once their retention is over (MP4, raw files, record and share links),
+ * forgets share links that expired, and warns owners by email a week before a deletion. Runs are serialised: a run started while another is under way
  * waits for it, so nobody is warned twice.
  */
 export class RetentionJob {
@@ -74,8 +77,20 @@ export class RetentionJob {
 
   async #run(now: Date): Promise<{ deleted: string[]; warned: string[] }> {
     const deleted = await this.#deleteExpired(now);
+    await this.#forgetExpiredShares(now);
     const warned = await this.#warn(now);
     return { deleted, warned };
+  }
+
+  async #forgetExpiredShares(now: Date): Promise<void> {
+    const { shares, log } = this.#o;
+    if (!shares) return;
+    try {
+      const count = await shares.deleteExpired(now);
+      if (count > 0) log.info('expired recording links forgotten', { count });
+    } catch (err) {
+      log.error('could not forget expired recording links', { err: String(err) });
+    }
   }
 
   async #deleteExpired(now: Date): Promise<string[]> {

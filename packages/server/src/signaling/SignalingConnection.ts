@@ -30,6 +30,8 @@ export interface ConnectionIdentity {
   email?: string | undefined;
   /** The account is staff (may record to the cloud). */
   isStaff?: boolean | undefined;
+  /** The account holds a host licence (the organiser hosts only with one). */
+  licensed?: boolean | undefined;
 }
 
 /**
@@ -155,6 +157,7 @@ export class SignalingConnection implements ParticipantChannel {
         email: this.identity.email,
         invite: message.invite,
         isStaff: this.identity.isStaff,
+        licensed: this.identity.licensed,
         audio: message.audio,
         video: message.video,
         channel: this,

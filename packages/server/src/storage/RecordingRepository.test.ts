@@ -168,5 +168,103 @@ for (const backend of BACKENDS) {
       await assert.rejects(storage.recordings.create({ id: 'r1', meetingId: 'abc-defg-hjk', ownerId: bob, title: 'Other', startedAt: T0 }));
       assert.equal((await storage.recordings.byId('r1'))?.ownerId, ada);
     });
+
+    describe('share links', () => {
+      const TOKEN_A = 'A'.repeat(32);
+      const TOKEN_B = 'B'.repeat(32);
+      const TOKEN_C = 'C'.repeat(32);
+
+      it('creates, finds by token, lists the working ones newest first, and reads every field back', async () => {
+        await ready('r1', ada, at(0), at(60));
+        const a = await storage.recordingShares.create({ id: TOKEN_A, recordingId: 'r1', passcodeHash: 'scrypt$hash', expiresAt: at(7), createdBy: ada, now: at(1) });
+        assert.deepEqual(a, { id: TOKEN_A, recordingId: 'r1', passcodeHash: 'scrypt$hash', expiresAt: at(7).toISOString(), createdAt: at(1).toISOString(), createdBy: ada });
+        const b = await storage.recordingShares.create({ id: TOKEN_B, recordingId: 'r1', passcodeHash: null, expiresAt: null, createdBy: bob, now: at(2) });
+        assert.deepEqual(await storage.recordingShares.byToken(TOKEN_A), a);
+        assert.deepEqual(await storage.recordingShares.byToken(TOKEN_B), b);
+        assert.equal(await storage.recordingShares.byToken(TOKEN_C), undefined);
+
+        assert.deepEqual(await storage.recordingShares.listFor('r1', at(3)), [b, a]);
+        assert.deepEqual((await storage.recordingShares.listFor('r1', at(7))).map((s) => s.id), [TOKEN_B], 'a share is gone the instant it expires');
+        assert.deepEqual(await storage.recordingShares.listFor('nope', at(3)), []);
+        assert.ok(await storage.recordingShares.byToken(TOKEN_A), 'an expired share can still be found (the route decides)');
+      });
+
+      it('refuses the same token twice and a share of a recording that does not exist', async () => {
+        await ready('r1', ada, at(0), at(60));
+        await storage.recordingShares.create({ id: TOKEN_A, recordingId: 'r1', passcodeHash: null, expiresAt: null, createdBy: ada, now: at(1) });
+        await assert.rejects(storage.recordingShares.create({ id: TOKEN_A, recordingId: 'r1', passcodeHash: 'x', expiresAt: null, createdBy: ada, now: at(1) }));
+        await assert.rejects(storage.recordingShares.create({ id: TOKEN_B, recordingId: 'ghost', passcodeHash: null, expiresAt: null, createdBy: ada, now: at(1) }));
+        assert.equal((await storage.recordingShares.byToken(TOKEN_A))?.passcodeHash, null);
+      });
+
+      it('revokes a share of its own recording only, once', async () => {
+        await ready('r1', ada, at(0), at(60));
+        await ready('r2', ada, at(0), at(60));
+        await storage.recordingShares.create({ id: TOKEN_A, recordingId: 'r1', passcodeHash: null, expiresAt: null, createdBy: ada, now: at(1) });
+        assert.equal(await storage.recordingShares.revoke('r2', TOKEN_A), false, 'not through another recording');
+        assert.ok(await storage.recordingShares.byToken(TOKEN_A));
+        assert.equal(await storage.recordingShares.revoke('r1', TOKEN_A), true);
+        assert.equal(await storage.recordingShares.revoke('r1', TOKEN_A), false);
+        assert.equal(await storage.recordingShares.byToken(TOKEN_A), undefined);
+      });
+
+      it('deleting a recording deletes its shares, and only its own', async () => {
+        await ready('r1', ada, at(0), at(60));
+        await ready('r2', ada, at(0), at(60));
+        await storage.recordingShares.create({ id: TOKEN_A, recordingId: 'r1', passcodeHash: null, expiresAt: null, createdBy: ada, now: at(1) });
+        await storage.recordingShares.create({ id: TOKEN_B, recordingId: 'r1', passcodeHash: 'h', expiresAt: at(9), createdBy: ada, now: at(1) });
+        await storage.recordingShares.create({ id: TOKEN_C, recordingId: 'r2', passcodeHash: null, expiresAt: null, createdBy: ada, now: at(1) });
+        assert.equal(await storage.recordings.delete('r1'), true);
+        assert.equal(await storage.recordingShares.byToken(TOKEN_A), undefined);
+        assert.equal(await storage.recordingShares.byToken(TOKEN_B), undefined);
+        assert.ok(await storage.recordingShares.byToken(TOKEN_C));
+        const rows = await storage.db.selectFrom('recording_shares').select('id').execute();
+        assert.deepEqual(rows.map((r) => r.id), [TOKEN_C]);
+      });
+
+      it('the foreign keys take shares away with their recording or the account that made them', async () => {
+        await ready('r1', ada, at(0), at(60));
+        await ready('r2', bob, at(0), at(60));
+        await storage.recordingShares.create({ id: TOKEN_A, recordingId: 'r1', passcodeHash: null, expiresAt: null, createdBy: ada, now: at(1) });
+        // An administrator (here Ada) shared Bob's recording; her account goes, her link with it.
+        await storage.recordingShares.create({ id: TOKEN_B, recordingId: 'r2', passcodeHash: null, expiresAt: null, createdBy: ada, now: at(1) });
+        await storage.recordingShares.create({ id: TOKEN_C, recordingId: 'r2', passcodeHash: null, expiresAt: null, createdBy: bob, now: at(1) });
+        await storage.db.deleteFrom('recordings').where('id', '=', 'r1').execute();
+        assert.equal(await storage.recordingShares.byToken(TOKEN_A), undefined, 'cascade from the recording');
+        await storage.db.deleteFrom('users').where('id', '=', ada).execute();
+        assert.equal(await storage.recordingShares.byToken(TOKEN_B), undefined, 'cascade from the account that made it');
+        assert.ok(await storage.recordingShares.byToken(TOKEN_C));
+      });
+
+      it('forgets the shares expired at a time, not those that expire later or never', async () => {
+        await ready('r1', ada, at(0), at(60));
+        await storage.recordingShares.create({ id: TOKEN_A, recordingId: 'r1', passcodeHash: null, expiresAt: at(2), createdBy: ada, now: at(1) });
+        await storage.recordingShares.create({ id: TOKEN_B, recordingId: 'r1', passcodeHash: null, expiresAt: at(5), createdBy: ada, now: at(1) });
+        await storage.recordingShares.create({ id: TOKEN_C, recordingId: 'r1', passcodeHash: null, expiresAt: null, createdBy: ada, now: at(1) });
+        assert.equal(await storage.recordingShares.deleteExpired(at(1)), 0);
+        assert.equal(await storage.recordingShares.deleteExpired(at(2)), 1, 'expired at that very instant');
+        assert.equal(await storage.recordingShares.byToken(TOKEN_A), undefined);
+        assert.equal(await storage.recordingShares.deleteExpired(at(1000)), 1);
+        assert.deepEqual((await storage.recordingShares.listFor('r1', at(1000))).map((s) => s.id), [TOKEN_C]);
+      });
+
+      it('0008 adds the table to a database that already has recordings', async () => {
+        await storage.close();
+        database = await backend.fresh();
+        const old = rawDb(database);
+        try {
+          const { error } = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('0007_staff_and_recordings');
+          assert.equal(error, undefined);
+          await old.insertInto('users').values({ id: 'u', email: 'u@example.org', name: 'U', password_hash: null, is_admin: 0, is_staff: 1, created_at: T0.toISOString() }).execute();
+          await old.insertInto('recordings').values({ id: 'old', meeting_id: 'abc-defg-hjk', owner_id: 'u', title: 'Old', started_at: T0.toISOString(), status: 'ready' }).execute();
+        } finally {
+          await old.destroy();
+        }
+        storage = await Storage.open(database);
+        assert.equal((await storage.recordings.byId('old'))?.title, 'Old');
+        await storage.recordingShares.create({ id: TOKEN_A, recordingId: 'old', passcodeHash: null, expiresAt: null, createdBy: 'u', now: at(1) });
+        assert.equal((await storage.recordingShares.listFor('old', at(1))).length, 1);
+      });
+    });
   });
 }

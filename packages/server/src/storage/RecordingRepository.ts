@@ -110,10 +110,17 @@ export class RecordingRepository implements RecordingCatalog {
     return Number(row.total ?? 0);
   }
 
-  /** Removes the record (not the files); false when there was none. */
+  /**
+   * Removes the record and its share links (not the files); false when there was none. The
+   * shares go explicitly, in the same transaction, so no link outlives its recording even on a
+   * database where the foreign key's cascade is not enforced.
+   */
   async delete(id: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('recordings').where('id', '=', id).executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('recording_shares').where('recording_id', '=', id).execute();
+      const res = await trx.deleteFrom('recordings').where('id', '=', id).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    });
   }
 
   /** Ready recordings whose retention ends before `at`. */

@@ -13,6 +13,9 @@ import { AttendanceRepository } from './AttendanceRepository.ts';
 import { PollRepository } from './PollRepository.ts';
 import { BreakoutPlanRepository } from './BreakoutPlanRepository.ts';
 import { RecordingRepository } from './RecordingRepository.ts';
+import { RecordingShareRepository } from './RecordingShareRepository.ts';
+import { LicenceRepository } from './LicenceRepository.ts';
+import { IdentityRepository } from './IdentityRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
 export class Storage {
@@ -23,6 +26,9 @@ export class Storage {
   readonly polls: PollRepository;
   readonly breakouts: BreakoutPlanRepository;
   readonly recordings: RecordingRepository;
+  readonly recordingShares: RecordingShareRepository;
+  readonly licences: LicenceRepository;
+  readonly identities: IdentityRepository;
   #closed = false;
 
   private constructor(readonly db: Kysely<Database>) {
@@ -33,6 +39,9 @@ export class Storage {
     this.attendance = new AttendanceRepository(db);
     this.polls = new PollRepository(db);
     this.recordings = new RecordingRepository(db);
+    this.recordingShares = new RecordingShareRepository(db);
+    this.licences = new LicenceRepository(db);
+    this.identities = new IdentityRepository(db);
   }
 
   /** Opens the database named by the config and brings its schema up to date. */

@@ -154,6 +154,67 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('recordings_expires_at').on('recordings').column('expires_at').execute();
     },
   },
+  '0008_recording_shares': {
+    async up(db: Kysely<any>) {
+      // A link to a recording: the id is the secret of the link. Shares go with their recording,
+      // and with the account that made them.
+      await db.schema
+        .createTable('recording_shares')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id').onDelete('cascade'))
+        .addColumn('passcode_hash', 'text')
+        .addColumn('expires_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .execute();
+      await db.schema.createIndex('recording_shares_recording_id').on('recording_shares').column('recording_id').execute();
+    },
+  },
+  '0009_identities': {
+    async up(db: Kysely<any>) {
+      // Who a person is at an identity provider (OIDC `sub`, later SAML NameID or CAS user): the
+      // link from a single sign-on to an Amphi account. Accounts made this way have no password.
+      await db.schema
+        .createTable('identities')
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('identities_pkey', ['provider', 'subject'])
+        .execute();
+      await db.schema.createIndex('identities_user_id').on('identities').column('user_id').execute();
+    },
+  },
+  '0010_licences_and_audit': {
+    async up(db: Kysely<any>) {
+      // Named host licences: only people holding one schedule and host meetings. Everyone who
+      // had an account before licences existed keeps hosting: they are granted one here.
+      await db.schema
+        .createTable('licences')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('granted_at', 'text', (c) => c.notNull())
+        // Null: granted by policy (staff, first accounts), not by a person.
+        .addColumn('granted_by', 'text')
+        .execute();
+      const now = new Date().toISOString();
+      const existing = (await db.selectFrom('users').select('id').execute()) as { id: string }[];
+      if (existing.length > 0) await db.insertInto('licences').values(existing.map((u) => ({ user_id: u.id, granted_at: now, granted_by: null }))).execute();
+      // What administrators did and what policies decided, kept when the people involved go.
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'text')
+        .addColumn('actor_name', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target_id', 'text')
+        .addColumn('target_name', 'text')
+        .addColumn('details', 'text')
+        .execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -118,6 +118,55 @@ export interface RecordingsTable {
   warned_at: string | null;
 }
 
+/**
+ * A link that lets anyone who holds it (and knows its passcode, if it has one) watch a recording
+ * without an account, until it expires, is stopped, or the recording is deleted.
+ */
+export interface RecordingSharesTable {
+  /** The secret of the link (`/r/<id>`): 24 random bytes, base64url. */
+  id: string;
+  recording_id: string;
+  /** scrypt hash of the passcode (auth/passwords.ts); null: no passcode. */
+  passcode_hash: string | null;
+  /** Null: no expiry. */
+  expires_at: string | null;
+  created_at: string;
+  /** The owner, or the administrator who made it. */
+  created_by: string;
+}
+
+export interface LicencesTable {
+  user_id: string;
+  granted_at: string;
+  /** The administrator who granted it; null: a policy did (staff, accounts older than licences). */
+  granted_by: string | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  /** Null: a policy or the system acted. */
+  actor_id: string | null;
+  actor_name: string;
+  /** e.g. licence.granted, licence.revoked, user.created, user.staff_changed. */
+  action: string;
+  target_id: string | null;
+  target_name: string | null;
+  /** JSON. */
+  details: string | null;
+}
+
+/** A person's identity at a single sign-on provider, linked to their Amphi account. */
+export interface IdentitiesTable {
+  /** The provider's id in the SSO file (`providers[].id`). */
+  provider: string;
+  /** Who they are there: the OIDC `sub` claim. */
+  subject: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -129,4 +178,8 @@ export interface Database {
   breakout_rooms: BreakoutRoomsTable;
   breakout_assignments: BreakoutAssignmentsTable;
   recordings: RecordingsTable;
+  recording_shares: RecordingSharesTable;
+  identities: IdentitiesTable;
+  licences: LicencesTable;
+  audit_log: AuditLogTable;
 }

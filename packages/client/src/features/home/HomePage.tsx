@@ -4,6 +4,8 @@ import { MeetingView, UserView } from '@amphi/protocol';
 import { api, ApiError } from '../../ui/api.ts';
 import { MeetingCard } from './MeetingCard.tsx';
 import { RecordingsSection } from './RecordingsSection.tsx';
+import { AdminConsole } from './AdminConsole.tsx';
+import { SsoSignIn } from './SsoSignIn.tsx';
 import { MeetingForm, type MeetingFormValues } from './MeetingForm.tsx';
 import { LanguageSwitch, useI18n } from '../../ui/i18n.tsx';
 
@@ -39,9 +41,11 @@ export function HomePage() {
       </header>
       <main className="home" id="main">
         <h1>{t('home.title')}</h1>
+        {user === null && <SsoSignIn />}
         {user === null && <SignInForm onSignedIn={setUser} />}
-        {user && <Organiser />}
+        {user && (user.licensed ? <Organiser /> : <p className="card" role="note" data-testid="no-licence">{t('home.noLicence')}</p>)}
         {user && <RecordingsSection user={user} />}
+        {user?.isAdmin && <AdminConsole self={user} />}
         <JoinByLink />
       </main>
     </div>

@@ -2,18 +2,11 @@ import { useEffect, useId, useState } from 'react';
 import { z } from 'zod';
 import { RecordingListResponse, type RecordingView, type UserView } from '@amphi/protocol';
 import { api, ApiError } from '../../ui/api.ts';
+import { formatDuration } from '../../ui/formatDuration.ts';
 import { useI18n } from '../../ui/i18n.tsx';
+import { RecordingShares } from './RecordingShares.tsx';
 
 const DAY_MS = 86_400_000;
-
-/** "1:02:05" or "12:30". */
-function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
 
 /** Bytes in kB, MB or GB (decimal, as operating systems show file sizes), in the viewer's language. */
 function formatSize(bytes: number, lang: string): string {
@@ -22,8 +15,8 @@ function formatSize(bytes: number, lang: string): string {
 }
 
 /**
- * The cloud recordings of the signed-in person: play in the page, download, delete (after a
- * confirmation), and when each will be deleted automatically. Administrators can switch to
+ * The cloud recordings of the signed-in person: play in the page, download, share by link, delete
+ * (after a confirmation), and when each will be deleted automatically. Administrators can switch to
  * everyone's recordings, with their owners and the storage they use. Hidden for people who
  * cannot record and have no recordings.
  */
@@ -94,7 +87,9 @@ export function RecordingsSection({ user }: { user: UserView }) {
 function RecordingItem({ recording: r, showOwner, onDelete }: { recording: RecordingView; showOwner: boolean; onDelete: () => Promise<void> }) {
   const { t, lang } = useI18n();
   const [playing, setPlaying] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const sharesId = useId();
   const [busy, setBusy] = useState(false);
   const confirmId = useId();
   const file = `/api/recordings/${encodeURIComponent(r.id)}/file`;
@@ -131,6 +126,9 @@ function RecordingItem({ recording: r, showOwner, onDelete }: { recording: Recor
             <a className="button small" href={`${file}?download=1`} download>
               {t('recordings.download')}
             </a>
+            <button type="button" className="small" aria-expanded={sharing} aria-controls={sharing ? sharesId : undefined} onClick={() => setSharing(!sharing)}>
+              {t('recordings.share')}
+            </button>
           </>
         )}
         {canDelete && !confirming && (
@@ -163,8 +161,9 @@ function RecordingItem({ recording: r, showOwner, onDelete }: { recording: Recor
           </div>
         </div>
       )}
+      {sharing && r.status === 'ready' && <RecordingShares id={sharesId} recording={r} />}
       {playing && (
-        <video controls preload="metadata" src={file} aria-label={t('recordings.player', { title: r.title })}>
+        <video className="recording-player" controls preload="metadata" src={file} aria-label={t('recordings.player', { title: r.title })}>
           {t('recordings.noVideo')}
         </video>
       )}

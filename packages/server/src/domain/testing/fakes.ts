@@ -359,6 +359,7 @@ export interface ArriveOptions {
   email?: string;
   invite?: string;
   isStaff?: boolean;
+  licensed?: boolean;
 }
 
 /** A full JoinInput with harmless defaults. */
@@ -417,6 +418,7 @@ export class World {
       email: options.email,
       invite: options.invite,
       isStaff: options.isStaff,
+      licensed: options.licensed,
       audio: options.audio ?? true,
       video: options.video ?? true,
       channel,

@@ -6,11 +6,13 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { CSRF_HEADER } from '@amphi/protocol';
 import { SessionService } from '../../auth/SessionService.ts';
+import type { LicencePolicy } from '../../auth/Licences.ts';
 import { MeetingRegistry } from '../../domain/MeetingRegistry.ts';
 import type { MeetingPolicy } from '../../domain/MeetingSettings.ts';
 import { createLogger } from '../../Logger.ts';
 import type { MediaBackend, MediaBackendEvents, MediaRoom } from '../../ports/MediaBackend.ts';
 import { Storage } from '../../storage/Storage.ts';
+import type { User } from '../../storage/UserRepository.ts';
 import { TypedEmitter } from '../../TypedEmitter.ts';
 import { buildHttpApp } from '../buildHttpApp.ts';
 
@@ -28,7 +30,7 @@ export const PASSWORD = 'correct horse battery staple';
 export const POLICY: MeetingPolicy = { capacity: 300, redirectUrl: null };
 
 /** A fresh app (requests are injected) on a fresh SQLite database, torn down when the test ends. */
-export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService; recordingsDir: string }> {
+export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY, licencePolicy?: LicencePolicy): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService; recordingsDir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-http-'));
   const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
   const sessions = new SessionService(storage.sessions, storage.users);
@@ -37,7 +39,7 @@ export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: M
   // An empty recordings folder of its own, for the recordings library.
   const recordingsDir = path.join(dir, 'recordings');
   fs.mkdirSync(recordingsDir);
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log, recordingsDir });
+  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log, recordingsDir, licencePolicy });
   t.after(async () => {
     await app.close();
     await storage.close();
@@ -47,6 +49,13 @@ export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: M
 }
 
 export const CSRF = { [CSRF_HEADER]: '1' };
+
+/** An account holding a host licence, as an administrator would make it: it schedules and hosts. */
+export async function organiser(storage: Storage, input: Parameters<Storage['users']['create']>[0]): Promise<User> {
+  const user = await storage.users.create(input);
+  await storage.licences.grant(user.id, null, 0);
+  return { ...user, licensed: true };
+}
 
 /** Signs in through the API; returns the session cookie ("amphi_session=…") for later requests. */
 export async function signIn(app: FastifyInstance, email: string, password = PASSWORD): Promise<string> {

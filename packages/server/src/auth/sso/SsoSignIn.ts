@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import { AppError } from '../../errors.ts';
+import type { Licences } from '../Licences.ts';
+import type { IdentityRepository } from '../../storage/IdentityRepository.ts';
+import type { User, UserRepository } from '../../storage/UserRepository.ts';
+import { OidcClient, pkcePair } from './OidcClient.ts';
+import { PendingSignIns } from './PendingSignIns.ts';
+import { profileFromClaims, type SsoProfile } from './profile.ts';
+import type { SsoSettings } from './SsoSettings.ts';
+
+/** The part of the licence rules a sign-in goes through (role changes are audited there). */
+export type SignInPolicy = Pick<Licences, 'setStaff' | 'applyPolicy' | 'created'>;
+
+/** What the callback hands over: the query string the provider sent the browser back with. */
+export interface CallbackParams {
+  state?: string | undefined;
+  code?: string | undefined;
+  error?: string | undefined;
+}
+
+/**
+ * Single sign-on for organisers: starts a sign-in at a configured provider, finishes it when the
+ * browser comes back, and provisions or updates the Amphi account (no password; staff or not
+ * from the role mapping, at every sign-in). Sessions are the HTTP edge's business.
+ */
+export class SsoSignIn {
+  readonly #clients = new Map<string, OidcClient>();
+  readonly #pending: PendingSignIns;
+
+  constructor(
+    private readonly settings: SsoSettings,
+    publicUrl: URL,
+    private readonly deps: { users: UserRepository; identities: IdentityRepository },
+    pending = new PendingSignIns(),
+  ) {
+    this.#pending = pending;
+    for (const p of settings.providers) {
+      // One switch per protocol once SAML and CAS come; today every entry is OIDC.
+      this.#clients.set(p.id, new OidcClient(p, new URL(`/auth/sso/${p.id}/callback`, publicUrl).toString()));
+    }
+  }
+
+  /** For the sign-in page. */
+  providers(): { id: string; label: string }[] {
+    return this.settings.providers.map((p) => ({ id: p.id, label: p.label }));
+  }
+
+  has(providerId: string): boolean {
+    return this.#clients.has(providerId);
+  }
+
+  /** Where to send the browser, and the secret that binds this attempt to it. */
+  async start(providerId: string, next: string): Promise<{ redirect: URL; binding: string }> {
+    const client = this.#client(providerId);
+    const { verifier, challenge } = pkcePair();
+    const nonce = crypto.randomBytes(24).toString('base64url');
+    const { state, binding } = this.#pending.start({ provider: providerId, nonce, codeVerifier: verifier, next });
+    return { redirect: await client.authorizationUrl({ state, nonce, codeChallenge: challenge }), binding };
+  }
+
+  /**
+   * Checks the provider's answer and returns the signed-in person and where they were going.
+   * The state is consumed first, so an answer is never usable twice, even one that fails later.
+   */
+  async finish(providerId: string, params: CallbackParams, binding: string | undefined, policy: SignInPolicy): Promise<{ user: User; next: string }> {
+    const client = this.#client(providerId);
+    const attempt = params.state ? this.#pending.take(params.state, binding) : undefined;
+    if (!attempt || attempt.provider !== providerId) {
+      throw new AppError('auth.sso_state', 'this sign-in was not started in this browser, has expired or was already used; start again');
+    }
+    if (params.error) {
+      throw new AppError('auth.sso_denied', params.error === 'access_denied' ? 'the sign-in was cancelled or refused at the identity provider' : `the identity provider answered ${params.error.slice(0, 60)}`);
+    }
+    if (!params.code) throw new AppError('auth.sso_token', 'the identity provider sent no authorization code');
+    const result = await client.finish({ code: params.code, codeVerifier: attempt.codeVerifier, nonce: attempt.nonce });
+    const profile = profileFromClaims(result.claims, this.settings.roles);
+    const user = await this.#provision(providerId, result.subject, profile, policy);
+    return { user, next: attempt.next };
+  }
+
+  async #provision(provider: string, subject: string, profile: SsoProfile, policy: SignInPolicy): Promise<User> {
+    const now = new Date();
+    const linked = await this.deps.identities.userIdOf(provider, subject);
+    let user = linked ? await this.deps.users.byId(linked) : undefined;
+    let created = false;
+    if (user) {
+      await this.deps.identities.touch(provider, subject, now);
+    } else {
+      // An account with this address already exists (made by an administrator, or through
+      // another provider): the university's provider vouches for the address, so it is theirs.
+      user = await this.deps.users.byEmail(profile.email);
+      if (!user) {
+        user = await this.deps.users.create({ email: profile.email, name: profile.name, passwordHash: null, isAdmin: false, isStaff: profile.isStaff });
+        created = true;
+      }
+      await this.deps.identities.link(provider, subject, user.id, now);
+      if (created) await policy.created(null, user, { provider });
+    }
+    if (user.name !== profile.name) {
+      await this.deps.users.setName(user.id, profile.name);
+      user = { ...user, name: profile.name };
+    }
+    // Administrators stay staff whatever their affiliation says (they may do everything anyway).
+    user = await policy.setStaff(null, user, profile.isStaff || user.isAdmin);
+    return policy.applyPolicy(user);
+  }
+
+  #client(providerId: string): OidcClient {
+    const client = this.#clients.get(providerId);
+    if (!client) throw new AppError('http.not_found', 'no such sign-in provider');
+    return client;
+  }
+}
