@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage } from './harness/browser.ts';
-import { signIn } from './harness/flows.ts';
+import { joinByLink, signIn } from './harness/flows.ts';
 
 /*
  * Named host licences from the admin console: an administrator grants a tutor a licence and the
@@ -69,5 +69,47 @@ describe('host licences in the admin console', { timeout: 180_000 }, () => {
     const text = (await log.textContent()) ?? '';
     assert.match(text, /Administrator: host licence granted — Tess Tutor <tutor@univ\.example>/);
     assert.match(text, /Administrator: host licence revoked — Tess Tutor <tutor@univ\.example>/);
+  });
+});
+
+describe('policies, branding and live meetings in the admin console', { timeout: 180_000 }, () => {
+  let amphi: RunningAmphi;
+  let browser: Browser;
+
+  before(async () => {
+    amphi = await startAmphi();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await amphi?.stop();
+  });
+
+  test('the administrator renames the product and everyone sees it; ends a meeting going on from the console', async () => {
+    const admin = (await newParticipantPage(browser)).page;
+    await signIn(admin, amphi.url, amphi.admin);
+    await admin.goto(amphi.url);
+    const console_ = admin.getByTestId('admin-console');
+    await console_.getByRole('tab', { name: 'Policies' }).click();
+    await console_.getByLabel('Product name').fill('Visio Campus');
+    await console_.getByRole('button', { name: 'Save policies' }).click();
+    await console_.getByText('Policies saved; they apply now.').waitFor();
+    await admin.getByTestId('brand').getByText('Visio Campus').waitFor();
+
+    // A guest opening a meeting link sees the new name.
+    const res = await admin.context().request.post(amphi.url + '/api/meetings', { headers: { 'x-amphi-csrf': '1', origin: amphi.url }, data: { title: 'Left running', settings: { waitingRoom: false } } });
+    const meeting = (await res.json()).meeting as { link: string; id: string };
+    const guest = (await newParticipantPage(browser)).page;
+    await guest.goto(meeting.link);
+    await guest.getByTestId('brand').getByText('Visio Campus').waitFor();
+    await joinByLink(guest, meeting.link, 'Gus');
+
+    await console_.getByRole('tab', { name: 'Live meetings' }).click();
+    const row = console_.locator(`[data-live-meeting="${meeting.id}"]`);
+    await row.getByText('Gus').waitFor({ timeout: 15_000 });
+    await row.getByRole('button', { name: 'End meeting' }).click();
+    await row.getByRole('button', { name: 'End for everyone' }).click();
+    await console_.getByText('“Left running” was ended for everyone.').waitFor();
+    await guest.getByTestId('end-screen').waitFor({ timeout: 10_000 });
   });
 });

@@ -376,3 +376,45 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
  * set it without a CORS preflight, which Amphi never grants: that is the CSRF defence.
  */
 export const CSRF_HEADER = 'x-amphi-csrf';
+
+/** Who may record meetings to the cloud: staff hosts (the service sheet's rule), any signed-in host, or nobody. */
+export const CloudRecordingPolicy = z.enum(['staff', 'hosts', 'off']);
+export type CloudRecordingPolicy = z.infer<typeof CloudRecordingPolicy>;
+
+/** The product's look: name, accent colour, and whether a logo was uploaded (GET /api/branding/logo). */
+export const BrandingView = z.object({
+  productName: z.string().trim().min(1).max(40),
+  accentColour: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #1f6feb'),
+  hasLogo: z.boolean(),
+});
+export type BrandingView = z.infer<typeof BrandingView>;
+
+/** What the deployment decides (admin console, GET/PUT /api/admin/policies). */
+export const DeploymentPoliciesView = z.object({
+  /** Largest meeting. */
+  capacity: z.number().int().min(2).max(100_000),
+  cloudRecording: CloudRecordingPolicy,
+  /** Days a cloud recording is kept (for recordings made from then on). */
+  retentionDays: z.number().int().min(1).max(3650),
+  /** The waiting room setting new meetings start with. */
+  waitingRoomDefault: z.boolean(),
+  branding: BrandingView,
+});
+export type DeploymentPoliciesView = z.infer<typeof DeploymentPoliciesView>;
+
+/** Body of PUT /api/admin/policies: any of the policies, the others unchanged. */
+export const UpdatePoliciesRequest = DeploymentPoliciesView.omit({ branding: true })
+  .extend({ branding: BrandingView.omit({ hasLogo: true }).partial().strict() })
+  .partial()
+  .strict();
+export type UpdatePoliciesRequest = z.infer<typeof UpdatePoliciesRequest>;
+
+/** A meeting going on now, as the admin console lists it. */
+export const LiveMeetingAdminView = z.object({
+  id: z.string(),
+  title: z.string(),
+  participants: z.array(z.object({ name: z.string(), role: z.string() })),
+  waiting: z.number(),
+  recording: z.boolean(),
+});
+export type LiveMeetingAdminView = z.infer<typeof LiveMeetingAdminView>;

@@ -17,6 +17,7 @@ import { DocumentConverter } from './documents/DocumentConverter.ts';
 import { DocumentFiles } from './documents/DocumentFiles.ts';
 import { RetentionJob } from './recordings/RetentionJob.ts';
 import { MjrProcessor } from './recordings/MjrProcessor.ts';
+import { Policies } from './admin/Policies.ts';
 import { recordingReadyMail, RecordingService } from './recordings/RecordingService.ts';
 
 /** A running Amphi: the composition root's product. close() stops everything it started. */
@@ -85,6 +86,10 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       cleanups.push(async () => created.close());
     }
 
+    // The deployment's policies: the environment's values, with what administrators changed in the
+    // console over them. `config.meetings` is the object every meeting reads: changes apply at once.
+    const policies = await Policies.load(storage.settings, storage.licences, { capacity: config.meetings.capacity, retentionDays: config.recordings.retentionDays }, config.meetings);
+
     // Cloud recordings: Janus writes each stream into the recording's folder, the MP4 is made in
     // segments while it goes on; recordings a crash cut short are processed now from what was written.
     fs.mkdirSync(config.recordings.dir, { recursive: true, mode: 0o750 });
@@ -93,7 +98,9 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       processor: new MjrProcessor(log.child({ component: 'recordings' }), { segmentS: config.recordings.segmentS }),
       advanceEveryMs: Math.min(10_000, config.recordings.segmentS * 500),
       dir: config.recordings.dir,
-      retentionDays: config.recordings.retentionDays,
+      get retentionDays() {
+        return policies.retention.days;
+      },
       minFreeBytes: config.recordings.minFreeBytes,
       log: log.child({ component: 'recordings' }),
       onReady: async (recording) => {
@@ -109,7 +116,13 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     cleanups.push(async () => live.shutdown());
 
     // Cloud recordings past their retention go (files and records), their owners warned a week before.
-    const retention = new RetentionJob({ catalog: storage.recordings, shares: storage.recordingShares, users: storage.users, mailer, dir: config.recordings.dir, retentionDays: config.recordings.retentionDays, publicUrl: config.publicUrl, log: log.child({ component: 'retention' }) });
+    const retention = new RetentionJob({ catalog: storage.recordings, shares: storage.recordingShares, users: storage.users, mailer, dir: config.recordings.dir,
+      get retentionDays() {
+        return policies.retention.days;
+      },
+      publicUrl: config.publicUrl,
+      log: log.child({ component: 'retention' }),
+    });
     let retentionRun: Promise<unknown> = Promise.resolve();
     const runRetention = () => {
       retentionRun = retention.run(new Date()).catch((err) => log.error('recording retention failed', { err: String(err) }));
@@ -134,7 +147,8 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       documents: { converter, store: documentFiles, maxBytes: config.documents.maxBytes },
       recordingsDir: config.recordings.dir,
       licencePolicy: config.licences,
-      sso: config.sso ? new SsoSignIn(config.sso, config.publicUrl, { users: storage.users, identities: storage.identities }) : undefined,
+      policies,
+      sso: config.sso ? new SsoSignIn(config.sso, config.publicUrl, { users: storage.users, identities: storage.identities}) : undefined,
     });
     cleanups.push(() => http.close());
     await http.listen({ host: config.host, port: config.port });

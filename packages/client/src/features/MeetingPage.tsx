@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { Brand } from '../ui/branding.tsx';
 import { z } from 'zod';
 import { INVITE_TOKEN_PATTERN, PublicMeetingView, UserView } from '@amphi/protocol';
 import { clientIdOf, MeetingSession } from '../core/MeetingSession.ts';
@@ -145,8 +146,8 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
     <div className="page">
       {(!session || session.state !== 'joined') && (
         <header className="topbar">
-          <a className="brand" href="/">
-            {t('app.name')}
+          <a className="brand-link" href="/">
+            <Brand />
           </a>
           <LanguageSwitch />
         </header>

@@ -98,6 +98,22 @@ describe('cloud recording', () => {
     assert.equal(recorder.manifests.at(-1)!.speakers?.length, 2, 'nothing recorded while paused');
   });
 
+  test('the deployment decides who records: staff hosts, any signed-in host, or nobody; at once', async () => {
+    const recorder = new FakeRecorder();
+    const w = new World({ recorder });
+    const host = await w.join('Olive', OWNER_ID, { isStaff: false });
+    assert.equal(host.channel.last('joined').staff, false, 'not staff: not offered');
+    await rejectsWithCode(Promise.resolve().then(() => host.meeting.recording.start(host.participant)), 'auth.forbidden');
+    w.policy.cloudRecording = 'hosts';
+    await host.meeting.recording.start(host.participant);
+    await host.meeting.recording.stop(host.participant);
+    assert.deepEqual(recorder.ended, ['rec-1']);
+    w.policy.cloudRecording = 'off';
+    const staff = await w.join('Sam', 'user-sam', { isStaff: true });
+    assert.equal(staff.channel.last('joined').staff, false, 'off: offered to nobody');
+    await rejectsWithCode(Promise.resolve().then(() => host.meeting.recording.start(host.participant)), 'auth.forbidden');
+  });
+
   test('only staff hosts start it; participants cannot stop it; the meeting ending ends it', async () => {
     const recorder = new FakeRecorder();
     const w = new World({ recorder });

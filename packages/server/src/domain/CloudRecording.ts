@@ -46,8 +46,21 @@ export class CloudRecording {
     return this.#active !== undefined;
   }
 
+  /** Whether this person may start a cloud recording, under the deployment's policy. */
+  mayStart(p: Participant): boolean {
+    return isModerator(p.role) && this.accountMayRecord(p);
+  }
+
+  /** Whether this person's account may record once they host or co-host (what the client is told). */
+  accountMayRecord(p: Participant): boolean {
+    const policy = this.meeting.deploymentPolicy.cloudRecording ?? 'staff';
+    if (policy === 'off' || p.userId === undefined) return false;
+    return policy === 'hosts' || p.isStaff;
+  }
+
   start(by: Participant): Promise<void> {
-    if (!isModerator(by.role) || !by.isStaff) throw new AppError('auth.forbidden', 'only staff hosts may record to the cloud');
+    if ((this.meeting.deploymentPolicy.cloudRecording ?? 'staff') === 'off') throw new AppError('auth.forbidden', 'cloud recording is turned off on this server');
+    if (!this.mayStart(by)) throw new AppError('auth.forbidden', 'only staff hosts may record to the cloud');
     if (!this.recorder) throw new AppError('media.unavailable', 'cloud recording is not available on this server');
     return this.#serial(async () => {
       if (this.#active) return;

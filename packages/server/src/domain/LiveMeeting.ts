@@ -150,6 +150,11 @@ export class LiveMeeting {
       .catch((err) => this.#log.error('could not record attendance', { err: String(err) }));
   }
 
+  /** What the deployment decides for every meeting (administrators change it at run time). */
+  get deploymentPolicy(): MeetingPolicy {
+    return this.policy;
+  }
+
   get ended(): boolean {
     return this.#ended;
   }
@@ -258,7 +263,7 @@ export class LiveMeeting {
       polls: this.polls.views(),
       documents: this.documents.list(),
       breakouts: this.breakouts.state(),
-      staff: p.isStaff,
+      staff: this.recording.accountMayRecord(p),
       token: p.token,
     });
     this.annotations.sendStageTo(p);

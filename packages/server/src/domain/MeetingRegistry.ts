@@ -39,6 +39,11 @@ export class MeetingRegistry {
     return this.#live.get(meetingId);
   }
 
+  /** The meetings going on now. */
+  all(): LiveMeeting[] {
+    return [...this.#live.values()].filter((m) => !m.ended);
+  }
+
   async join(meetingId: string, input: JoinInput): Promise<{ meeting: LiveMeeting; result: JoinResult }> {
     const meeting = await this.#liveMeeting(meetingId);
     return { meeting, result: meeting.join(input) };

@@ -34,4 +34,8 @@ export interface MeetingPolicy {
   capacity: number;
   /** Where people go when a meeting ends, unless the meeting says otherwise. */
   redirectUrl: string | null;
+  /** Who may record to the cloud (default: staff hosts, as the service sheet says). */
+  cloudRecording?: 'staff' | 'hosts' | 'off';
+  /** The waiting room setting new meetings start with (default: on). */
+  waitingRoomDefault?: boolean;
 }

@@ -150,3 +150,63 @@ describe('host licences', () => {
     assert.equal(errorOf(await patch(app, root, 'nobody', { admin: true }), 400).code, 'http.invalid_body');
   });
 });
+
+describe('deployment policies and branding', () => {
+  const put = (app: FastifyInstance, cookie: string, payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: '/api/admin/policies', headers: { ...CSRF, cookie }, payload });
+
+  it('an administrator changes capacity, recording, retention, the waiting room default and branding; they apply at once, are kept and audited', async (t) => {
+    const { app, storage, root, ada } = await setup(t);
+    const before = await app.inject({ method: 'GET', url: '/api/admin/policies', headers: { cookie: root } });
+    assert.deepEqual(before.json(), { capacity: 300, cloudRecording: 'staff', retentionDays: 60, waitingRoomDefault: true, branding: { productName: 'Amphi', accentColour: '#1d4ed8', hasLogo: false } });
+
+    const changed = await put(app, root, { capacity: 50, waitingRoomDefault: false, retentionDays: 30, cloudRecording: 'hosts', branding: { productName: 'Visio Université' } });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.equal(changed.json().branding.productName, 'Visio Université');
+    assert.equal(changed.json().branding.accentColour, '#1d4ed8', 'what was not sent stays');
+
+    // At once: a meeting asking for more than the new capacity is refused; new meetings have no waiting room.
+    const big = await app.inject({ method: 'POST', url: '/api/meetings', headers: { ...CSRF, cookie: ada }, payload: { title: 'Big', settings: { capacity: 60 } } });
+    assert.equal(errorOf(big, 400).code, 'http.invalid_body');
+    const made = await app.inject({ method: 'POST', url: '/api/meetings', headers: { ...CSRF, cookie: ada }, payload: { title: 'Small' } });
+    assert.equal(made.json().meeting.settings.waitingRoom, false);
+    // The branding is public.
+    assert.equal((await app.inject({ method: 'GET', url: '/api/branding' })).json().productName, 'Visio Université');
+    // Kept: what is stored comes back.
+    assert.equal(((await storage.settings.get('policies')) as { capacity: number }).capacity, 50);
+    const audit = await app.inject({ method: 'GET', url: '/api/admin/audit', headers: { cookie: root } });
+    assert.equal(audit.json().entries[0].action, 'policy.changed');
+  });
+
+  it('bad values are refused, naming the field, and change nothing; others cannot', async (t) => {
+    const { app, root, ada } = await setup(t);
+    assert.match(errorOf(await put(app, root, { capacity: 1 }), 400).message, /capacity/);
+    assert.match(errorOf(await put(app, root, { branding: { accentColour: 'red; background: url(x)' } }), 400).message, /accentColour/);
+    assert.equal(errorOf(await put(app, root, { cloudRecording: 'everyone' }), 400).code, 'http.invalid_body');
+    assert.equal(errorOf(await put(app, root, { unknown: 1 }), 400).code, 'http.invalid_body');
+    assert.equal(errorOf(await put(app, ada, { capacity: 10 }), 403).code, 'auth.forbidden');
+    assert.equal((await app.inject({ method: 'GET', url: '/api/admin/policies', headers: { cookie: root } })).json().capacity, 300);
+  });
+
+  it('a logo: PNG, JPEG or WebP up to 256 kB, served to everyone; anything else refused', async (t) => {
+    const { app, root } = await setup(t);
+    const upload = (body: Buffer) => app.inject({ method: 'PUT', url: '/api/admin/branding/logo', headers: { ...CSRF, cookie: root, 'content-type': 'application/octet-stream' }, payload: body });
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);
+    assert.equal(errorOf(await upload(Buffer.from('<svg onload="alert(1)"/>')), 415).code, 'document.unsupported');
+    assert.equal(errorOf(await upload(Buffer.concat([png, Buffer.alloc(300 * 1024)])), 413).code, 'protocol.too_large');
+    assert.equal((await app.inject({ method: 'GET', url: '/api/branding/logo' })).statusCode, 404);
+    assert.equal((await upload(png)).statusCode, 200);
+    const logo = await app.inject({ method: 'GET', url: '/api/branding/logo' });
+    assert.equal(logo.headers['content-type'], 'image/png');
+    assert.deepEqual(logo.rawPayload, png);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/branding' })).json().hasLogo, true);
+    assert.equal((await app.inject({ method: 'DELETE', url: '/api/admin/branding/logo', headers: { ...CSRF, cookie: root } })).statusCode, 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/branding/logo' })).statusCode, 404);
+  });
+
+  it('live meetings: none going on is an empty list; ending one that is not going on is meeting.not_found', async (t) => {
+    const { app, root, ada } = await setup(t);
+    assert.deepEqual((await app.inject({ method: 'GET', url: '/api/admin/meetings', headers: { cookie: root } })).json(), { meetings: [] });
+    assert.equal(errorOf(await app.inject({ method: 'POST', url: '/api/admin/meetings/abc-defg-hij/end', headers: { ...CSRF, cookie: root } }), 404).code, 'meeting.not_found');
+    assert.equal(errorOf(await app.inject({ method: 'GET', url: '/api/admin/meetings', headers: { cookie: ada } }), 403).code, 'auth.forbidden');
+  });
+});

@@ -16,6 +16,7 @@ import { breakoutRoutes } from './breakoutRoutes.ts';
 import { documentRoutes } from './documentRoutes.ts';
 import { adminRoutes } from './adminRoutes.ts';
 import { Licences, type LicencePolicy } from '../auth/Licences.ts';
+import { Policies } from '../admin/Policies.ts';
 import { recordingRoutes } from './recordingRoutes.ts';
 import { sharedRecordingRoutes } from './sharedRecordingRoutes.ts';
 import type { DocumentConverter } from '../ports/DocumentConverter.ts';
@@ -39,6 +40,8 @@ export interface HttpDeps {
   documents?: { converter: DocumentConverter; store: DocumentStore; maxBytes: number } | undefined;
   /** The cloud recordings folder; without it, the recordings library answers http.not_found. */
   recordingsDir?: string | undefined;
+  /** The deployment's policies as administrators set them (default: loaded over `policy`). */
+  policies?: Policies | undefined;
   /** Host licences: pool and staff policy (default: no limit, staff get one). */
   licencePolicy?: LicencePolicy | undefined;
   /** Single sign-on providers; without it, the sign-in page offers local accounts only. */
@@ -125,7 +128,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   breakoutRoutes(app, { ...ctx, meetings: deps.storage.meetings, breakouts: deps.storage.breakouts });
 
   if (deps.documents) documentRoutes(app, { ...deps.documents, live: deps.live, log: deps.log });
-  adminRoutes(app, { ...ctx, users: deps.storage.users, licences, audit: deps.storage.licences });
+  adminRoutes(app, { ...ctx, users: deps.storage.users, licences, audit: deps.storage.licences, policies: deps.policies ?? (await Policies.load(deps.storage.settings, deps.storage.licences, { capacity: deps.policy.capacity, retentionDays: 60 }, deps.policy)), live: deps.live });
   if (deps.recordingsDir) {
     const recordings = { ...ctx, recordings: deps.storage.recordings, shares: deps.storage.recordingShares, dir: deps.recordingsDir, log: deps.log.child({ component: 'recordings' }) };
     recordingRoutes(app, recordings);

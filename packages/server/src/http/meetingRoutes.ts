@@ -93,7 +93,8 @@ export function meetingRoutes(
       title: body.title,
       ownerId: user.id,
       now: new Date(),
-      settings: body.settings,
+      // New meetings start with the deployment's waiting room default unless the organiser chose.
+      settings: { waitingRoom: ctx.policy.waitingRoomDefault ?? true, ...body.settings },
       description: body.description,
       schedule: body.schedule ?? null,
     });

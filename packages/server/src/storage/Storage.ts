@@ -15,6 +15,7 @@ import { BreakoutPlanRepository } from './BreakoutPlanRepository.ts';
 import { RecordingRepository } from './RecordingRepository.ts';
 import { RecordingShareRepository } from './RecordingShareRepository.ts';
 import { LicenceRepository } from './LicenceRepository.ts';
+import { SettingsRepository } from './SettingsRepository.ts';
 import { IdentityRepository } from './IdentityRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
@@ -28,6 +29,7 @@ export class Storage {
   readonly recordings: RecordingRepository;
   readonly recordingShares: RecordingShareRepository;
   readonly licences: LicenceRepository;
+  readonly settings: SettingsRepository;
   readonly identities: IdentityRepository;
   #closed = false;
 
@@ -41,6 +43,7 @@ export class Storage {
     this.recordings = new RecordingRepository(db);
     this.recordingShares = new RecordingShareRepository(db);
     this.licences = new LicenceRepository(db);
+    this.settings = new SettingsRepository(db);
     this.identities = new IdentityRepository(db);
   }
 

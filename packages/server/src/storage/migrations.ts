@@ -215,6 +215,19 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
     },
   },
+  '0011_settings': {
+    async up(db: Kysely<any>) {
+      // What administrators set in the console (policies, branding), over the deployment's
+      // environment defaults; in the database so that every Amphi node sees the same.
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('updated_by', 'text')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

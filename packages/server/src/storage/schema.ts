@@ -167,6 +167,14 @@ export interface IdentitiesTable {
   last_seen_at: string;
 }
 
+export interface SettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -182,4 +190,5 @@ export interface Database {
   identities: IdentitiesTable;
   licences: LicencesTable;
   audit_log: AuditLogTable;
+  settings: SettingsTable;
 }

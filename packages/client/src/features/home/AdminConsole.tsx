@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { AuditEntryView, PeopleResponse, PersonView, type UserView } from '@amphi/protocol';
 import { api, ApiError } from '../../ui/api.ts';
 import { useI18n } from '../../ui/i18n.tsx';
+import { AdminLiveMeetings } from './AdminLiveMeetings.tsx';
+import { AdminPolicies } from './AdminPolicies.tsx';
 
 const AuditResponse = z.object({ entries: z.array(AuditEntryView) });
 const PersonResponse = z.object({ person: PersonView });
@@ -13,7 +15,7 @@ const PersonResponse = z.object({ person: PersonView });
  */
 export function AdminConsole({ self }: { self: UserView }) {
   const { t, lang } = useI18n();
-  const [tab, setTab] = useState<'people' | 'audit'>('people');
+  const [tab, setTab] = useState<'people' | 'meetings' | 'policies' | 'audit'>('people');
   const [query, setQuery] = useState('');
   const [people, setPeople] = useState<PeopleResponse | undefined>();
   const [audit, setAudit] = useState<AuditEntryView[] | undefined>();
@@ -50,6 +52,12 @@ export function AdminConsole({ self }: { self: UserView }) {
       <div role="tablist" aria-label={t('admin.title')} className="tabs">
         <button type="button" role="tab" aria-selected={tab === 'people'} onClick={() => setTab('people')}>
           {t('admin.people')}
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'meetings'} onClick={() => setTab('meetings')}>
+          {t('admin.liveMeetings')}
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'policies'} onClick={() => setTab('policies')}>
+          {t('admin.policies')}
         </button>
         <button type="button" role="tab" aria-selected={tab === 'audit'} onClick={() => setTab('audit')}>
           {t('admin.audit')}
@@ -93,6 +101,16 @@ export function AdminConsole({ self }: { self: UserView }) {
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {tab === 'meetings' && (
+        <div role="tabpanel">
+          <AdminLiveMeetings onStatus={setStatus} />
+        </div>
+      )}
+      {tab === 'policies' && (
+        <div role="tabpanel">
+          <AdminPolicies onStatus={setStatus} />
         </div>
       )}
       {tab === 'audit' && (

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { Brand } from '../../ui/branding.tsx';
 import { z } from 'zod';
 import { MeetingView, UserView } from '@amphi/protocol';
 import { api, ApiError } from '../../ui/api.ts';
@@ -28,7 +29,7 @@ export function HomePage() {
   return (
     <div className="page">
       <header className="topbar">
-        <span className="brand">{t('app.name')}</span>
+        <Brand />
         <div className="topbar-actions">
           {user && <span className="muted">{t('home.signedInAs', { name: user.name })}</span>}
           {user && (

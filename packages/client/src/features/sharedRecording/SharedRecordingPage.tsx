@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { Brand } from '../../ui/branding.tsx';
 import { z } from 'zod';
 import { SharedRecordingView } from '@amphi/protocol';
 import { api, ApiError } from '../../ui/api.ts';
@@ -41,7 +42,7 @@ export function SharedRecordingPage({ token }: { token: string }) {
   return (
     <div className="page">
       <header className="topbar">
-        <span className="brand">{t('app.name')}</span>
+        <Brand />
         <div className="topbar-actions">
           <LanguageSwitch />
         </div>

@@ -31,6 +31,8 @@ export const POLICY: MeetingPolicy = { capacity: 300, redirectUrl: null };
 
 /** A fresh app (requests are injected) on a fresh SQLite database, torn down when the test ends. */
 export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY, licencePolicy?: LicencePolicy): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService; recordingsDir: string }> {
+  // A copy: administrators change the deployment's policies in place, and tests must not see each other's.
+  policy = { ...policy };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-http-'));
   const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
   const sessions = new SessionService(storage.sessions, storage.users);
