@@ -11,7 +11,7 @@ import { launchBrowser, newParticipantPage } from './harness/browser.ts';
 /*
  * Organisers sign in with the university's OpenID Connect provider (oidc-provider, a real OP in
  * its own process): a staff member clicks "Sign in with …", signs in on the provider's page,
- * comes back signed in and schedules a meeting; a student signs in and is not staff.
+ * comes back signed in and schedules a meeting; a student signs in, is not staff and cannot host.
  */
 
 
@@ -81,7 +81,7 @@ describe('single sign-on with OpenID Connect', { timeout: 180_000 }, () => {
     await page.context().close();
   });
 
-  test('a student signs in and is not staff', async () => {
+  test('a student signs in, is not staff and cannot host', async () => {
     const { page } = await newParticipantPage(browser);
     await signInThroughProvider(page, 'leo');
     await page.getByText('Signed in as Léo Martin').waitFor();
@@ -90,6 +90,11 @@ describe('single sign-on with OpenID Connect', { timeout: 180_000 }, () => {
     assert.equal(body.user.email, 'leo.martin@etu.univ.test');
     assert.equal(body.user.isStaff, false);
     assert.equal(await page.getByRole('heading', { name: 'Recordings' }).count(), 0, 'no recordings library for students');
+    // No host licence (only staff get one by policy): told why, and the API refuses to schedule.
+    await page.getByTestId('no-licence').waitFor();
+    const schedule = await page.context().request.post(amphiUrl + '/api/meetings', { headers: { 'x-amphi-csrf': '1', origin: amphiUrl }, data: { title: 'My study group' } });
+    assert.equal(schedule.status(), 403);
+    assert.equal(((await schedule.json()) as { error: { code: string } }).error.code, 'licence.required');
     await page.context().close();
   });
 

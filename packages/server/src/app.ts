@@ -148,7 +148,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       recordingsDir: config.recordings.dir,
       licencePolicy: config.licences,
       policies,
-      sso: config.sso ? new SsoSignIn(config.sso, config.publicUrl, { users: storage.users, identities: storage.identities}) : undefined,
+      sso: config.sso ? new SsoSignIn(config.sso, config.publicUrl, { users: storage.users, identities: storage.identities, dataDir: config.dataDir }) : undefined,
     });
     cleanups.push(() => http.close());
     await http.listen({ host: config.host, port: config.port });

@@ -104,6 +104,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
     // The matched route, not the raw URL: the router decodes %-escapes, so "/%61pi/…" reaches /api/ routes.
+    // Outside /api/ on purpose: POST /auth/sso/:provider/acs, which IdPs post cross-site (see samlRoutes.ts).
     if (!(req.routeOptions.url ?? req.url).startsWith('/api/')) return;
     const origin = req.headers.origin;
     if (req.headers[CSRF_HEADER] !== '1' || (origin !== undefined && origin !== publicOrigin)) {

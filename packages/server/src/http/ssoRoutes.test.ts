@@ -15,7 +15,7 @@ import { startOidcProvider, type TestAccount, type TestIdp } from '../../../../t
 import { SESSION_COOKIE, SessionService } from '../auth/SessionService.ts';
 import { verifyIdToken } from '../auth/sso/idToken.ts';
 import { SsoSignIn } from '../auth/sso/SsoSignIn.ts';
-import type { SsoSettings } from '../auth/sso/SsoSettings.ts';
+import type { OidcProviderSettings, SsoSettings } from '../auth/sso/SsoSettings.ts';
 import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
 import { createLogger } from '../Logger.ts';
 import { Storage } from '../storage/Storage.ts';
@@ -34,7 +34,7 @@ after(async () => {
   await idp?.close();
 });
 
-function ssoSettings(overrides: Partial<SsoSettings['providers'][number]> = {}): SsoSettings {
+function ssoSettings(overrides: Partial<OidcProviderSettings> = {}): SsoSettings {
   return {
     providers: [{ id: 'univ', label: 'Université (OIDC)', type: 'oidc', issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, scopes: ['openid', 'profile', 'email'], ...overrides }],
     roles: { attribute: 'eduPersonAffiliation', staff: ['staff', 'faculty', 'employee'], student: ['student'] },

@@ -7,6 +7,7 @@ import { SESSION_COOKIE } from '../auth/SessionService.ts';
 import type { SignInPolicy, SsoSignIn } from '../auth/sso/SsoSignIn.ts';
 import { readCookie, sessionCookie } from './cookies.ts';
 import { noStore, type HttpContext } from './context.ts';
+import { samlRoutes } from './samlRoutes.ts';
 
 /** Binds a sign-in attempt to the browser that started it; only sent back to /auth/sso/. */
 export const SSO_BINDING_COOKIE = 'amphi_sso';
@@ -66,6 +67,8 @@ export function ssoRoutes(app: FastifyInstance, ctx: HttpContext & { sso: SsoSig
     try {
       if (!perIpStart.hit(req.ip)) throw new AppError('http.rate_limited', 'too many sign-in attempts; try again in a minute');
       if (!ctx.sso?.has(req.params.provider)) throw new AppError('http.not_found', 'no such sign-in provider');
+      // SAML answers by a cross-site POST that carries no Lax cookie: bound server-side instead.
+      if (ctx.sso.protocolOf(req.params.provider) === 'saml') return reply.redirect((await ctx.sso.startSaml(req.params.provider, safeNext(param(req.query, 'next'), ctx.publicUrl))).toString(), 303);
       const { redirect, binding } = await ctx.sso.start(req.params.provider, safeNext(param(req.query, 'next'), ctx.publicUrl));
       reply.header('set-cookie', bindingCookie(binding, new Date(Date.now() + BINDING_TTL_MS)));
       return reply.redirect(redirect.toString(), 303);
@@ -81,7 +84,7 @@ export function ssoRoutes(app: FastifyInstance, ctx: HttpContext & { sso: SsoSig
     try {
       if (!perIpCallback.hit(req.ip)) throw new AppError('http.rate_limited', 'too many sign-in attempts; try again in a minute');
       if (!ctx.sso?.has(req.params.provider)) throw new AppError('http.not_found', 'no such sign-in provider');
-      const params = { state: param(req.query, 'state'), code: param(req.query, 'code'), error: param(req.query, 'error') };
+      const params = { state: param(req.query, 'state'), code: param(req.query, 'code'), error: param(req.query, 'error'), ticket: param(req.query, 'ticket') };
       const { user, next } = await ctx.sso.finish(req.params.provider, params, readCookie(req.headers.cookie, SSO_BINDING_COOKIE), ctx.policy);
       // The same session as a local sign-in.
       const session = await ctx.sessions.create(user.id);
@@ -91,4 +94,6 @@ export function ssoRoutes(app: FastifyInstance, ctx: HttpContext & { sso: SsoSig
       return fail(reply, err);
     }
   });
+
+  samlRoutes(app, { ...ctx, fail });
 }

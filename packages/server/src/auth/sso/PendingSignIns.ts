@@ -3,8 +3,9 @@ import crypto from 'node:crypto';
 /** What Amphi must remember between sending a browser to the provider and its return. */
 export interface PendingSignIn {
   provider: string;
-  nonce: string;
-  codeVerifier: string;
+  /** OIDC only: the nonce and PKCE verifier of this attempt (CAS has neither). */
+  nonce?: string;
+  codeVerifier?: string;
   /** Where to go once signed in: a path on Amphi, already checked. */
   next: string;
 }

@@ -19,13 +19,27 @@ describe('the SSO file', () => {
   it('accepts OIDC providers, with default scopes and role mapping', () => {
     const r = parseSsoSettings(JSON.stringify({ providers: [OIDC, { ...OIDC, id: 'other', label: 'Other' }] }));
     assert.ok(r.ok);
-    assert.deepEqual(r.settings.providers[0]!.scopes, ['openid', 'profile', 'email']);
+    const first = r.settings.providers[0]!;
+    assert.deepEqual(first.type === 'oidc' && first.scopes, ['openid', 'profile', 'email']);
     assert.deepEqual(r.settings.roles, { attribute: 'eduPersonAffiliation', staff: ['staff', 'faculty', 'employee'], student: ['student'] });
   });
 
-  it('refuses SAML and CAS for now, saying so', () => {
-    assert.deepEqual(problems({ providers: [{ id: 'renater', label: 'RENATER', type: 'saml' }] }), ['providers.0.type: "saml" providers are not supported yet (only "oidc" is, for now)']);
-    assert.match(problems({ providers: [{ id: 'cas', label: 'CAS', type: 'cas' }] })[0]!, /"cas" providers are not supported yet/);
+  it('accepts SAML providers with exactly one metadata source and both or neither SP key files', () => {
+    const SAML = { id: 'renater', label: 'RENATER', type: 'saml', idpMetadataUrl: 'https://idp.univ.test/metadata' };
+    const r = parseSsoSettings(JSON.stringify({ providers: [SAML, { ...OIDC }] }));
+    assert.ok(r.ok);
+    assert.deepEqual(problems({ providers: [{ id: 'renater', label: 'RENATER', type: 'saml' }] }), ['providers.0.idpMetadataUrl: give exactly one of "idpMetadataUrl" and "idpMetadataFile"']);
+    assert.deepEqual(problems({ providers: [{ ...SAML, spKeyFile: '/k.pem' }] }), ['providers.0.spKeyFile: give both "spKeyFile" and "spCertFile", or neither']);
+    assert.match(problems({ providers: [{ ...SAML, attributes: { mail: 'x' } }] })[0]!, /providers\.0\.attributes/);
+  });
+
+  it('accepts CAS servers, trimming the trailing slash of the server URL', () => {
+    const r = parseSsoSettings(JSON.stringify({ providers: [{ id: 'cas', label: 'CAS', type: 'cas', serverUrl: 'https://cas.univ.test/cas/' }] }));
+    assert.ok(r.ok);
+    assert.deepEqual(r.settings.providers[0], { id: 'cas', label: 'CAS', type: 'cas', serverUrl: 'https://cas.univ.test/cas', attributes: {} });
+    assert.deepEqual(problems({ providers: [{ id: 'cas', label: 'CAS', type: 'cas' }] }), ['providers.0.serverUrl: Invalid input: expected string, received undefined']);
+    assert.match(problems({ providers: [{ id: 'cas', label: 'CAS', type: 'cas', serverUrl: 'ftp://cas.univ.test' }] })[0]!, /providers\.0\.serverUrl: expected an http\(s\) address/);
+    assert.match(problems({ providers: [{ id: 'cas', label: 'CAS', type: 'cas', serverUrl: 'https://cas.univ.test', attributes: { mail: 'x' } }] })[0]!, /providers\.0\.attributes/);
   });
 
   it('names each problem where it is', () => {
@@ -43,7 +57,7 @@ describe('the SSO file', () => {
       assert.equal(loadConfig({ AMPHI_SSO_FILE: file }, dir).sso?.providers[0]?.id, 'univ');
       assert.equal(loadConfig({}, dir).sso, undefined);
       fs.writeFileSync(file, JSON.stringify({ providers: [{ ...OIDC, type: 'saml' }] }));
-      assert.throws(() => loadConfig({ AMPHI_SSO_FILE: file }, dir), (err: unknown) => err instanceof ConfigError && /AMPHI_SSO_FILE .*providers\.0\.type: "saml" providers are not supported yet/.test(err.message));
+      assert.throws(() => loadConfig({ AMPHI_SSO_FILE: file }, dir), (err: unknown) => err instanceof ConfigError && /AMPHI_SSO_FILE .*providers\.0\.idpMetadataUrl: give exactly one/.test(err.message));
       assert.throws(() => loadConfig({ AMPHI_SSO_FILE: path.join(dir, 'missing.json') }, dir), /AMPHI_SSO_FILE: cannot read .*ENOENT/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /*
  * The single sign-on file (AMPHI_SSO_FILE): the identity providers the sign-in page offers, and
  * how their attributes become Amphi roles. Providers are a union on `type` so that SAML and CAS
- * entries can sit beside OIDC ones; only "oidc" is implemented today.
+ * entries can sit beside OIDC ones.
  */
 
 /** Provider ids appear in URLs (/auth/sso/<id>/login) and in the identities table. */
@@ -24,15 +24,55 @@ export const OidcProviderSettings = z.object({
 });
 export type OidcProviderSettings = z.infer<typeof OidcProviderSettings>;
 
-/** Types that will come; named so that a file using them gets a clear answer instead of a schema dump. */
-const PLANNED_TYPES = ['saml', 'cas'];
+/** A SAML 2.0 identity provider; Amphi is the service provider (see auth/sso/saml/). */
+export const SamlProviderSettings = z.object({
+  id: ProviderId,
+  label: z.string().trim().min(1).max(80),
+  type: z.literal('saml'),
+  /** The IdP's metadata: fetched at start and refreshed (a federation's or the IdP's own URL)… */
+  idpMetadataUrl: z.string().url().regex(/^https?:\/\//i, 'expected an http(s) address').optional(),
+  /** …or read from a file. */
+  idpMetadataFile: z.string().min(1).optional(),
+  /** Which IdP, when the metadata is a federation's (RENATER's lists every IdP). */
+  idpEntityId: z.string().min(1).optional(),
+  /** Amphi's entityID; by default the SP metadata address, <public URL>/auth/sso/<id>/metadata. */
+  entityId: z.string().min(1).optional(),
+  /** The SP's own key and certificate (PEM files); by default made at first start in the data folder. */
+  spKeyFile: z.string().min(1).optional(),
+  spCertFile: z.string().min(1).optional(),
+  /** Attribute names, when the IdP releases them under other names than the eduPerson/urn:oid ones. */
+  attributes: z.object({
+    subject: z.string().min(1).optional(),
+    email: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    affiliation: z.string().min(1).optional(),
+  }).strict().default({}),
+}).superRefine((p, ctx) => {
+  if ((p.idpMetadataUrl === undefined) === (p.idpMetadataFile === undefined)) ctx.addIssue({ code: 'custom', path: ['idpMetadataUrl'], message: 'give exactly one of "idpMetadataUrl" and "idpMetadataFile"' });
+  if ((p.spKeyFile === undefined) !== (p.spCertFile === undefined)) ctx.addIssue({ code: 'custom', path: ['spKeyFile'], message: 'give both "spKeyFile" and "spCertFile", or neither' });
+});
+export type SamlProviderSettings = z.infer<typeof SamlProviderSettings>;
 
-const ProviderSettings = z.unknown().superRefine((value, ctx) => {
-  const type = typeof value === 'object' && value !== null && 'type' in value ? value.type : undefined;
-  if (typeof type === 'string' && PLANNED_TYPES.includes(type)) {
-    ctx.addIssue({ code: 'custom', path: ['type'], message: `"${type}" providers are not supported yet (only "oidc" is, for now)` });
-  }
-}).pipe(z.discriminatedUnion('type', [OidcProviderSettings], { error: 'expected "type": "oidc"' }));
+/** A CAS 3.0 server; Amphi is a CAS service and validates tickets at <serverUrl>/p3/serviceValidate (see auth/sso/cas/). */
+export const CasProviderSettings = z.object({
+  id: ProviderId,
+  label: z.string().trim().min(1).max(80),
+  type: z.literal('cas'),
+  /** The CAS base URL, under which /login and /p3/serviceValidate are (e.g. https://cas.univ.fr/cas). */
+  serverUrl: z.string().url().regex(/^https?:\/\//i, 'expected an http(s) address').transform((u) => u.replace(/\/+$/, '')),
+  /** Attribute names, when the CAS server releases them under other names than mail, displayName/cn, eduPersonAffiliation. */
+  attributes: z.object({
+    /** By default the CAS user (<cas:user>); an attribute such as eduPersonPrincipalName may be steadier. */
+    subject: z.string().min(1).optional(),
+    email: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    affiliation: z.string().min(1).optional(),
+  }).strict().default({}),
+});
+export type CasProviderSettings = z.infer<typeof CasProviderSettings>;
+
+
+const ProviderSettings = z.discriminatedUnion('type', [OidcProviderSettings, SamlProviderSettings, CasProviderSettings], { error: 'expected "type": "oidc", "saml" or "cas"' });
 export type ProviderSettings = z.infer<typeof ProviderSettings>;
 
 /**

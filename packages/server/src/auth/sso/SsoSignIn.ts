@@ -1,11 +1,15 @@
 import crypto from 'node:crypto';
-import { AppError } from '../../errors.ts';
+import { AppError, assertNever } from '../../errors.ts';
 import type { Licences } from '../Licences.ts';
 import type { IdentityRepository } from '../../storage/IdentityRepository.ts';
 import type { User, UserRepository } from '../../storage/UserRepository.ts';
+import { CasClient } from './cas/CasClient.ts';
 import { OidcClient, pkcePair } from './OidcClient.ts';
 import { PendingSignIns } from './PendingSignIns.ts';
 import { profileFromClaims, type SsoProfile } from './profile.ts';
+import { SamlServiceProvider, type AcsForm } from './saml/SamlServiceProvider.ts';
+import { AssertionReplayCache, SamlRequests } from './saml/SamlRequests.ts';
+import { loadSpCredentials } from './saml/SpCredentials.ts';
 import type { SsoSettings } from './SsoSettings.ts';
 
 /** The part of the licence rules a sign-in goes through (role changes are audited there). */
@@ -16,6 +20,8 @@ export interface CallbackParams {
   state?: string | undefined;
   code?: string | undefined;
   error?: string | undefined;
+  /** CAS: the service ticket. */
+  ticket?: string | undefined;
 }
 
 /**
@@ -25,18 +31,39 @@ export interface CallbackParams {
  */
 export class SsoSignIn {
   readonly #clients = new Map<string, OidcClient>();
+  readonly #saml = new Map<string, SamlServiceProvider>();
+  readonly #cas = new Map<string, CasClient>();
   readonly #pending: PendingSignIns;
 
   constructor(
     private readonly settings: SsoSettings,
     publicUrl: URL,
-    private readonly deps: { users: UserRepository; identities: IdentityRepository },
+    /** `dataDir` keeps the SAML SP keys made at first start. */
+    private readonly deps: { users: UserRepository; identities: IdentityRepository; dataDir?: string | undefined },
     pending = new PendingSignIns(),
   ) {
     this.#pending = pending;
+    const samlRequests = new SamlRequests();
+    const replays = new AssertionReplayCache();
     for (const p of settings.providers) {
-      // One switch per protocol once SAML and CAS come; today every entry is OIDC.
-      this.#clients.set(p.id, new OidcClient(p, new URL(`/auth/sso/${p.id}/callback`, publicUrl).toString()));
+      switch (p.type) {
+        case 'oidc':
+          this.#clients.set(p.id, new OidcClient(p, new URL(`/auth/sso/${p.id}/callback`, publicUrl).toString()));
+          break;
+        case 'saml': {
+          if (!p.spKeyFile && !deps.dataDir) throw new Error(`SAML provider "${p.id}": no data folder to keep its SP key in`);
+          const credentials = loadSpCredentials({ providerId: p.id, dataDir: deps.dataDir ?? '', keyFile: p.spKeyFile, certFile: p.spCertFile });
+          const sp = new SamlServiceProvider(p, publicUrl, credentials, settings.roles.attribute, samlRequests, replays);
+          void sp.warmUp();
+          this.#saml.set(p.id, sp);
+          break;
+        }
+        case 'cas':
+          this.#cas.set(p.id, new CasClient(p, new URL(`/auth/sso/${p.id}/callback`, publicUrl).toString()));
+          break;
+        default:
+          assertNever(p);
+      }
     }
   }
 
@@ -46,11 +73,39 @@ export class SsoSignIn {
   }
 
   has(providerId: string): boolean {
-    return this.#clients.has(providerId);
+    return this.#clients.has(providerId) || this.#saml.has(providerId) || this.#cas.has(providerId);
+  }
+
+  /** Which protocol a provider speaks (the HTTP edge routes SAML answers to its ACS). */
+  protocolOf(providerId: string): 'oidc' | 'saml' | 'cas' | undefined {
+    return this.#clients.has(providerId) ? 'oidc' : this.#saml.has(providerId) ? 'saml' : this.#cas.has(providerId) ? 'cas' : undefined;
+  }
+
+  /** SAML: the IdP's address with a signed AuthnRequest; the attempt is remembered server-side. */
+  startSaml(providerId: string, next: string): Promise<URL> {
+    return this.#samlSp(providerId).loginUrl(next);
+  }
+
+  /** SAML: the SP metadata XML for the IdP or federation. */
+  samlMetadata(providerId: string): string {
+    return this.#samlSp(providerId).metadataXml();
+  }
+
+  /** SAML: checks the IdP's POSTed answer, then provisions like any other sign-in. */
+  async finishSaml(providerId: string, form: AcsForm, policy: SignInPolicy): Promise<{ user: User; next: string }> {
+    const answer = await this.#samlSp(providerId).finish(form);
+    if (!answer.subject) throw new AppError('auth.sso_profile', 'the identity provider released neither eduPersonPrincipalName nor a persistent NameID');
+    const profile = profileFromClaims(answer.claims, this.settings.roles);
+    return { user: await this.#provision(providerId, answer.subject, profile, policy), next: answer.next };
   }
 
   /** Where to send the browser, and the secret that binds this attempt to it. */
   async start(providerId: string, next: string): Promise<{ redirect: URL; binding: string }> {
+    const cas = this.#cas.get(providerId);
+    if (cas) {
+      const { state, binding } = this.#pending.start({ provider: providerId, next });
+      return { redirect: cas.loginUrl(cas.serviceUrl(state)), binding };
+    }
     const client = this.#client(providerId);
     const { verifier, challenge } = pkcePair();
     const nonce = crypto.randomBytes(24).toString('base64url');
@@ -63,11 +118,20 @@ export class SsoSignIn {
    * The state is consumed first, so an answer is never usable twice, even one that fails later.
    */
   async finish(providerId: string, params: CallbackParams, binding: string | undefined, policy: SignInPolicy): Promise<{ user: User; next: string }> {
-    const client = this.#client(providerId);
+    if (!this.#clients.has(providerId) && !this.#cas.has(providerId)) throw new AppError('http.not_found', 'no such sign-in provider');
     const attempt = params.state ? this.#pending.take(params.state, binding) : undefined;
     if (!attempt || attempt.provider !== providerId) {
       throw new AppError('auth.sso_state', 'this sign-in was not started in this browser, has expired or was already used; start again');
     }
+    const cas = this.#cas.get(providerId);
+    if (cas) {
+      if (!params.ticket) throw new AppError('auth.sso_token', 'the CAS server sent no service ticket');
+      // Validated for the very service URL this attempt sent: the server refuses a ticket issued to another service or attempt.
+      const result = await cas.validate(params.ticket, cas.serviceUrl(params.state!), this.settings.roles);
+      return { user: await this.#provision(providerId, result.subject, profileFromClaims(result.claims, this.settings.roles), policy), next: attempt.next };
+    }
+    const client = this.#client(providerId);
+    if (!attempt.nonce || !attempt.codeVerifier) throw new AppError('auth.sso_state', 'this sign-in was not started for this provider; start again');
     if (params.error) {
       throw new AppError('auth.sso_denied', params.error === 'access_denied' ? 'the sign-in was cancelled or refused at the identity provider' : `the identity provider answered ${params.error.slice(0, 60)}`);
     }
@@ -103,6 +167,12 @@ export class SsoSignIn {
     // Administrators stay staff whatever their affiliation says (they may do everything anyway).
     user = await policy.setStaff(null, user, profile.isStaff || user.isAdmin);
     return policy.applyPolicy(user);
+  }
+
+  #samlSp(providerId: string): SamlServiceProvider {
+    const sp = this.#saml.get(providerId);
+    if (!sp) throw new AppError('http.not_found', 'no such SAML provider');
+    return sp;
   }
 
   #client(providerId: string): OidcClient {
