@@ -4,22 +4,13 @@
 // portal's login form and stopping at the redirect back to Amphi.
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { z } from 'zod';
-import { SsoProvidersResponse, UserView } from '@amphi/protocol';
+import type { FastifyInstance } from 'fastify';
+import { SsoProvidersResponse } from '@amphi/protocol';
 import { CAS_ACCOUNTS, OTHER_SERVICE, startCasServer, type CasAccount, type TestCasServer } from '../../../../tests/fixtures/casServer.ts';
-import { SESSION_COOKIE, SessionService } from '../auth/SessionService.ts';
-import { SsoSignIn } from '../auth/sso/SsoSignIn.ts';
+import { SESSION_COOKIE } from '../auth/SessionService.ts';
 import type { SsoSettings } from '../auth/sso/SsoSettings.ts';
-import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
-import { createLogger } from '../Logger.ts';
-import { Storage } from '../storage/Storage.ts';
-import { buildHttpApp } from './buildHttpApp.ts';
-import { SSO_BINDING_COOKIE } from './ssoRoutes.ts';
-import { POLICY, PUBLIC_URL, UnreachableMedia } from './testing/httpHarness.ts';
+import { PUBLIC_URL } from './testing/httpHarness.ts';
+import { assertRefused, callback, CookieJar, cookieValue, me, signInThrough, ssoApp, ssoSettingsFor, startBoundSignIn } from './testing/ssoHarness.ts';
 
 const CALLBACK = `${PUBLIC_URL}/auth/sso/cas/callback`;
 let cas: TestCasServer;
@@ -32,40 +23,12 @@ after(async () => {
 });
 
 function ssoSettings(serverUrl = cas.serverUrl): SsoSettings {
-  return {
-    providers: [{ id: 'cas', label: 'Université (CAS)', type: 'cas', serverUrl, attributes: {} }],
-    roles: { attribute: 'eduPersonAffiliation', staff: ['staff', 'faculty', 'employee'], student: ['student'] },
-  };
+  return ssoSettingsFor({ id: 'cas', label: 'Université (CAS)', type: 'cas', serverUrl, attributes: {} });
 }
 
 /** A fresh app with single sign-on on a fresh database, torn down when the test ends. */
-async function setup(t: TestContext, settings = ssoSettings()): Promise<{ app: FastifyInstance; storage: Storage }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-cas-'));
-  const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
-  const sessions = new SessionService(storage.sessions, storage.users);
-  const log = createLogger('silent');
-  const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, POLICY, [], log);
-  const sso = new SsoSignIn(settings, new URL(PUBLIC_URL), { users: storage.users, identities: storage.identities });
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(PUBLIC_URL), policy: POLICY, clientDir: undefined, log, sso });
-  t.after(async () => {
-    await app.close();
-    await storage.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return { app, storage };
-}
-
-function setCookies(res: LightMyRequestResponse): string[] {
-  const header = res.headers['set-cookie'];
-  return header === undefined ? [] : Array.isArray(header) ? header : [header];
-}
-
-/** The live (non-expired, non-empty) value of a cookie set by an Amphi response. */
-function cookieValue(res: LightMyRequestResponse, name: string): string | undefined {
-  const line = setCookies(res).find((c) => c.startsWith(`${name}=`));
-  if (!line || /Expires=Thu, 01 Jan 1970/.test(line)) return undefined;
-  const value = line.split(';')[0]!.slice(name.length + 1);
-  return value === '' ? undefined : value;
+function setup(t: TestContext, settings = ssoSettings()) {
+  return ssoApp(t, settings);
 }
 
 /**
@@ -73,17 +36,9 @@ function cookieValue(res: LightMyRequestResponse, name: string): string | undefi
  * included: the portal's CSRF token) and returns where the portal sends the browser back to.
  */
 async function atPortal(loginUrl: string, login: CasAccount): Promise<string> {
-  const cookies = new Map<string, string>();
-  const jar = (res: Response) => {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const idx = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, idx).trim(), pair!.slice(idx + 1).trim());
-    }
-  };
-  const cookie = () => [...cookies].filter(([, v]) => v !== '').map(([k, v]) => `${k}=${v}`).join('; ');
+  const jar = new CookieJar();
   const page = await fetch(loginUrl, { redirect: 'manual' });
-  jar(page);
+  jar.store(page);
   const html = await page.text();
   assert.equal(page.status, 200, `portal login page: ${html.slice(0, 300)}`);
   assert.match(html, /<form[^>]*id="lform"[^>]*method="post"/, 'the portal shows its login form');
@@ -94,7 +49,7 @@ async function atPortal(loginUrl: string, login: CasAccount): Promise<string> {
   }
   form.set('user', login);
   form.set('password', login);
-  const res = await fetch(loginUrl, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() }, body: form.toString() });
+  const res = await fetch(loginUrl, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() }, body: form.toString() });
   const location = res.headers.get('location');
   assert.ok(res.status === 302 && location, `the portal redirects back after login (HTTP ${res.status})`);
   return new URL(location, loginUrl).toString();
@@ -102,40 +57,12 @@ async function atPortal(loginUrl: string, login: CasAccount): Promise<string> {
 
 /** Starts a sign-in at Amphi: the portal's URL and the browser's binding cookie. */
 async function startSignIn(app: FastifyInstance, next?: string): Promise<{ loginUrl: string; binding: string }> {
-  const res = await app.inject({ method: 'GET', url: `/auth/sso/cas/login${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}` });
-  assert.equal(res.statusCode, 303, res.body);
-  const binding = cookieValue(res, SSO_BINDING_COOKIE);
-  assert.ok(binding, 'the sign-in binds itself to this browser with a cookie');
-  return { loginUrl: String(res.headers.location), binding };
+  const { location, binding } = await startBoundSignIn(app, 'cas', next);
+  return { loginUrl: location, binding };
 }
 
-function callback(app: FastifyInstance, callbackUrl: string, binding: string | undefined) {
-  const u = new URL(callbackUrl);
-  assert.equal(u.origin, PUBLIC_URL, `expected a redirect to Amphi, got ${callbackUrl}`);
-  return app.inject({ method: 'GET', url: u.pathname + u.search, headers: binding ? { cookie: `${SSO_BINDING_COOKIE}=${binding}` } : {} });
-}
-
-async function signInAs(app: FastifyInstance, account: CasAccount, next?: string) {
-  const { loginUrl, binding } = await startSignIn(app, next);
-  const callbackUrl = await atPortal(loginUrl, account);
-  return { res: await callback(app, callbackUrl, binding), callbackUrl, binding };
-}
-
-const MeResponse = z.object({ user: UserView });
-
-async function me(app: FastifyInstance, res: LightMyRequestResponse) {
-  const token = cookieValue(res, SESSION_COOKIE);
-  assert.ok(token, 'a session cookie is set');
-  const meRes = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: `${SESSION_COOKIE}=${token}` } });
-  assert.equal(meRes.statusCode, 200, meRes.body);
-  return MeResponse.parse(meRes.json()).user;
-}
-
-/** A refused sign-in lands on the sign-in page with the code, and makes no session. */
-function assertRefused(res: LightMyRequestResponse, code: string): void {
-  assert.equal(res.statusCode, 303, res.body);
-  assert.equal(res.headers.location, `/?ssoError=${code}`);
-  assert.equal(cookieValue(res, SESSION_COOKIE), undefined, 'no session is created');
+function signInAs(app: FastifyInstance, account: CasAccount, next?: string) {
+  return signInThrough(app, 'cas', (loginUrl) => atPortal(loginUrl, account), next);
 }
 
 /** The callback URL for `state` carrying `ticket`, as a CAS server would build it. */

@@ -9,22 +9,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import { z } from 'zod';
-import { UserView } from '@amphi/protocol';
 import { samlPassword, startSamlIdp, type SamlAccount, type TestSamlIdp } from '../../../../tests/fixtures/samlIdp.ts';
-import { SESSION_COOKIE, SessionService } from '../auth/SessionService.ts';
+import { SESSION_COOKIE } from '../auth/SessionService.ts';
 import { loadSpCredentials, type SpCredentials } from '../auth/sso/saml/SpCredentials.ts';
 import { selfSignedCertificate } from '../auth/sso/saml/selfSignedCertificate.ts';
-import { SsoSignIn } from '../auth/sso/SsoSignIn.ts';
 import type { SsoSettings } from '../auth/sso/SsoSettings.ts';
-import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
-import { createLogger } from '../Logger.ts';
-import { Storage } from '../storage/Storage.ts';
-import { buildHttpApp } from './buildHttpApp.ts';
-import { POLICY, PUBLIC_URL, UnreachableMedia } from './testing/httpHarness.ts';
+import { PUBLIC_URL } from './testing/httpHarness.ts';
+import { assertRefused, browse, cookieValue, formPost, me, setCookies, ssoApp, ssoSettingsFor, startSignIn as startAt } from './testing/ssoHarness.ts';
 
 const ENTITY_ID = `${PUBLIC_URL}/auth/sso/univ/metadata`;
 const ACS = `${PUBLIC_URL}/auth/sso/univ/acs`;
@@ -47,43 +41,11 @@ after(async () => {
 });
 
 function ssoSettings(): SsoSettings {
-  return {
-    providers: [{ id: 'univ', label: 'Université (SAML)', type: 'saml', idpMetadataUrl: idp.metadataUrl, attributes: {} }],
-    roles: { attribute: 'eduPersonAffiliation', staff: ['staff', 'faculty', 'employee'], student: ['student'] },
-  };
+  return ssoSettingsFor({ id: 'univ', label: 'Université (SAML)', type: 'saml', idpMetadataUrl: idp.metadataUrl, attributes: {} });
 }
 
-async function setup(t: TestContext): Promise<{ app: FastifyInstance; storage: Storage }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-saml-'));
-  const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
-  const sessions = new SessionService(storage.sessions, storage.users);
-  const log = createLogger('silent');
-  const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, POLICY, [], log);
-  const sso = new SsoSignIn(ssoSettings(), new URL(PUBLIC_URL), { users: storage.users, identities: storage.identities, dataDir });
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(PUBLIC_URL), policy: POLICY, clientDir: undefined, log, sso });
-  t.after(async () => {
-    await app.close();
-    await storage.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return { app, storage };
-}
-
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-  store(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const idx = pair!.indexOf('=');
-      const name = pair!.slice(0, idx).trim();
-      const value = pair!.slice(idx + 1).trim();
-      if (value === '' || value === 'deleted' || /expires=thu, 01[ -]jan[ -]1970/i.test(line)) this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
+function setup(t: TestContext) {
+  return ssoApp(t, ssoSettings(), dataDir);
 }
 
 function decodeHtml(s: string): string {
@@ -98,42 +60,28 @@ interface IdpAnswer {
 }
 
 /** Plays the browser at SimpleSAMLphp: from the AuthnRequest URL to its form posting to the ACS. */
-async function atIdp(loginUrl: string, account: SamlAccount): Promise<IdpAnswer> {
-  const jar = new CookieJar();
-  let url = loginUrl;
-  let init: RequestInit = {};
-  for (let hops = 0; hops < 20; hops++) {
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string> | undefined), cookie: jar.header() } });
-    jar.store(res);
-    init = {};
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      url = new URL(location, url).toString();
-      continue;
-    }
-    const html = await res.text();
-    assert.equal(res.status, 200, `IdP page ${url}: ${html.slice(0, 500)}`);
-    const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(html);
-    if (samlResponse) {
-      const action = /<form[^>]*action="([^"]+)"/.exec(html);
-      const relay = /name="RelayState" value="([^"]*)"/.exec(html);
-      return { action: decodeHtml(action![1]!), SAMLResponse: decodeHtml(samlResponse[1]!), RelayState: relay ? decodeHtml(relay[1]!) : undefined };
-    }
-    assert.match(html, /name="username"/, `the IdP shows its login form: ${html.slice(0, 500)}`);
-    const form = /<form[^>]*action="([^"]*)"/.exec(html);
-    const authState = /name="AuthState" value="([^"]+)"/.exec(html);
-    url = new URL(decodeHtml(form?.[1] || url), url).toString();
-    const body = new URLSearchParams({ username: account, password: samlPassword(account) });
-    if (authState) body.set('AuthState', decodeHtml(authState[1]!));
-    init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() };
-  }
-  throw new Error('too many redirects at the IdP');
+function atIdp(loginUrl: string, account: SamlAccount): Promise<IdpAnswer> {
+  return browse<IdpAnswer>(loginUrl, 'the IdP', {
+    onPage: ({ url, status, html }) => {
+      assert.equal(status, 200, `IdP page ${url}: ${html.slice(0, 500)}`);
+      const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(html);
+      if (samlResponse) {
+        const action = /<form[^>]*action="([^"]+)"/.exec(html);
+        const relay = /name="RelayState" value="([^"]*)"/.exec(html);
+        return { done: { action: decodeHtml(action![1]!), SAMLResponse: decodeHtml(samlResponse[1]!), RelayState: relay ? decodeHtml(relay[1]!) : undefined } };
+      }
+      assert.match(html, /name="username"/, `the IdP shows its login form: ${html.slice(0, 500)}`);
+      const form = /<form[^>]*action="([^"]*)"/.exec(html);
+      const authState = /name="AuthState" value="([^"]+)"/.exec(html);
+      const body = new URLSearchParams({ username: account, password: samlPassword(account) });
+      if (authState) body.set('AuthState', decodeHtml(authState[1]!));
+      return { url: new URL(decodeHtml(form?.[1] || url), url).toString(), init: formPost(body) };
+    },
+  });
 }
 
 async function startSignIn(app: FastifyInstance, next?: string): Promise<string> {
-  const res = await app.inject({ method: 'GET', url: `/auth/sso/univ/login${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}` });
-  assert.equal(res.statusCode, 303, res.body);
-  const location = String(res.headers.location);
+  const { location } = await startAt(app, 'univ', next);
   assert.ok(location.startsWith(idp.baseUrl), `to the IdP: ${location}`);
   return location;
 }
@@ -149,32 +97,6 @@ async function answerFor(app: FastifyInstance, account: SamlAccount, next?: stri
   const answer = await atIdp(await startSignIn(app, next), account);
   assert.equal(answer.action, ACS);
   return answer;
-}
-
-function setCookies(res: LightMyRequestResponse): string[] {
-  const header = res.headers['set-cookie'];
-  return header === undefined ? [] : Array.isArray(header) ? header : [header];
-}
-
-function sessionToken(res: LightMyRequestResponse): string | undefined {
-  const line = setCookies(res).find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-  const value = line?.split(';')[0]!.slice(SESSION_COOKIE.length + 1);
-  return value || undefined;
-}
-
-const MeResponse = z.object({ user: UserView });
-async function me(app: FastifyInstance, res: LightMyRequestResponse) {
-  const token = sessionToken(res);
-  assert.ok(token, `a session cookie is set (${res.statusCode} ${String(res.headers.location)})`);
-  const meRes = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: `${SESSION_COOKIE}=${token}` } });
-  assert.equal(meRes.statusCode, 200, meRes.body);
-  return MeResponse.parse(meRes.json()).user;
-}
-
-function assertRefused(res: LightMyRequestResponse, code: string): void {
-  assert.equal(res.statusCode, 303, res.body);
-  assert.equal(res.headers.location, `/?ssoError=${code}`);
-  assert.equal(sessionToken(res), undefined, 'no session is created');
 }
 
 // --- forging answers from real ones ---------------------------------------------------------
@@ -281,7 +203,7 @@ describe('the whole SAML sign-in against SimpleSAMLphp', () => {
   it('refuses the same SAMLResponse posted twice', async (t) => {
     const { app } = await setup(t);
     const answer = await answerFor(app, 'marie');
-    assert.ok(sessionToken(await postAcs(app, answer)));
+    assert.ok(cookieValue(await postAcs(app, answer), SESSION_COOKIE));
     assertRefused(await postAcs(app, answer), 'auth.sso_state');
   });
 

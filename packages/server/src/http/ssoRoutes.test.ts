@@ -4,25 +4,17 @@
 // with a cookie jar, following redirects by hand and submitting the provider's login form.
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { z } from 'zod';
-import { SsoProvidersResponse, UserView } from '@amphi/protocol';
+import { SsoProvidersResponse } from '@amphi/protocol';
 import { startOidcProvider, type TestAccount, type TestIdp } from '../../../../tests/fixtures/oidcProvider.ts';
-import { SESSION_COOKIE, SessionService } from '../auth/SessionService.ts';
+import { SESSION_COOKIE } from '../auth/SessionService.ts';
 import { verifyIdToken } from '../auth/sso/idToken.ts';
-import { SsoSignIn } from '../auth/sso/SsoSignIn.ts';
 import type { OidcProviderSettings, SsoSettings } from '../auth/sso/SsoSettings.ts';
-import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
-import { createLogger } from '../Logger.ts';
-import { Storage } from '../storage/Storage.ts';
 import { AppError } from '../errors.ts';
-import { buildHttpApp } from './buildHttpApp.ts';
-import { safeNext, SSO_BINDING_COOKIE } from './ssoRoutes.ts';
-import { POLICY, PUBLIC_URL, UnreachableMedia } from './testing/httpHarness.ts';
+import { safeNext } from './ssoRoutes.ts';
+import { PUBLIC_URL } from './testing/httpHarness.ts';
+import { assertRefused, browse, callback, cookieValue, formPost, me, setCookies, signInThrough, ssoApp, ssoSettingsFor, startBoundSignIn } from './testing/ssoHarness.ts';
 
 const CALLBACK = `${PUBLIC_URL}/auth/sso/univ/callback`;
 let idp: TestIdp;
@@ -35,141 +27,45 @@ after(async () => {
 });
 
 function ssoSettings(overrides: Partial<OidcProviderSettings> = {}): SsoSettings {
-  return {
-    providers: [{ id: 'univ', label: 'Université (OIDC)', type: 'oidc', issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, scopes: ['openid', 'profile', 'email'], ...overrides }],
-    roles: { attribute: 'eduPersonAffiliation', staff: ['staff', 'faculty', 'employee'], student: ['student'] },
-  };
+  return ssoSettingsFor({ id: 'univ', label: 'Université (OIDC)', type: 'oidc', issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, scopes: ['openid', 'profile', 'email'], ...overrides });
 }
 
 /** A fresh app with single sign-on on a fresh database, torn down when the test ends. */
-async function setup(t: TestContext, settings = ssoSettings()): Promise<{ app: FastifyInstance; storage: Storage }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-sso-'));
-  const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
-  const sessions = new SessionService(storage.sessions, storage.users);
-  const log = createLogger('silent');
-  const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, POLICY, [], log);
-  const sso = new SsoSignIn(settings, new URL(PUBLIC_URL), { users: storage.users, identities: storage.identities });
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(PUBLIC_URL), policy: POLICY, clientDir: undefined, log, sso });
-  t.after(async () => {
-    await app.close();
-    await storage.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return { app, storage };
-}
-
-/** The browser's cookies for the identity provider (one host, so paths are not needed here). */
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-  store(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const idx = pair!.indexOf('=');
-      const name = pair!.slice(0, idx).trim();
-      const value = pair!.slice(idx + 1).trim();
-      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
-function setCookies(res: LightMyRequestResponse): string[] {
-  const header = res.headers['set-cookie'];
-  return header === undefined ? [] : Array.isArray(header) ? header : [header];
-}
-
-/** The live (non-expired, non-empty) value of a cookie set by an Amphi response. */
-function cookieValue(res: LightMyRequestResponse, name: string): string | undefined {
-  const line = setCookies(res).find((c) => c.startsWith(`${name}=`));
-  if (!line || /Expires=Thu, 01 Jan 1970/.test(line)) return undefined;
-  const value = line.split(';')[0]!.slice(name.length + 1);
-  return value === '' ? undefined : value;
-}
-
-/** Amphi's own URL as an inject() path. */
-function amphiPath(url: string): string {
-  const u = new URL(url);
-  assert.equal(u.origin, PUBLIC_URL, `expected a redirect to Amphi, got ${url}`);
-  return u.pathname + u.search;
+function setup(t: TestContext, settings = ssoSettings()) {
+  return ssoApp(t, settings);
 }
 
 /**
  * Plays the browser at the provider: from its authorization URL to the redirect back to Amphi,
  * signing in as `account` on its login page (or pressing Cancel). Returns Amphi's callback URL.
  */
-async function atProvider(authorizeUrl: string, action: { login: TestAccount } | 'cancel'): Promise<string> {
-  const jar = new CookieJar();
-  let url = authorizeUrl;
-  let init: RequestInit = {};
-  for (let hops = 0; hops < 20; hops++) {
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string> | undefined), cookie: jar.header() } });
-    jar.store(res);
-    init = {};
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      const next = new URL(location, url).toString();
-      if (next.startsWith(PUBLIC_URL)) return next;
-      url = next;
-      continue;
-    }
-    assert.equal(res.status, 200, `provider page ${url}`);
-    const html = await res.text();
-    if (action === 'cancel') {
-      const abort = /href="([^"]+)">\[ Cancel \]/.exec(html);
-      assert.ok(abort, 'the provider page has a Cancel link');
-      url = new URL(abort[1]!.replaceAll('&amp;', '&'), url).toString();
-      continue;
-    }
-    const form = /<form[^>]*action="([^"]+)"[^>]*method="post"/.exec(html);
-    assert.ok(form, `the provider shows its login form: ${html.slice(0, 300)}`);
-    assert.match(html, /name="login"/);
-    url = new URL(form[1]!.replaceAll('&amp;', '&'), url).toString();
-    init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ prompt: 'login', login: action.login, password: 'any password' }).toString() };
-  }
-  throw new Error('too many redirects at the provider');
+function atProvider(authorizeUrl: string, action: { login: TestAccount } | 'cancel'): Promise<string> {
+  return browse<string>(authorizeUrl, 'the provider', {
+    leaving: (url) => (url.startsWith(PUBLIC_URL) ? url : undefined),
+    onPage: ({ url, status, html }) => {
+      assert.equal(status, 200, `provider page ${url}`);
+      if (action === 'cancel') {
+        const abort = /href="([^"]+)">\[ Cancel \]/.exec(html);
+        assert.ok(abort, 'the provider page has a Cancel link');
+        return { url: new URL(abort[1]!.replaceAll('&amp;', '&'), url).toString() };
+      }
+      const form = /<form[^>]*action="([^"]+)"[^>]*method="post"/.exec(html);
+      assert.ok(form, `the provider shows its login form: ${html.slice(0, 300)}`);
+      assert.match(html, /name="login"/);
+      return { url: new URL(form[1]!.replaceAll('&amp;', '&'), url).toString(), init: formPost(new URLSearchParams({ prompt: 'login', login: action.login, password: 'any password' })) };
+    },
+  });
 }
 
 /** Starts a sign-in at Amphi: the provider's URL and the browser's binding cookie. */
 async function startSignIn(app: FastifyInstance, next?: string): Promise<{ authorizeUrl: string; binding: string }> {
-  const res = await app.inject({ method: 'GET', url: `/auth/sso/univ/login${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}` });
-  assert.equal(res.statusCode, 303, res.body);
-  const binding = cookieValue(res, SSO_BINDING_COOKIE);
-  assert.ok(binding, 'the sign-in binds itself to this browser with a cookie');
-  const line = setCookies(res).find((c) => c.startsWith(`${SSO_BINDING_COOKIE}=`))!;
-  assert.match(line, /HttpOnly/);
-  assert.match(line, /SameSite=Lax/);
-  return { authorizeUrl: String(res.headers.location), binding };
-}
-
-function callback(app: FastifyInstance, callbackUrl: string, binding: string | undefined) {
-  return app.inject({ method: 'GET', url: amphiPath(callbackUrl), headers: binding ? { cookie: `${SSO_BINDING_COOKIE}=${binding}` } : {} });
+  const { location, binding } = await startBoundSignIn(app, 'univ', next);
+  return { authorizeUrl: location, binding };
 }
 
 /** The whole sign-in as `account`; returns the callback's answer. */
-async function signInAs(app: FastifyInstance, account: TestAccount, next?: string) {
-  const { authorizeUrl, binding } = await startSignIn(app, next);
-  const callbackUrl = await atProvider(authorizeUrl, { login: account });
-  return { res: await callback(app, callbackUrl, binding), callbackUrl, binding };
-}
-
-const MeResponse = z.object({ user: UserView });
-
-async function me(app: FastifyInstance, res: LightMyRequestResponse) {
-  const token = cookieValue(res, SESSION_COOKIE);
-  assert.ok(token, 'a session cookie is set');
-  const meRes = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: `${SESSION_COOKIE}=${token}` } });
-  assert.equal(meRes.statusCode, 200, meRes.body);
-  return MeResponse.parse(meRes.json()).user;
-}
-
-/** A refused sign-in lands on the sign-in page with the code, and makes no session. */
-function assertRefused(res: LightMyRequestResponse, code: string): void {
-  assert.equal(res.statusCode, 303, res.body);
-  assert.equal(res.headers.location, `/?ssoError=${code}`);
-  assert.equal(cookieValue(res, SESSION_COOKIE), undefined, 'no session is created');
+function signInAs(app: FastifyInstance, account: TestAccount, next?: string) {
+  return signInThrough(app, 'univ', (authorizeUrl) => atProvider(authorizeUrl, { login: account }), next);
 }
 
 describe('GET /api/auth/providers', () => {

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { CSRF_HEADER } from '@amphi/protocol';
 import { SessionService } from '../../auth/SessionService.ts';
+import type { SsoSignIn } from '../../auth/sso/SsoSignIn.ts';
 import type { LicencePolicy } from '../../auth/Licences.ts';
 import { MeetingRegistry } from '../../domain/MeetingRegistry.ts';
 import type { MeetingPolicy } from '../../domain/MeetingSettings.ts';
@@ -29,8 +30,11 @@ export const PUBLIC_URL = 'http://amphi.test';
 export const PASSWORD = 'correct horse battery staple';
 export const POLICY: MeetingPolicy = { capacity: 300, redirectUrl: null };
 
-/** A fresh app (requests are injected) on a fresh SQLite database, torn down when the test ends. */
-export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY, licencePolicy?: LicencePolicy): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService; recordingsDir: string }> {
+/**
+ * A fresh app (requests are injected) on a fresh SQLite database, torn down when the test ends.
+ * `sso`, when given, makes the app's single sign-on from the fresh storage.
+ */
+export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY, licencePolicy?: LicencePolicy, sso?: (storage: Storage) => SsoSignIn): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService; recordingsDir: string }> {
   // A copy: administrators change the deployment's policies in place, and tests must not see each other's.
   policy = { ...policy };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-http-'));
@@ -41,7 +45,7 @@ export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: M
   // An empty recordings folder of its own, for the recordings library.
   const recordingsDir = path.join(dir, 'recordings');
   fs.mkdirSync(recordingsDir);
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log, recordingsDir, licencePolicy });
+  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log, recordingsDir, licencePolicy, sso: sso?.(storage) });
   t.after(async () => {
     await app.close();
     await storage.close();
