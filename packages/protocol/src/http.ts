@@ -418,3 +418,21 @@ export const LiveMeetingAdminView = z.object({
   recording: z.boolean(),
 });
 export type LiveMeetingAdminView = z.infer<typeof LiveMeetingAdminView>;
+
+/**
+ * A server allowed to call Amphi's BigBlueButton-compatible API (a Moodle site), as the admin
+ * console shows it: what to paste into Moodle (the server URL and the shared secret).
+ */
+export const BbbConsumerView = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Moodle's "BigBlueButton server URL": <publicUrl>/bigbluebutton/ */
+  serverUrl: z.string(),
+  secret: z.string(),
+  createdAt: z.string(),
+});
+export type BbbConsumerView = z.infer<typeof BbbConsumerView>;
+
+/** Body of POST /api/admin/bbb-consumers. */
+export const CreateBbbConsumerRequest = z.object({ name: z.string().trim().min(1).max(100) });
+export type CreateBbbConsumerRequest = z.infer<typeof CreateBbbConsumerRequest>;

@@ -281,6 +281,8 @@ export const JoinMessage = z.object({
   passcode: z.string().max(64).optional(),
   /** The secret of a personal invitation link (/m/<id>?invite=…): it says who this is and their breakout room. */
   invite: z.string().regex(INVITE_TOKEN_PATTERN).optional(),
+  /** A one-use join ticket (/m/<id>?ticket=…, from the BigBlueButton-compatible API's `join`): it says who this is and their role. */
+  ticket: z.string().regex(INVITE_TOKEN_PATTERN).optional(),
 });
 
 /** The publisher PeerConnection's offer (first publish, or again after a media reset). */

@@ -78,6 +78,8 @@ export interface SessionOptions {
   passcode: string | undefined;
   /** The secret of a personal invitation link (/m/<id>?invite=…), if the person came by one. */
   invite?: string | undefined;
+  /** A one-use join ticket (/m/<id>?ticket=…, from the BigBlueButton-compatible API's `join`). */
+  ticket?: string | undefined;
 }
 
 /**
@@ -179,6 +181,7 @@ export class MeetingSession extends Emitter<Events> {
           clientId: this.opts.clientId,
           ...(this.opts.passcode ? { passcode: this.opts.passcode } : {}),
           ...(this.opts.invite ? { invite: this.opts.invite } : {}),
+          ...(this.opts.ticket ? { ticket: this.opts.ticket } : {}),
         },
         ['joined', 'waiting'],
       );

@@ -31,6 +31,15 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
     const token = new URLSearchParams(location.search).get('invite');
     return token && INVITE_TOKEN_PATTERN.test(token) ? token : undefined;
   });
+  /**
+   * A one-use join ticket and the name that comes with it, when the page was opened from the
+   * BigBlueButton-compatible API's `join` (a Moodle activity): the server gives the role.
+   */
+  const [ticket] = useState(() => {
+    const params = new URLSearchParams(location.search);
+    const token = params.get('ticket');
+    return token && INVITE_TOKEN_PATTERN.test(token) ? { token, name: params.get('name')?.slice(0, 64) ?? undefined } : undefined;
+  });
   const [userName, setUserName] = useState<string | undefined>();
   const [session, setSession] = useState<MeetingSession | undefined>();
   const [speakerId, setSpeakerId] = useState<string | undefined>();
@@ -90,6 +99,7 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
       clientId: clientIdOf(localStorage),
       passcode: choice.passcode,
       invite: choice.invite,
+      ticket: ticket?.token,
     });
     setSpeakerId(choice.speakerId);
     setSession(s);
@@ -112,7 +122,7 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
         </p>
       </main>
     );
-  else if (!session || session.state === 'connecting') content = <PreJoin meeting={meeting} defaultName={meeting.invitee?.name ?? userName} invite={meeting.invitee ? invite : undefined} onJoin={join} busy={Boolean(session)} />;
+  else if (!session || session.state === 'connecting') content = <PreJoin meeting={meeting} defaultName={ticket?.name ?? meeting.invitee?.name ?? userName} invite={meeting.invitee ? invite : undefined} onJoin={join} busy={Boolean(session)} />;
   else if (session.state === 'waiting') content = <WaitingScreen session={session} />;
   else if (session.state === 'joined')
     content = (

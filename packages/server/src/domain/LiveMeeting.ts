@@ -44,6 +44,12 @@ export interface JoinInput {
   isStaff?: boolean | undefined;
   /** Their account holds a host licence: the organiser hosts only with one (unknown: yes). */
   licensed?: boolean | undefined;
+  /** A one-use join ticket (BBB API `join`); MeetingRegistry redeems it and fills in what follows. */
+  ticket?: string | undefined;
+  /** Overrides the meeting's waiting-room rule for this person (a join ticket decides). */
+  waitingRoom?: boolean | undefined;
+  /** The calling system's id for them (BBB `userID`). */
+  externalUserId?: string | undefined;
   /** Request id of the join, repeated in the `joined` / `waiting` reply. */
   rid: number | undefined;
   /** Called when the person becomes a participant (at once, or when admitted from the waiting room). */
@@ -217,7 +223,7 @@ export class LiveMeeting {
       if (this.state.locked) throw new AppError('meeting.locked', 'the meeting is locked');
       if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
       // The waiting room holds everyone who is not signed in, whether or not a host is there yet.
-      if (this.#settings.waitingRoom && input.userId === undefined) {
+      if (input.waitingRoom ?? (this.#settings.waitingRoom && input.userId === undefined)) {
         if (this.#waiting.size >= this.capacity) throw new AppError('meeting.full', 'the waiting room is full');
         const waiter: Waiter = { id: crypto.randomUUID(), since: new Date(), input };
         this.#waiting.set(waiter.id, waiter);
@@ -234,6 +240,7 @@ export class LiveMeeting {
     const p = new Participant(input.name, isOwner ? 'host' : 'participant', input.userId, input.clientId, input.channel, { audio, video: input.video }, id);
     p.color = this.annotations.nextColor();
     p.isStaff = input.isStaff === true;
+    p.externalUserId = input.externalUserId;
     // One host at a time: the organiser coming back takes the role back.
     if (isOwner) {
       for (const other of this.#participants.values()) {

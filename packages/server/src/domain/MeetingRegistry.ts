@@ -8,6 +8,7 @@ import type { MediaBackend } from '../ports/MediaBackend.ts';
 import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
 import { LiveMeeting, type JoinInput, type JoinResult } from './LiveMeeting.ts';
 import type { MeetingPolicy } from './MeetingSettings.ts';
+import { JoinTickets } from './JoinTickets.ts';
 
 /**
  * The meetings that have people in them right now. A meeting becomes live with its first
@@ -16,6 +17,8 @@ import type { MeetingPolicy } from './MeetingSettings.ts';
 export class MeetingRegistry {
   readonly #live = new Map<string, LiveMeeting>();
   readonly #opening = new Map<string, Promise<LiveMeeting>>();
+  /** One-use join tickets that the BBB API issues and `join` redeems. */
+  readonly tickets = new JoinTickets();
 
   constructor(
     private readonly media: MediaBackend,
@@ -45,8 +48,27 @@ export class MeetingRegistry {
   }
 
   async join(meetingId: string, input: JoinInput): Promise<{ meeting: LiveMeeting; result: JoinResult }> {
+    // Redeemed before the meeting is opened: a used or foreign ticket must not make it live.
+    const ticket = input.ticket !== undefined ? this.tickets.redeem(input.ticket, meetingId) : undefined;
+    if (input.ticket !== undefined && !ticket) throw new AppError('auth.forbidden', 'this join link was already used or has expired; go back and join again');
     const meeting = await this.#liveMeeting(meetingId);
-    return { meeting, result: meeting.join(input) };
+    if (!ticket) return { meeting, result: meeting.join(input) };
+    // A host ticket acts for the owner (the consumer's service account, licensed when issued);
+    // everyone else comes in unsigned, as the ticket's name, whoever is signed in in this browser.
+    const host = ticket.role === 'host';
+    return {
+      meeting,
+      result: meeting.join({
+        ...input,
+        name: ticket.name,
+        userId: host ? meeting.ownerId : undefined,
+        email: undefined,
+        licensed: host,
+        isStaff: host && ticket.mayRecord,
+        waitingRoom: ticket.waitingRoom,
+        externalUserId: ticket.externalUserId,
+      }),
+    };
   }
 
   /** The live meeting, made live from storage if needed (once, however many join at the same moment). */

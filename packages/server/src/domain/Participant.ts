@@ -50,6 +50,8 @@ export class Participant {
   recordingLocally = false;
   /** Their account is staff (may record to the cloud as host or co-host). */
   isStaff = false;
+  /** The id a calling system gave them (BBB API `userID`), reported back in its meeting info. */
+  externalUserId: string | undefined;
   /** Their colour for annotations, given on arrival. */
   color = '#1a73e8';
   /**

@@ -23,6 +23,9 @@ import type { DocumentConverter } from '../ports/DocumentConverter.ts';
 import type { DocumentStore } from '../ports/DocumentStore.ts';
 import { RateLimiter } from '../RateLimiter.ts';
 import { staticRoutes } from './staticRoutes.ts';
+import { bbbRoutes } from './bbbRoutes.ts';
+import { BbbApi } from '../auth/bbb/BbbApi.ts';
+import { removeRecordingFiles } from '../recordings/RetentionJob.ts';
 import { ssoRoutes } from './ssoRoutes.ts';
 import type { SsoSignIn } from '../auth/sso/SsoSignIn.ts';
 
@@ -46,6 +49,10 @@ export interface HttpDeps {
   licencePolicy?: LicencePolicy | undefined;
   /** Single sign-on providers; without it, the sign-in page offers local accounts only. */
   sso?: SsoSignIn | undefined;
+  /** Outgoing HTTP of the BigBlueButton API's callbacks (tests replace it; default: fetch). */
+  bbbFetch?: typeof fetch | undefined;
+  /** How often BBB sessions are checked for expiry and ready recordings (default 10 s). */
+  bbbTickMs?: number | undefined;
 }
 
 /**
@@ -135,6 +142,21 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     recordingRoutes(app, recordings);
     sharedRecordingRoutes(app, recordings);
   }
+
+  const recordingsDir = deps.recordingsDir;
+  const bbbApi = new BbbApi({
+    bbb: deps.storage.bbb,
+    meetings: deps.storage.meetings,
+    users: deps.storage.users,
+    recordings: deps.storage.recordings,
+    shares: deps.storage.recordingShares,
+    live: deps.live,
+    publicUrl: deps.publicUrl,
+    log: deps.log.child({ component: 'bbb' }),
+    removeFiles: recordingsDir ? (id) => removeRecordingFiles(recordingsDir, id) : undefined,
+    fetch: deps.bbbFetch,
+  });
+  bbbRoutes(app, { ...ctx, api: bbbApi, bbb: deps.storage.bbb, users: deps.storage.users, licences, audit: deps.storage.licences, log: deps.log.child({ component: 'bbb' }), tickMs: deps.bbbTickMs });
 
   app.get('/ws', {
     websocket: true,

@@ -156,6 +156,7 @@ export class SignalingConnection implements ParticipantChannel {
         passcode: message.passcode,
         email: this.identity.email,
         invite: message.invite,
+        ticket: message.ticket,
         isStaff: this.identity.isStaff,
         licensed: this.identity.licensed,
         audio: message.audio,

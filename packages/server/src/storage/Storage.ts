@@ -17,6 +17,7 @@ import { RecordingShareRepository } from './RecordingShareRepository.ts';
 import { LicenceRepository } from './LicenceRepository.ts';
 import { SettingsRepository } from './SettingsRepository.ts';
 import { IdentityRepository } from './IdentityRepository.ts';
+import { BbbRepository } from './BbbRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
 export class Storage {
@@ -31,6 +32,7 @@ export class Storage {
   readonly licences: LicenceRepository;
   readonly settings: SettingsRepository;
   readonly identities: IdentityRepository;
+  readonly bbb: BbbRepository;
   #closed = false;
 
   private constructor(readonly db: Kysely<Database>) {
@@ -45,6 +47,7 @@ export class Storage {
     this.licences = new LicenceRepository(db);
     this.settings = new SettingsRepository(db);
     this.identities = new IdentityRepository(db);
+    this.bbb = new BbbRepository(db);
   }
 
   /** Opens the database named by the config and brings its schema up to date. */

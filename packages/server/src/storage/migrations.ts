@@ -228,6 +228,46 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0012_bbb_api': {
+    async up(db: Kysely<any>) {
+      // Servers that call Amphi's BigBlueButton-compatible API (a Moodle site): each signs its
+      // calls with its own shared secret, and its meetings are owned by its own service account.
+      await db.schema
+        .createTable('bbb_consumers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('service_user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      // A BBB meetingID of a consumer, backed by one Amphi meeting for all its sessions.
+      await db.schema
+        .createTable('bbb_meetings')
+        .addColumn('consumer_id', 'text', (c) => c.notNull().references('bbb_consumers.id').onDelete('cascade'))
+        .addColumn('meeting_id', 'text', (c) => c.notNull())
+        .addColumn('amphi_meeting_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bbb_meetings_pkey', ['consumer_id', 'meeting_id'])
+        .execute();
+      // One BBB session: from create to end or expiry; its id is the internalMeetingID and the recordID.
+      await db.schema
+        .createTable('bbb_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('consumer_id', 'text', (c) => c.notNull().references('bbb_consumers.id').onDelete('cascade'))
+        .addColumn('meeting_id', 'text', (c) => c.notNull())
+        .addColumn('amphi_meeting_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('create_time', 'text', (c) => c.notNull())
+        .addColumn('options', 'text', (c) => c.notNull())
+        .addColumn('meta', 'text', (c) => c.notNull())
+        .addColumn('joined_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('published', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('ready_notified_at', 'text')
+        .execute();
+      await db.schema.createIndex('bbb_sessions_meeting').on('bbb_sessions').columns(['consumer_id', 'meeting_id']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -175,6 +175,43 @@ export interface SettingsTable {
   updated_by: string | null;
 }
 
+/** A server that calls the BigBlueButton-compatible API (a Moodle site), with its shared secret. */
+export interface BbbConsumersTable {
+  id: string;
+  name: string;
+  secret: string;
+  /** The account that owns the consumer's meetings and recordings (never signs in). */
+  service_user_id: string;
+  created_at: string;
+}
+
+/** A consumer's BBB meetingID and the Amphi meeting behind it. */
+export interface BbbMeetingsTable {
+  consumer_id: string;
+  meeting_id: string;
+  amphi_meeting_id: string;
+}
+
+/** One BBB session (create → end/expiry); `id` is its internalMeetingID and its recordID. */
+export interface BbbSessionsTable {
+  id: string;
+  consumer_id: string;
+  meeting_id: string;
+  amphi_meeting_id: string;
+  name: string;
+  /** Epoch milliseconds, as text (BBB's createTime). */
+  create_time: string;
+  /** JSON: the create parameters Amphi acts on (passwords, record, guest policy…). */
+  options: string;
+  /** JSON: the meta_* values, keys without the prefix, lower-cased. */
+  meta: string;
+  joined_at: string | null;
+  ended_at: string | null;
+  published: number;
+  deleted: number;
+  ready_notified_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -191,4 +228,7 @@ export interface Database {
   licences: LicencesTable;
   audit_log: AuditLogTable;
   settings: SettingsTable;
+  bbb_consumers: BbbConsumersTable;
+  bbb_meetings: BbbMeetingsTable;
+  bbb_sessions: BbbSessionsTable;
 }

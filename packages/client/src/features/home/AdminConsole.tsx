@@ -5,6 +5,7 @@ import { api, ApiError } from '../../ui/api.ts';
 import { useI18n } from '../../ui/i18n.tsx';
 import { AdminLiveMeetings } from './AdminLiveMeetings.tsx';
 import { AdminPolicies } from './AdminPolicies.tsx';
+import { AdminBbbConsumers } from './AdminBbbConsumers.tsx';
 
 const AuditResponse = z.object({ entries: z.array(AuditEntryView) });
 const PersonResponse = z.object({ person: PersonView });
@@ -15,7 +16,7 @@ const PersonResponse = z.object({ person: PersonView });
  */
 export function AdminConsole({ self }: { self: UserView }) {
   const { t, lang } = useI18n();
-  const [tab, setTab] = useState<'people' | 'meetings' | 'policies' | 'audit'>('people');
+  const [tab, setTab] = useState<'people' | 'meetings' | 'policies' | 'bbb' | 'audit'>('people');
   const [query, setQuery] = useState('');
   const [people, setPeople] = useState<PeopleResponse | undefined>();
   const [audit, setAudit] = useState<AuditEntryView[] | undefined>();
@@ -58,6 +59,9 @@ export function AdminConsole({ self }: { self: UserView }) {
         </button>
         <button type="button" role="tab" aria-selected={tab === 'policies'} onClick={() => setTab('policies')}>
           {t('admin.policies')}
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'bbb'} onClick={() => setTab('bbb')}>
+          {t('admin.bbb')}
         </button>
         <button type="button" role="tab" aria-selected={tab === 'audit'} onClick={() => setTab('audit')}>
           {t('admin.audit')}
@@ -111,6 +115,11 @@ export function AdminConsole({ self }: { self: UserView }) {
       {tab === 'policies' && (
         <div role="tabpanel">
           <AdminPolicies onStatus={setStatus} />
+        </div>
+      )}
+      {tab === 'bbb' && (
+        <div role="tabpanel">
+          <AdminBbbConsumers onStatus={setStatus} />
         </div>
       )}
       {tab === 'audit' && (
