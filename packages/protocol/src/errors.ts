@@ -33,6 +33,9 @@ export const ERROR_CODES = [
   'auth.sso_token',
   'auth.sso_profile',
   'auth.sso_unavailable',
+  // LTI 1.3: why a launch from a learning platform (Moodle) was refused
+  'lti.launch_refused',
+  'lti.unavailable',
   // HTTP edge
   'http.invalid_body',
   'http.not_found',

@@ -436,3 +436,42 @@ export type BbbConsumerView = z.infer<typeof BbbConsumerView>;
 /** Body of POST /api/admin/bbb-consumers. */
 export const CreateBbbConsumerRequest = z.object({ name: z.string().trim().min(1).max(100) });
 export type CreateBbbConsumerRequest = z.infer<typeof CreateBbbConsumerRequest>;
+
+/** A learning platform registered as an LTI 1.3 platform of Amphi (admin console, "LTI 1.3"). */
+export const LtiRegistrationView = z.object({
+  id: z.string(),
+  name: z.string(),
+  issuer: z.string(),
+  clientId: z.string(),
+  deploymentIds: z.array(z.string()),
+  authUrl: z.string(),
+  jwksUrl: z.string(),
+  tokenUrl: z.string(),
+  createdAt: z.string(),
+});
+export type LtiRegistrationView = z.infer<typeof LtiRegistrationView>;
+
+const HttpsUrl = z.string().trim().url().max(2000).refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+
+/** Body of POST /api/admin/lti/registrations: what Moodle shows in "View configuration details". */
+export const CreateLtiRegistrationRequest = z.object({
+  name: z.string().trim().min(1).max(100),
+  /** Moodle's "Platform ID" (its wwwroot, no trailing slash). */
+  issuer: z.string().trim().min(1).max(2000),
+  clientId: z.string().trim().min(1).max(255),
+  deploymentIds: z.array(z.string().trim().min(1).max(255)).min(1).max(50),
+  authUrl: HttpsUrl,
+  jwksUrl: HttpsUrl,
+  tokenUrl: HttpsUrl,
+});
+export type CreateLtiRegistrationRequest = z.infer<typeof CreateLtiRegistrationRequest>;
+
+/** The values an LMS administrator pastes into the platform's tool registration. */
+export const LtiToolView = z.object({
+  toolUrl: z.string(),
+  initiateLoginUrl: z.string(),
+  redirectionUris: z.array(z.string()),
+  publicKeysetUrl: z.string(),
+  deepLinkingUrl: z.string(),
+});
+export type LtiToolView = z.infer<typeof LtiToolView>;

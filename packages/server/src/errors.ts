@@ -38,6 +38,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'auth.sso_token': 401,
   'auth.sso_profile': 422,
   'auth.sso_unavailable': 502,
+  'lti.launch_refused': 401,
+  'lti.unavailable': 502,
   'http.invalid_body': 400,
   'http.not_found': 404,
   'http.csrf': 403,

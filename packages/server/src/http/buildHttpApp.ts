@@ -28,6 +28,10 @@ import { BbbApi } from '../auth/bbb/BbbApi.ts';
 import { removeRecordingFiles } from '../recordings/RetentionJob.ts';
 import { ssoRoutes } from './ssoRoutes.ts';
 import type { SsoSignIn } from '../auth/sso/SsoSignIn.ts';
+import { ltiRoutes } from './ltiRoutes.ts';
+import { LtiTool } from '../auth/lti/LtiTool.ts';
+import { ToolKeys } from '../auth/lti/ToolKeys.ts';
+import { CourseRoster } from '../auth/lti/CourseRoster.ts';
 
 export interface HttpDeps {
   storage: Storage;
@@ -53,6 +57,8 @@ export interface HttpDeps {
   bbbFetch?: typeof fetch | undefined;
   /** How often BBB sessions are checked for expiry and ready recordings (default 10 s). */
   bbbTickMs?: number | undefined;
+  /** Outgoing HTTP to LTI platforms: Advantage services and dynamic registration (tests may replace it; default: fetch). */
+  ltiFetch?: typeof fetch | undefined;
 }
 
 /**
@@ -97,8 +103,10 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
     reply.header('permissions-policy', 'camera=(self), microphone=(self), display-capture=(self)');
+    // A route that set its own policy keeps it: the LTI pages are framed by the learning platform.
+    if (reply.hasHeader('content-security-policy')) return;
+    reply.header('x-frame-options', 'DENY');
     reply.header(
       'content-security-policy',
       `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ${wsOrigin}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
@@ -111,7 +119,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
     // The matched route, not the raw URL: the router decodes %-escapes, so "/%61pi/…" reaches /api/ routes.
-    // Outside /api/ on purpose: POST /auth/sso/:provider/acs, which IdPs post cross-site (see samlRoutes.ts).
+    // Outside /api/ on purpose: POST /auth/sso/:provider/acs, which IdPs post cross-site (see samlRoutes.ts),
+    // and the LTI login and launch, which learning platforms post cross-site (see ltiRoutes.ts).
     if (!(req.routeOptions.url ?? req.url).startsWith('/api/')) return;
     const origin = req.headers.origin;
     if (req.headers[CSRF_HEADER] !== '1' || (origin !== undefined && origin !== publicOrigin)) {
@@ -157,6 +166,22 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     fetch: deps.bbbFetch,
   });
   bbbRoutes(app, { ...ctx, api: bbbApi, bbb: deps.storage.bbb, users: deps.storage.users, licences, audit: deps.storage.licences, log: deps.log.child({ component: 'bbb' }), tickMs: deps.bbbTickMs });
+
+  const ltiKeys = new ToolKeys(deps.storage.lti);
+  const ltiLog = deps.log.child({ component: 'lti' });
+  ltiRoutes(app, {
+    ...ctx,
+    tool: new LtiTool({ lti: deps.storage.lti, meetings: deps.storage.meetings, users: deps.storage.users, live: deps.live, keys: ltiKeys, publicUrl: deps.publicUrl, log: ltiLog }),
+    keys: ltiKeys,
+    roster: new CourseRoster(ltiKeys, deps.ltiFetch),
+    lti: deps.storage.lti,
+    breakouts: deps.storage.breakouts,
+    users: deps.storage.users,
+    licences,
+    audit: deps.storage.licences,
+    log: ltiLog,
+    fetch: deps.ltiFetch,
+  });
 
   app.get('/ws', {
     websocket: true,

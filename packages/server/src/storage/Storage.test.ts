@@ -10,7 +10,7 @@ import { migrationProvider } from './migrations.ts';
 import { BACKENDS, rawDb } from './testing/backends.ts';
 import { Storage } from './Storage.ts';
 
-const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans', '0007_staff_and_recordings', '0008_recording_shares', '0009_identities', '0010_licences_and_audit', '0011_settings', '0012_bbb_api'];
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans', '0007_staff_and_recordings', '0008_recording_shares', '0009_identities', '0010_licences_and_audit', '0011_settings', '0012_bbb_api', '0013_lti_tool'];
 /** What later migrations add to a meeting that had none of it. */
 const UNSCHEDULED = { description: '', schedule: null, personal: false };
 

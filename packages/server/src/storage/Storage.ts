@@ -18,6 +18,7 @@ import { LicenceRepository } from './LicenceRepository.ts';
 import { SettingsRepository } from './SettingsRepository.ts';
 import { IdentityRepository } from './IdentityRepository.ts';
 import { BbbRepository } from './BbbRepository.ts';
+import { LtiRepository } from './LtiRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
 export class Storage {
@@ -33,6 +34,7 @@ export class Storage {
   readonly settings: SettingsRepository;
   readonly identities: IdentityRepository;
   readonly bbb: BbbRepository;
+  readonly lti: LtiRepository;
   #closed = false;
 
   private constructor(readonly db: Kysely<Database>) {
@@ -48,6 +50,7 @@ export class Storage {
     this.settings = new SettingsRepository(db);
     this.identities = new IdentityRepository(db);
     this.bbb = new BbbRepository(db);
+    this.lti = new LtiRepository(db);
   }
 
   /** Opens the database named by the config and brings its schema up to date. */

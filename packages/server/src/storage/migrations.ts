@@ -268,6 +268,48 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('bbb_sessions_meeting').on('bbb_sessions').columns(['consumer_id', 'meeting_id']).execute();
     },
   },
+  '0013_lti_tool': {
+    async up(db: Kysely<any>) {
+      // LTI 1.3 platforms (a Moodle site each) that launch Amphi; their meetings are owned by a
+      // service account of the registration, as the BBB API consumers' are.
+      await db.schema
+        .createTable('lti_registrations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('deployment_ids', 'text', (c) => c.notNull())
+        .addColumn('auth_url', 'text', (c) => c.notNull())
+        .addColumn('jwks_url', 'text', (c) => c.notNull())
+        .addColumn('token_url', 'text', (c) => c.notNull())
+        .addColumn('service_user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('lti_registrations_issuer_client', ['issuer', 'client_id'])
+        .execute();
+      // Amphi's own signing keys (deep-linking responses, client assertions); the newest signs.
+      await db.schema
+        .createTable('lti_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('private_pem', 'text', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      // One Amphi meeting per resource link of a platform, with the course services last seen.
+      await db.schema
+        .createTable('lti_resource_links')
+        .addColumn('registration_id', 'text', (c) => c.notNull().references('lti_registrations.id').onDelete('cascade'))
+        .addColumn('deployment_id', 'text', (c) => c.notNull())
+        .addColumn('context_id', 'text', (c) => c.notNull())
+        .addColumn('resource_link_id', 'text', (c) => c.notNull())
+        .addColumn('amphi_meeting_id', 'text', (c) => c.notNull())
+        .addColumn('memberships_url', 'text')
+        .addColumn('groups_url', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lti_resource_links_pkey', ['registration_id', 'deployment_id', 'context_id', 'resource_link_id'])
+        .execute();
+      await db.schema.createIndex('lti_resource_links_meeting').on('lti_resource_links').column('amphi_meeting_id').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -212,6 +212,42 @@ export interface BbbSessionsTable {
   ready_notified_at: string | null;
 }
 
+/** An LTI 1.3 platform registered by an administrator (see auth/lti/). */
+export interface LtiRegistrationsTable {
+  id: string;
+  name: string;
+  issuer: string;
+  client_id: string;
+  /** JSON array of the deployment ids the platform may launch with. */
+  deployment_ids: string;
+  auth_url: string;
+  jwks_url: string;
+  token_url: string;
+  service_user_id: string;
+  created_at: string;
+}
+
+/** Amphi's LTI signing key pair (the private key never leaves the server). */
+export interface LtiKeysTable {
+  kid: string;
+  private_pem: string;
+  /** JSON: the public JWK as /lti/jwks publishes it. */
+  public_jwk: string;
+  created_at: string;
+}
+
+/** A platform's resource link and the Amphi meeting behind it. */
+export interface LtiResourceLinksTable {
+  registration_id: string;
+  deployment_id: string;
+  context_id: string;
+  resource_link_id: string;
+  amphi_meeting_id: string;
+  memberships_url: string | null;
+  groups_url: string | null;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -231,4 +267,7 @@ export interface Database {
   bbb_consumers: BbbConsumersTable;
   bbb_meetings: BbbMeetingsTable;
   bbb_sessions: BbbSessionsTable;
+  lti_registrations: LtiRegistrationsTable;
+  lti_keys: LtiKeysTable;
+  lti_resource_links: LtiResourceLinksTable;
 }

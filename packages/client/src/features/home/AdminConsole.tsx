@@ -6,6 +6,7 @@ import { useI18n } from '../../ui/i18n.tsx';
 import { AdminLiveMeetings } from './AdminLiveMeetings.tsx';
 import { AdminPolicies } from './AdminPolicies.tsx';
 import { AdminBbbConsumers } from './AdminBbbConsumers.tsx';
+import { AdminLtiPlatforms } from './AdminLtiPlatforms.tsx';
 
 const AuditResponse = z.object({ entries: z.array(AuditEntryView) });
 const PersonResponse = z.object({ person: PersonView });
@@ -16,7 +17,7 @@ const PersonResponse = z.object({ person: PersonView });
  */
 export function AdminConsole({ self }: { self: UserView }) {
   const { t, lang } = useI18n();
-  const [tab, setTab] = useState<'people' | 'meetings' | 'policies' | 'bbb' | 'audit'>('people');
+  const [tab, setTab] = useState<'people' | 'meetings' | 'policies' | 'bbb' | 'lti' | 'audit'>('people');
   const [query, setQuery] = useState('');
   const [people, setPeople] = useState<PeopleResponse | undefined>();
   const [audit, setAudit] = useState<AuditEntryView[] | undefined>();
@@ -62,6 +63,9 @@ export function AdminConsole({ self }: { self: UserView }) {
         </button>
         <button type="button" role="tab" aria-selected={tab === 'bbb'} onClick={() => setTab('bbb')}>
           {t('admin.bbb')}
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'lti'} onClick={() => setTab('lti')}>
+          {t('admin.lti')}
         </button>
         <button type="button" role="tab" aria-selected={tab === 'audit'} onClick={() => setTab('audit')}>
           {t('admin.audit')}
@@ -120,6 +124,11 @@ export function AdminConsole({ self }: { self: UserView }) {
       {tab === 'bbb' && (
         <div role="tabpanel">
           <AdminBbbConsumers onStatus={setStatus} />
+        </div>
+      )}
+      {tab === 'lti' && (
+        <div role="tabpanel">
+          <AdminLtiPlatforms onStatus={setStatus} />
         </div>
       )}
       {tab === 'audit' && (
