@@ -87,4 +87,49 @@ describe('BigBlueButton-compatible API, as Moodle drives it', { timeout: 240_000
     await student.getByTestId('end-screen').waitFor({ timeout: 15_000 }).catch(() => {});
     assert.equal(tag(await xml(call('getMeetingInfo', [['meetingID', meetingID]])), 'messageKey'), 'notFound');
   });
+
+  test('a recording made in a meeting created through the API is listed by getRecordings, with a playback URL that plays the MP4', async () => {
+    const meetingID = 'e2e-rec-0000000000000000000000000000000000-2-6[0]';
+    const created = await xml(call('create', [['meetingID', meetingID], ['name', 'Chimie L2'], ['attendeePW', 'ap'], ['moderatorPW', 'mp'], ['record', 'true'], ['meta_bbb-origin', 'Moodle'], ['meta_bbb-recording-name', 'Chimie L2, cours 4']]));
+    assert.equal(tag(created, 'returncode'), 'SUCCESS', created);
+    const internalId = tag(created, 'internalMeetingID')!;
+    const teacher = (await newParticipantPage(browser)).page;
+    await teacher.goto(call('join', [['meetingID', meetingID], ['fullName', 'Professeure Curie'], ['password', 'mp'], ['role', 'MODERATOR'], ['userID', '9'], ['createTime', tag(created, 'createTime')!]]));
+    await teacher.getByRole('button', { name: 'Join now' }).click({ timeout: 15_000 });
+    await inMeeting(teacher);
+    await new Promise((r) => setTimeout(r, 2_000));
+    // The moderator hosts for the consumer's service account, which may record to the cloud.
+    await teacher.getByTestId('toggle-recording').click();
+    await teacher.getByTestId('recording-indicator').waitFor({ timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 5_000));
+    // Moodle's "End session" ends the recording with the meeting.
+    assert.equal(tag(await xml(call('end', [['meetingID', meetingID], ['password', 'mp']])), 'messageKey'), 'sentEndMeetingRequest');
+
+    let listed = '';
+    for (let i = 0; i < 60; i++) {
+      listed = await xml(call('getRecordings', [['meetingID', meetingID]]));
+      if (/<url>[^<]+<\/url>/.test(listed)) break;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    assert.equal(tag(listed, 'recordID'), internalId, `the session's recording, under its internalMeetingID: ${listed}`);
+    assert.match(listed, /<bbb-recording-name>Chimie L2, cours 4<\/bbb-recording-name>/);
+    const playback = tag(listed, 'url')!;
+
+    const viewer = (await newParticipantPage(browser)).page;
+    await viewer.goto(playback.replace(/&amp;/g, '&'));
+    const video = viewer.locator('video');
+    await video.waitFor({ timeout: 15_000 });
+    await video.evaluate(async (v: HTMLVideoElement) => {
+      v.muted = true;
+      await v.play();
+    });
+    await viewer.waitForFunction(() => {
+      const v = document.querySelector('video');
+      return v !== null && v.readyState >= 2 && v.currentTime > 1;
+    }, undefined, { timeout: 20_000 });
+    const state = await video.evaluate((v: HTMLVideoElement) => ({ duration: v.duration, error: v.error?.code ?? null, width: v.videoWidth }));
+    assert.equal(state.error, null);
+    assert.ok(state.duration > 3 && state.duration < 9, `about the 5 s recorded: ${JSON.stringify(state)}`);
+    assert.equal(state.width, 1280);
+  });
 });
