@@ -55,7 +55,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       const secrets = generateSecrets();
       const wsPort = config.janus.wsPort || (await freePort());
       const configDir = path.join(config.dataDir, 'janus');
-      writeJanusConfig(configDir, renderJanusConfig({ configDir, libDir: findJanusLibDir(), wsPort, secrets, ice: config.ice, logLevel: config.janus.logLevel, recordingsDir: config.recordings.dir }));
+      writeJanusConfig(configDir, renderJanusConfig({ configDir, libDir: findJanusLibDir(), wsPort, secrets, ice: config.ice, logLevel: config.janus.logLevel, eventLoops: config.janus.eventLoops, recordingsDir: config.recordings.dir }));
       janus = new JanusProcess({ binary: config.janus.binary, configDir, logFile: path.join(config.dataDir, 'janus.log'), wsPort, log });
       cleanups.push(() => janus!.stop());
       await janus.start();

@@ -35,6 +35,17 @@ test('ICE settings reach the nat section', () => {
   assert.match(main, /rtp_port_range = "30000-30100"/);
 });
 
+test('event_loops is written when set, and left to Janus when 0', () => {
+  const ice = loadConfig({}, '/').ice;
+  const render = (eventLoops: number | undefined) => renderJanusConfig({ configDir: '/d', libDir: '/l', wsPort: 1, secrets, ice, logLevel: 4, eventLoops })['janus.jcfg']!;
+  assert.match(render(2), /^general: \{[^}]*\n\tevent_loops = 2\n[^}]*\}/m);
+  assert.doesNotMatch(render(0), /event_loops/);
+  assert.doesNotMatch(render(undefined), /event_loops/);
+  const config = loadConfig({ AMPHI_JANUS_EVENT_LOOPS: '3' }, '/');
+  assert.equal(config.janus.mode === 'managed' && config.janus.eventLoops, 3);
+  assert.throws(() => loadConfig({ AMPHI_JANUS_EVENT_LOOPS: '-1' }, '/'), /AMPHI_JANUS_EVENT_LOOPS/);
+});
+
 test('secrets are random and the config folder is private', () => {
   const a = generateSecrets();
   const b = generateSecrets();

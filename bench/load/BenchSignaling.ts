@@ -1,0 +1,108 @@
+import { ServerMessage, type ClientMessage, type ServerMessageOf } from '@amphi/protocol';
+import WebSocket from 'ws';
+
+type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+/** A client message without its request id (this class numbers requests). */
+export type BenchRequest = DistributiveOmit<ClientMessage, 'rid'>;
+
+/**
+ * One participant's signaling WebSocket, as the browser's SignalingClient does it (requests
+ * matched to replies by `rid`, every server message validated against the protocol schemas),
+ * plus the time from each request to its reply, for the latency columns.
+ */
+export class BenchSignaling {
+  #ws: WebSocket | undefined;
+  #nextRid = 1;
+  readonly #pending = new Map<number, { resolve: (m: ServerMessage) => void; reject: (e: Error) => void; sentAt: number; type: string }>();
+  /** (request type, ms from send to reply) for every answered request. */
+  readonly latencies: { type: string; ms: number }[] = [];
+  onMessage: ((m: ServerMessage) => void) | undefined;
+  invalid = 0;
+
+  constructor(readonly name: string) {}
+
+  open(url: string, headers: Record<string, string>): Promise<void> {
+    const ws = new WebSocket(url, { headers });
+    this.#ws = ws;
+    ws.on('message', (data) => this.#receive(data.toString()));
+    ws.on('close', (code) => {
+      for (const p of this.#pending.values()) p.reject(new Error(`${this.name}: socket closed (${code})`));
+      this.#pending.clear();
+    });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', (err) => reject(new Error(`${this.name}: ${String(err)}`)));
+    });
+  }
+
+  send(message: BenchRequest): void {
+    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(message));
+  }
+
+  request<T extends ServerMessage['type']>(message: BenchRequest, expect: T | T[], timeoutMs = 30_000): Promise<ServerMessageOf<T>> {
+    const expected: string[] = Array.isArray(expect) ? expect : [expect];
+    const rid = this.#nextRid++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(rid);
+        reject(new Error(`${this.name}: no reply to ${message.type} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(rid, {
+        sentAt: performance.now(),
+        type: message.type,
+        resolve: (reply) => {
+          clearTimeout(timer);
+          if (reply.type === 'error') reject(new Error(`${this.name}: ${message.type}: ${reply.code}: ${reply.message}`));
+          else if (expected.includes(reply.type)) resolve(reply as ServerMessageOf<T>);
+          else reject(new Error(`${this.name}: unexpected reply ${reply.type} to ${message.type}`));
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+      this.#ws!.send(JSON.stringify({ ...message, rid }));
+    });
+  }
+
+  #receive(text: string): void {
+    const at = performance.now();
+    let parsed: ServerMessage;
+    try {
+      const result = ServerMessage.safeParse(JSON.parse(text));
+      if (!result.success) {
+        this.invalid++;
+        return;
+      }
+      parsed = result.data;
+    } catch {
+      this.invalid++;
+      return;
+    }
+    const rid = 'rid' in parsed ? parsed.rid : undefined;
+    const pending = rid !== undefined ? this.#pending.get(rid) : undefined;
+    if (pending && rid !== undefined) {
+      this.#pending.delete(rid);
+      this.latencies.push({ type: pending.type, ms: at - pending.sentAt });
+      pending.resolve(parsed);
+      return;
+    }
+    this.onMessage?.(parsed);
+  }
+
+  close(): Promise<void> {
+    const ws = this.#ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 3_000);
+      ws.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.close(1000);
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import { BenchSignaling } from './BenchSignaling.ts';
+import { ClipReplay, loadClip, type ClipKind } from './media.ts';
+import { addRemoteCandidate, peerConfig } from './rtcConfig.ts';
+
+/** What the presenter has sent, per clip (cumulative). */
+export type SentCounts = Record<ClipKind, { packets: number; frames: number; bytes: number; keyframeJumps: number }>;
+
+/**
+ * The lecturer: joins as the meeting's host, publishes camera + microphone (+ a shared screen)
+ * from pre-encoded clips through Amphi's `publish`, and starts sharing.
+ */
+export class Presenter {
+  readonly signaling = new BenchSignaling('presenter');
+  #pc: RTCPeerConnection | undefined;
+  #replays = new Map<ClipKind, ClipReplay>();
+  #timer: NodeJS.Timeout | undefined;
+
+  async start(opts: { url: string; headers: Record<string, string>; meetingId: string; screen: boolean }): Promise<{ participantId: string }> {
+    const kinds: ClipKind[] = opts.screen ? ['mic', 'camera', 'screen'] : ['mic', 'camera'];
+    const clips = await Promise.all(kinds.map((k) => loadClip(k)));
+    const sig = this.signaling;
+    await sig.open(opts.url, opts.headers);
+    const joined = await sig.request({ type: 'join', meetingId: opts.meetingId, name: 'Presenter', audio: true, video: true }, 'joined');
+    if (joined.self.role !== 'host') throw new Error(`the presenter joined as ${joined.self.role}, not host`);
+
+    const pc = new RTCPeerConnection(peerConfig());
+    this.#pc = pc;
+    sig.onMessage = (m) => {
+      if (m.type === 'trickle' && m.target === 'publisher') void addRemoteCandidate(pc, m.candidate);
+    };
+    const mids = new Map<ClipKind, string>();
+    const transceivers = clips.map((clip) => {
+      const track = new MediaStreamTrack({ kind: clip.kind === 'mic' ? 'audio' : 'video' });
+      const t = pc.addTransceiver(track, { direction: 'sendonly' });
+      const replay = new ClipReplay(clip, (b) => track.writeRtp(b));
+      this.#replays.set(clip.kind, replay);
+      t.sender.onPictureLossIndication.subscribe(() => replay.pictureLoss(performance.now()));
+      return { kind: clip.kind, t };
+    });
+    const connected = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the presenter never connected')), 20_000);
+      pc.connectionStateChange.subscribe((s) => {
+        if (s === 'connected') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    for (const { kind, t } of transceivers) if (t.mid) mids.set(kind, t.mid);
+    // Janus answers `actpass` with `active` and its first DTLS hello comes before werift listens
+    // (a 1 s stall): offering `active` makes werift the DTLS client (werift-load.md pitfall 3).
+    const sdp = pc.localDescription!.sdp.replace(/a=setup:actpass/g, 'a=setup:active');
+    const screenMid = mids.get('screen');
+    const answer = await sig.request({ type: 'publish', sdp, ...(screenMid ? { screenMid } : {}) }, 'publish-answer');
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    await connected;
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      for (const r of this.#replays.values()) r.tick(now);
+    }, 5);
+    // The server accepts the share once Janus says the publisher is up, a little after werift's `connected`.
+    for (let attempt = 0; screenMid; attempt++) {
+      try {
+        await sig.request({ type: 'share-start' }, 'ok');
+        break;
+      } catch (err) {
+        if (attempt >= 25 || !String(err).includes('protocol.out_of_order')) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    return { participantId: joined.self.id };
+  }
+
+  get connectionState(): string {
+    return this.#pc?.connectionState ?? 'new';
+  }
+
+  sent(): SentCounts {
+    const out = {} as SentCounts;
+    for (const [kind, r] of this.#replays) out[kind] = { packets: r.packetsSent, frames: r.framesSent, bytes: r.bytesSent, keyframeJumps: r.keyframeJumps };
+    return out;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.signaling.close();
+    await this.#pc?.close().catch(() => {});
+  }
+}
