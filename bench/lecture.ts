@@ -13,7 +13,9 @@
  * WORKERS (viewer processes; the presenter has its own), CONCURRENCY (joins in flight per
  * process), SCREEN=0 (no screen share), SIGNALING_ONLY (extra participants that join and
  * ping but answer no media offer), JANUS_EVENT_LOOPS (passed to Amphi as
- * AMPHI_JANUS_EVENT_LOOPS; 0: Janus's thread per handle).
+ * AMPHI_JANUS_EVENT_LOOPS; 0: Janus's thread per handle), VIEWER_PUBLISH=1 (each N runs twice on
+ * the same server: viewers that publish nothing, then viewers that also publish what the
+ * browser publishes with camera and microphone off; a comparison table follows).
  * --target URL or TARGET: run against an Amphi elsewhere; sign in with AMPHI_ADMIN_EMAIL /
  * AMPHI_ADMIN_PASSWORD; its CPU and memory are read only when AMPHI_PID / JANUS_PID name
  * processes on this machine.
@@ -39,6 +41,8 @@ const CONCURRENCY = Math.max(1, Number(process.env.CONCURRENCY ?? 10));
 const SCREEN = process.env.SCREEN !== '0';
 const SIGNALING_ONLY = Number(process.env.SIGNALING_ONLY ?? 0);
 const JANUS_EVENT_LOOPS = process.env.JANUS_EVENT_LOOPS;
+const VIEWER_PUBLISH = process.env.VIEWER_PUBLISH === '1';
+const PUBLISH_MODES = VIEWER_PUBLISH ? [false, true] : [false];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,6 +90,19 @@ async function startServer(maxViewers: number): Promise<Server> {
 /** One row of the table: what the step measured. */
 interface Row {
   n: number;
+  /** Viewers published (VIEWER_PUBLISH) or not. */
+  publish: boolean;
+  /** Unsolicited signaling messages per viewer, by type: the whole step (join → end of window) and the window alone. */
+  msgsStep: Record<string, number>;
+  msgsWindow: Record<string, number>;
+  subOffersMax: number;
+  mlinesAvg: number;
+  otherPackets: number;
+  publishedP50: number;
+  presenterSubOffers: number;
+  /** CPU seconds spent from the first join to the start of the window (ramp + settling). */
+  rampJanusCpuS: number;
+  rampAmphiCpuS: number;
   joined: number;
   connected: number;
   janusCpu: number;
@@ -121,7 +138,18 @@ function streamDelta(a: ViewerReport | undefined, b: ViewerReport, kind: Kind) {
   return { packets: s1.packets - s0.packets, expected: s1.expected - s0.expected, frames: s1.frames - s0.frames, bytes: s1.bytes - s0.bytes };
 }
 
-async function runStep(n: number, server: Server, presenter: GeneratorProcess, workers: GeneratorProcess[]): Promise<Row> {
+/** Average per viewer of each message type (cumulative counts, optionally minus an earlier snapshot). */
+function messagesPerViewer(viewers: ViewerReport[], earlier?: Map<number, ViewerReport>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const v of viewers) {
+    const e = earlier?.get(v.index)?.messages ?? {};
+    for (const [type, c] of Object.entries(v.messages)) sum[type] = (sum[type] ?? 0) + c - (e[type] ?? 0);
+  }
+  for (const type of Object.keys(sum)) sum[type]! /= viewers.length || NaN;
+  return sum;
+}
+
+async function runStep(n: number, publish: boolean, presenterId: string, server: Server, presenter: GeneratorProcess, workers: GeneratorProcess[]): Promise<Row> {
   const failures: string[] = [];
   const headers = { origin: new URL(server.url).origin };
   const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
@@ -133,10 +161,13 @@ async function runStep(n: number, server: Server, presenter: GeneratorProcess, w
   // Drop what earlier steps left in the workers' latency buffers and event-loop histograms.
   await Promise.all(workers.map((w) => w.call('snapshot', { resetEld: true })));
   const pStart = (await presenter.call('snapshot', { resetEld: false })).sent as SentCounts;
+  const pSubOffers0 = await presenter.call('subscribeOffers', {});
+  const rj0 = cpuMsOf(server.janusPid());
+  const ra0 = cpuMsOf(server.amphiPid());
   const joinStart = performance.now();
   const results = await Promise.all(
     workers.map(async (w, k) => {
-      const r = await w.call('viewers', { url: wsUrl, headers, meetingId: server.meetingId, indices: shares[k]!, concurrency: CONCURRENCY, media: true });
+      const r = await w.call('viewers', { url: wsUrl, headers, meetingId: server.meetingId, indices: shares[k]!, concurrency: CONCURRENCY, media: true, publish, presenterId });
       if (extra[k]!.length) {
         const r2 = await w.call('viewers', { url: wsUrl, headers, meetingId: server.meetingId, indices: extra[k]!, concurrency: CONCURRENCY, media: false });
         r.failed.push(...r2.failed);
@@ -164,6 +195,8 @@ async function runStep(n: number, server: Server, presenter: GeneratorProcess, w
   const j0 = cpuMsOf(server.janusPid());
   const a0 = cpuMsOf(server.amphiPid());
   const m0 = machineBusyMs();
+  const rampJanusCpuS = (j0 - rj0) / 1000;
+  const rampAmphiCpuS = (a0 - ra0) / 1000;
   const t0 = performance.now();
   // Each viewer asks something every 2 s: the signaling latency under media load.
   const pinger = setInterval(() => void Promise.all(workers.map((w) => w.call('ping', {}).catch(() => {}))), 2_000);
@@ -213,9 +246,21 @@ async function runStep(n: number, server: Server, presenter: GeneratorProcess, w
   failures.push(...[...before, ...after].flatMap((s) => s.errors));
   if (pAfter.presenterConnection !== 'connected') failures.push(`the presenter's connection is ${pAfter.presenterConnection}`);
   const genCpuMs = after.reduce((a, s) => a + s.cpuMs, 0) + pAfter.cpuMs - before.reduce((a, s) => a + s.cpuMs, 0) - pBefore.cpuMs;
-  console.log(`  N=${n}: ramp ${rampS.toFixed(1)} s, window ${(windowMs / 1000).toFixed(1)} s, ${failures.length} problems`);
+  const mediaAll = after.flatMap((s) => s.viewers).filter((v) => v.connection !== 'signaling-only');
+  const presenterSubOffers = (await presenter.call('subscribeOffers', {})) - pSubOffers0;
+  console.log(`  N=${n}${publish ? ' (viewers publish)' : ''}: ramp ${rampS.toFixed(1)} s, window ${(windowMs / 1000).toFixed(1)} s, ${failures.length} problems`);
   return {
     n,
+    publish,
+    msgsStep: messagesPerViewer(mediaAll),
+    msgsWindow: messagesPerViewer(mediaAll, byIndex0),
+    subOffersMax: Math.max(0, ...mediaAll.map((v) => v.messages['subscribe-offer'] ?? 0)),
+    mlinesAvg: mediaAll.reduce((a, v) => a + v.subscribedMlines, 0) / (mediaAll.length || NaN),
+    otherPackets: mediaAll.reduce((a, v) => a + v.otherPackets, 0),
+    publishedP50: percentile(mediaAll.map((v) => v.publishedMs ?? NaN).filter(Number.isFinite), 50),
+    presenterSubOffers,
+    rampJanusCpuS,
+    rampAmphiCpuS,
     joined: all.filter((v) => v.joinedMs !== undefined && v.connection !== 'signaling-only').length,
     connected: viewers.filter((v) => v.connection === 'connected').length,
     janusCpu: ((j1 - j0) / windowMs) * 100,
@@ -271,7 +316,7 @@ async function main(): Promise<void> {
     await Promise.all([presenter.ready, ...workers.map((w) => w.ready)]);
     const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
     const origin = new URL(server.url).origin;
-    await presenter.call('presenter', { url: wsUrl, headers: { origin, cookie: server.cookie }, meetingId: server.meetingId, screen: SCREEN });
+    const { participantId: presenterId } = await presenter.call('presenter', { url: wsUrl, headers: { origin, cookie: server.cookie }, meetingId: server.meetingId, screen: SCREEN });
     await sleep(2_000);
     {
       // The presenter alone: what Janus and Amphi cost before anyone watches.
@@ -283,9 +328,11 @@ async function main(): Promise<void> {
       idle = { janus: ((cpuMsOf(server.janusPid()) - j0) / ms) * 100, amphi: ((cpuMsOf(server.amphiPid()) - a0) / ms) * 100 };
     }
     for (const n of STEPS) {
-      rows.push(await runStep(n, server, presenter, workers));
-      await Promise.all(workers.map((w) => w.call('closeViewers', {})));
-      await sleep(2_000);
+      for (const publish of PUBLISH_MODES) {
+        rows.push(await runStep(n, publish, presenterId, server, presenter, workers));
+        await Promise.all(workers.map((w) => w.call('closeViewers', {})));
+        await sleep(publish ? 4_000 : 2_000);
+      }
     }
   } finally {
     for (const w of [presenter, ...workers]) w.kill();
@@ -294,7 +341,8 @@ async function main(): Promise<void> {
 
   // ---- the tables
   const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
-  const base = rows.find((r) => r.n === 1);
+  const base = rows.find((r) => r.n === 1 && !r.publish);
+  const label = (r: Row) => `${r.n}${r.publish ? ' pub' : ''}`;
   console.log(`\nlecture: 1 presenter (VP8 camera 640x360 30 fps ~800 kbit/s${SCREEN ? ' + VP8 screen 1280x720 10 fps ~450 kbit/s' : ''} + Opus 48 kbit/s, pre-encoded), N werift viewers`);
   console.log(`machine: ${os.cpus().length} × ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; ${TARGET ? `target ${TARGET}` : 'Amphi + Janus on this machine'}`);
   console.log(`generator: ${WORKERS} viewer processes + 1 presenter process, ${CONCURRENCY} joins in flight per process; window ${DURATION_S} s after ${SETTLE_S} s settling; Janus event_loops: ${TARGET ? 'the target\'s' : (JANUS_EVENT_LOOPS ?? `${DEFAULT_JANUS_EVENT_LOOPS} (Amphi's default)`)}${SIGNALING_ONLY ? `; + ${SIGNALING_ONLY} signaling-only participants` : ''}`);
@@ -305,7 +353,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.n} | ${r.joined} / ${r.connected} | ${f1(r.janusCpu)} (${f1(base ? r.janusCpu / base.janusCpu : NaN)}) | ${f1(r.amphiCpu)} | ${f2(r.janusCpu / r.streams)} | ${r.streams} | ${f0(r.machineBusy)} | ${f0(r.genCpu)} | ${f0(r.machineBusy - r.genCpu - (Number.isFinite(r.janusCpu) ? r.janusCpu : 0) - (Number.isFinite(r.amphiCpu) ? r.amphiCpu : 0))} | ${f2(r.camFpsRel.avg)} / ${f2(r.camFpsRel.min)} | ${f2(r.screenFpsRel.avg)} / ${f2(r.screenFpsRel.min)} | ${f2(r.lossAvg)} / ${f2(r.lossMax)} | ${f0(r.kbpsPerViewer)} |`,
+      `| ${label(r)} | ${r.joined} / ${r.connected} | ${f1(r.janusCpu)} (${f1(base ? r.janusCpu / base.janusCpu : NaN)}) | ${f1(r.amphiCpu)} | ${f2(r.janusCpu / r.streams)} | ${r.streams} | ${f0(r.machineBusy)} | ${f0(r.genCpu)} | ${f0(r.machineBusy - r.genCpu - (Number.isFinite(r.janusCpu) ? r.janusCpu : 0) - (Number.isFinite(r.amphiCpu) ? r.amphiCpu : 0))} | ${f2(r.camFpsRel.avg)} / ${f2(r.camFpsRel.min)} | ${f2(r.screenFpsRel.avg)} / ${f2(r.screenFpsRel.min)} | ${f2(r.lossAvg)} / ${f2(r.lossMax)} | ${f0(r.kbpsPerViewer)} |`,
     );
   }
   console.log('\njoin: `join` sent → first camera keyframe received; signaling: every request → its reply (joins, subscribe-answers, a ping per viewer every 2 s in the window)');
@@ -313,10 +361,11 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.n} | ${f0(r.joinP50)} / ${f0(r.joinP95)} (${f1(base ? r.joinP50 / base.joinP50 : NaN)}) | ${f0(r.joinedP50)} | ${f1(r.sigP50)} / ${f1(r.sigP99)} | ${f1(r.janusRss)} | ${f1(r.amphiRss)} | ${f0(r.genRss)} | ${r.eldP99.map(f0).join(', ')} | ${f0(r.presenterEld)} | ${r.keyframeJumps} |`,
+      `| ${label(r)} | ${f0(r.joinP50)} / ${f0(r.joinP95)} (${f1(base ? r.joinP50 / base.joinP50 : NaN)}) | ${f0(r.joinedP50)} | ${f1(r.sigP50)} / ${f1(r.sigP99)} | ${f1(r.janusRss)} | ${f1(r.amphiRss)} | ${f0(r.genRss)} | ${r.eldP99.map(f0).join(', ')} | ${f0(r.presenterEld)} | ${r.keyframeJumps} |`,
     );
   }
-  const usable = rows.filter((r) => r.n > 1 && Number.isFinite(r.janusCpu));
+  if (VIEWER_PUBLISH) printPublishComparison(rows);
+  const usable = rows.filter((r) => r.n > 1 && !r.publish && Number.isFinite(r.janusCpu));
   const fitRows = usable.length >= 2 ? usable : rows;
   if (fitRows.length >= 2) {
     const xs = fitRows.map((r) => r.n);
@@ -343,6 +392,39 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.exit(0);
+}
+
+/**
+ * VIEWER_PUBLISH: each N without and with publishing viewers, side by side, and the ratios
+ * between consecutive N (×N²-growth shows as a ratio near (N2/N1)², linear near N2/N1).
+ */
+function printPublishComparison(rows: Row[]): void {
+  const types = [...new Set(rows.flatMap((r) => Object.keys(r.msgsStep)))].sort();
+  console.log('\nVIEWER_PUBLISH: viewers that publish nothing ("–") vs viewers that publish two muted m-lines as the browser does ("pub")');
+  console.log('messages: unsolicited server → viewer messages per viewer (average), over the whole step (join → end of window) | in the window alone');
+  console.log(`| N | viewers | ${types.map((t) => `${t} step / window`).join(' | ')} | subscribe-offer max per viewer | m-lines subscribed per viewer | presenter subscribe-offers | join → joined p50 ms | join → publish-answer p50 ms | join → keyframe p50 / p95 ms | signaling p50 / p99 ms | Amphi CPU s (ramp) | Janus CPU s (ramp) | Amphi CPU % (window) | Janus CPU % (window) | RTP pkts on viewers' muted streams |`);
+  console.log(`|---|---|${types.map(() => '---|').join('')}---|---|---|---|---|---|---|---|---|---|---|---|`);
+  for (const r of rows) {
+    console.log(
+      `| ${r.n} | ${r.publish ? 'pub' : '–'} | ${types.map((t) => `${f1(r.msgsStep[t] ?? 0)} / ${f1(r.msgsWindow[t] ?? 0)}`).join(' | ')} | ${r.subOffersMax} | ${f1(r.mlinesAvg)} | ${r.presenterSubOffers} | ${f0(r.joinedP50)} | ${f0(r.publishedP50)} | ${f0(r.joinP50)} / ${f0(r.joinP95)} | ${f1(r.sigP50)} / ${f1(r.sigP99)} | ${f2(r.rampAmphiCpuS)} | ${f2(r.rampJanusCpuS)} | ${f1(r.amphiCpu)} | ${f1(r.janusCpu)} | ${r.otherPackets} |`,
+    );
+  }
+  // Growth between consecutive N of the totals over all viewers: a quantity ∝ N gives N2/N1, ∝ N² gives (N2/N1)².
+  const pub = rows.filter((r) => r.publish && r.n > 1);
+  if (pub.length >= 2) {
+    console.log('\ngrowth with publishing viewers, between consecutive N (totals over all viewers; linear = N2/N1, quadratic = (N2/N1)²):');
+    console.log('| N1 → N2 | linear | quadratic | subscribe-offers (all viewers) | m-lines subscribed (all viewers) | Amphi CPU s (ramp) | Janus CPU s (ramp) | Amphi CPU % (window) | Janus CPU % (window) |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (let i = 1; i < pub.length; i++) {
+      const a = pub[i - 1]!;
+      const b = pub[i]!;
+      const tot = (r: Row, x: number) => x * r.n;
+      const ratio = (x: number, y: number) => f2(y / x);
+      console.log(
+        `| ${a.n} → ${b.n} | ${f2(b.n / a.n)} | ${f2((b.n / a.n) ** 2)} | ${ratio(tot(a, a.msgsStep['subscribe-offer'] ?? 0), tot(b, b.msgsStep['subscribe-offer'] ?? 0))} | ${ratio(tot(a, a.mlinesAvg), tot(b, b.mlinesAvg))} | ${ratio(a.rampAmphiCpuS, b.rampAmphiCpuS)} | ${ratio(a.rampJanusCpuS, b.rampJanusCpuS)} | ${ratio(a.amphiCpu, b.amphiCpu)} | ${ratio(a.janusCpu, b.janusCpu)} |`,
+      );
+    }
+  }
 }
 
 main().catch((err) => {

@@ -13,6 +13,11 @@ export type SentCounts = Record<ClipKind, { packets: number; frames: number; byt
 export class Presenter {
   readonly signaling = new BenchSignaling('presenter');
   #pc: RTCPeerConnection | undefined;
+  /** Receives the others' streams when viewers publish (VIEWER_PUBLISH): answered, not counted. */
+  #subscriber: RTCPeerConnection | undefined;
+  #subscriberQueue: Promise<void> = Promise.resolve();
+  /** subscribe-offers this presenter has received. */
+  subscribeOffers = 0;
   #replays = new Map<ClipKind, ClipReplay>();
   #timer: NodeJS.Timeout | undefined;
 
@@ -28,6 +33,19 @@ export class Presenter {
     this.#pc = pc;
     sig.onMessage = (m) => {
       if (m.type === 'trickle' && m.target === 'publisher') void addRemoteCandidate(pc, m.candidate);
+      else if (m.type === 'trickle' && m.target === 'subscriber' && this.#subscriber) void addRemoteCandidate(this.#subscriber, m.candidate);
+      else if (m.type === 'subscribe-offer') {
+        // A browser presenter answers (publishing viewers are offered to it): an unanswered offer would hold the server's queue.
+        this.subscribeOffers++;
+        this.#subscriberQueue = this.#subscriberQueue
+          .then(async () => {
+            const sub = (this.#subscriber ??= new RTCPeerConnection(peerConfig()));
+            await sub.setRemoteDescription({ type: 'offer', sdp: m.sdp });
+            await sub.setLocalDescription(await sub.createAnswer());
+            await sig.request({ type: 'subscribe-answer', negotiationId: m.negotiationId, sdp: sub.localDescription!.sdp }, 'ok');
+          })
+          .catch(() => {});
+      }
     };
     const mids = new Map<ClipKind, string>();
     const transceivers = clips.map((clip) => {
@@ -87,5 +105,6 @@ export class Presenter {
     clearInterval(this.#timer);
     await this.signaling.close();
     await this.#pc?.close().catch(() => {});
+    await this.#subscriber?.close().catch(() => {});
   }
 }

@@ -15,28 +15,46 @@ export interface ViewerReport {
   firstKeyframeMs: number | undefined;
   /** Per stream kind of the presenter (audio, video = camera, screen). */
   streams: Partial<Record<SubscribedStream['kind'], StreamCounts>>;
+  /** Unsolicited server messages received so far, by type (replies to its own requests not counted). */
+  messages: Record<string, number>;
+  /** m-lines in the latest subscribe-offer (everything this viewer is subscribed to). */
+  subscribedMlines: number;
+  /** RTP packets received on streams that are not the presenter's (muted viewers: should stay 0). */
+  otherPackets: number;
+  /** ms from `join` sent to `publish-answer` (VIEWER_PUBLISH only). */
+  publishedMs: number | undefined;
 }
 
 /**
- * A student in the lecture: joins without camera or microphone (so it publishes nothing) and
- * answers the server's subscription offers with a werift PeerConnection, counting what arrives.
+ * A student in the lecture: joins without camera or microphone and answers the server's
+ * subscription offers with a werift PeerConnection, counting what arrives. By default it
+ * publishes nothing; with `publish` it also sends the publish offer the browser client sends
+ * with camera and microphone off (one sendonly audio + one sendonly video m-line, no track).
  * With `media: false` it is signaling-only: it joins and pings, but answers no offer.
  */
 export class Viewer {
   readonly signaling: BenchSignaling;
   #pc: RTCPeerConnection | undefined;
+  #publisher: RTCPeerConnection | undefined;
+  #messages: Record<string, number> = {};
+  #subscribedMlines = 0;
   #streams = new Map<string, SubscribedStream>();
   #counters = new Map<string, RtpCounter>();
+  #counted = new WeakSet<MediaStreamTrack>();
   #queue: Promise<void> = Promise.resolve();
   #joinSentAt = 0;
   joinedMs: number | undefined;
   offerMs: number | undefined;
   firstKeyframeMs: number | undefined;
+  publishedMs: number | undefined;
   errors: string[] = [];
 
   constructor(
     readonly index: number,
     private readonly media: boolean,
+    private readonly publish = false,
+    /** The presenter's participant id: only its streams go into `streams`. */
+    private readonly presenterId?: string,
   ) {
     this.signaling = new BenchSignaling(`viewer ${index}`);
   }
@@ -44,16 +62,36 @@ export class Viewer {
   async join(opts: { url: string; headers: Record<string, string>; meetingId: string }): Promise<void> {
     const sig = this.signaling;
     sig.onMessage = (m) => {
+      this.#messages[m.type] = (this.#messages[m.type] ?? 0) + 1;
       if (m.type === 'subscribe-offer') {
+        this.#subscribedMlines = m.streams.length;
         if (this.offerMs === undefined) this.offerMs = performance.now() - this.#joinSentAt;
         if (this.media) this.#queue = this.#queue.then(() => this.#answer(m)).catch((err) => void this.errors.push(String(err)));
       } else if (m.type === 'trickle' && m.target === 'subscriber' && this.#pc) void addRemoteCandidate(this.#pc, m.candidate);
+      else if (m.type === 'trickle' && m.target === 'publisher' && this.#publisher) void addRemoteCandidate(this.#publisher, m.candidate);
       else if (m.type === 'error') this.errors.push(`viewer ${this.index}: ${m.code} ${m.message}`);
     };
     await sig.open(opts.url, opts.headers);
     this.#joinSentAt = performance.now();
     await sig.request({ type: 'join', meetingId: opts.meetingId, name: `Viewer ${this.index}`, audio: false, video: false }, 'joined');
     this.joinedMs = performance.now() - this.#joinSentAt;
+    if (this.publish && this.media) {
+      await this.#publish();
+      this.publishedMs = performance.now() - this.#joinSentAt;
+    }
+  }
+
+  /** What MeetingSession.#publish sends with camera and microphone off: two sendonly m-lines, no track. */
+  async #publish(): Promise<void> {
+    const pc = new RTCPeerConnection(peerConfig());
+    this.#publisher = pc;
+    pc.addTransceiver('audio', { direction: 'sendonly' });
+    pc.addTransceiver('video', { direction: 'sendonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    // As the presenter: werift as the DTLS client avoids a 1 s stall (werift-load.md pitfall 3).
+    const sdp = pc.localDescription!.sdp.replace(/a=setup:actpass/g, 'a=setup:active');
+    const answer = await this.signaling.request({ type: 'publish', sdp }, 'publish-answer');
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
   }
 
   async #answer(m: ServerMessageOf<'subscribe-offer'>): Promise<void> {
@@ -71,6 +109,9 @@ export class Viewer {
   }
 
   #count(pc: RTCPeerConnection, track: MediaStreamTrack): void {
+    // werift fires onTrack again for existing transceivers on every renegotiation: count each track once.
+    if (this.#counted.has(track)) return;
+    this.#counted.add(track);
     const transceiver = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
     const mid = transceiver?.mid ?? `?${track.kind}`;
     let counter = this.#counters.get(mid);
@@ -91,9 +132,12 @@ export class Viewer {
 
   report(): ViewerReport {
     const streams: ViewerReport['streams'] = {};
+    let otherPackets = 0;
     for (const [mid, c] of this.#counters) {
-      const kind = this.#streams.get(mid)?.kind;
-      if (kind) streams[kind] = c.counts();
+      const s = this.#streams.get(mid);
+      if (!s) continue;
+      if (this.presenterId === undefined || s.participantId === this.presenterId) streams[s.kind] = c.counts();
+      else otherPackets += c.counts().packets;
     }
     return {
       index: this.index,
@@ -102,12 +146,17 @@ export class Viewer {
       offerMs: this.offerMs,
       firstKeyframeMs: this.firstKeyframeMs,
       streams,
+      messages: { ...this.#messages },
+      subscribedMlines: this.#subscribedMlines,
+      otherPackets,
+      publishedMs: this.publishedMs,
     };
   }
 
   async close(): Promise<void> {
     await this.signaling.close();
     await this.#pc?.close().catch(() => {});
+    await this.#publisher?.close().catch(() => {});
   }
 }
 
