@@ -111,7 +111,7 @@ describe('host licences', () => {
   });
 
   it('the pool is a hard limit; people are listed with their licences and the use of the pool', async (t) => {
-    const { app, storage } = await freshApp(t, undefined, undefined, { pool: 2, autoStaff: false });
+    const { app, storage } = await freshApp(t, { licencePolicy: { pool: 2, autoStaff: false } });
     const hash = await hashPassword(PASSWORD);
     await organiser(storage, { email: 'root@example.org', name: 'Root', passwordHash: hash, isAdmin: true, isStaff: true });
     const root = await signIn(app, 'root@example.org');
@@ -130,7 +130,7 @@ describe('host licences', () => {
   });
 
   it('staff get a licence by themselves when they sign in, when the policy says so and the pool allows', async (t) => {
-    const { app, storage } = await freshApp(t, undefined, undefined, { pool: 1, autoStaff: true });
+    const { app, storage } = await freshApp(t, { licencePolicy: { pool: 1, autoStaff: true } });
     const hash = await hashPassword(PASSWORD);
     await storage.users.create({ email: 'prof@example.org', name: 'Prof', passwordHash: hash, isAdmin: false, isStaff: true });
     await storage.users.create({ email: 'prof2@example.org', name: 'Prof 2', passwordHash: hash, isAdmin: false, isStaff: true });

@@ -23,7 +23,7 @@ interface Harness {
 
 /** A fresh app on a fresh database, with one user (Ada); torn down when the test ends. */
 async function setup(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY): Promise<Harness> {
-  const { app, storage, sessions } = await freshApp(t, publicUrl, policy);
+  const { app, storage, sessions } = await freshApp(t, { publicUrl, policy });
   const ada = await organiser(storage, { email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: await hashPassword(PASSWORD), isAdmin: false });
   return { app, storage, sessions, ada };
 }

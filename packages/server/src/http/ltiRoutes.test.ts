@@ -2,22 +2,16 @@
 // child process, tests/fixtures/ltiPlatform.ts: no platform emulator is installable from npm or
 // Debian, see shared/notes/moodle.md D.1). Amphi's app gets requests by inject(); the platform
 // serves its keys, auth.php, token.php, NRPS and groups over HTTP, and Amphi fetches them for real.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { STUDENT, TEACHER, startLtiPlatform, type LaunchSpec, type TestPlatform } from '../../../../tests/fixtures/ltiPlatform.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { SessionService } from '../auth/SessionService.ts';
-import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
-import { FakeMediaBackend, flush } from '../domain/testing/fakes.ts';
-import { createLogger } from '../Logger.ts';
-import { Storage } from '../storage/Storage.ts';
-import { buildHttpApp } from './buildHttpApp.ts';
-import { CSRF, PASSWORD, POLICY, PUBLIC_URL, signIn } from './testing/httpHarness.ts';
+import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
+import { FakeMediaBackend } from '../domain/testing/fakes.ts';
+import type { Storage } from '../storage/Storage.ts';
+import { CSRF, freshApp, PASSWORD, PUBLIC_URL, signIn } from './testing/httpHarness.ts';
 
 const LTI = 'https://purl.imsglobal.org/spec/lti/claim/';
 const DL = 'https://purl.imsglobal.org/spec/lti-dl/claim/';
@@ -43,18 +37,7 @@ interface Bed {
 
 /** A fresh app with the test platform registered through the admin console. */
 async function bed(t: TestContext): Promise<Bed> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-lti-'));
-  const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
-  const log = createLogger('silent');
-  const live = new MeetingRegistry(new FakeMediaBackend(), storage.meetings, { ...POLICY }, [], log);
-  const app = await buildHttpApp({ storage, sessions: new SessionService(storage.sessions, storage.users), live, publicUrl: new URL(PUBLIC_URL), policy: { ...POLICY }, clientDir: undefined, log });
-  t.after(async () => {
-    live.shutdown();
-    await flush();
-    await app.close();
-    await storage.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const { app, storage, live } = await freshApp(t, { media: new FakeMediaBackend() });
   await storage.users.create({ email: 'admin@u.fr', name: 'Admin', passwordHash: await hashPassword(PASSWORD), isAdmin: true });
   const admin = { ...CSRF, cookie: await signIn(app, 'admin@u.fr') };
   const res = await app.inject({

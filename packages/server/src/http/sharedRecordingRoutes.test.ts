@@ -32,7 +32,7 @@ interface Harness {
 
 /** Ada has "ready" and "other" (ready, with MP4s), "making" (processing) and "broken" (failed). */
 async function setup(t: TestContext, publicUrl = PUBLIC_URL): Promise<Harness> {
-  const { app, storage, recordingsDir: dir } = await freshApp(t, publicUrl);
+  const { app, storage, recordingsDir: dir } = await freshApp(t, { publicUrl });
   const hash = await hashPassword(PASSWORD);
   const adaId = (await storage.users.create({ email: 'ada@example.org', name: 'Ada Lovelace', passwordHash: hash, isAdmin: false, isStaff: true })).id;
   await storage.users.create({ email: 'eve@example.org', name: 'Eve', passwordHash: hash, isAdmin: false, isStaff: true });

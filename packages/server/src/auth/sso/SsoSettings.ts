@@ -9,6 +9,17 @@ import { z } from 'zod';
 /** Provider ids appear in URLs (/auth/sso/<id>/login) and in the identities table. */
 const ProviderId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, "-" or "_", at most 40');
 
+/** Where the person's identifier, email, name and affiliation are, when not under the usual names (SAML, CAS). */
+const AttributeNames = z
+  .object({
+    subject: z.string().min(1).optional(),
+    email: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    affiliation: z.string().min(1).optional(),
+  })
+  .strict()
+  .default({});
+
 /** An OpenID Connect provider, found by discovery (<issuer>/.well-known/openid-configuration). */
 export const OidcProviderSettings = z.object({
   id: ProviderId,
@@ -41,12 +52,7 @@ export const SamlProviderSettings = z.object({
   spKeyFile: z.string().min(1).optional(),
   spCertFile: z.string().min(1).optional(),
   /** Attribute names, when the IdP releases them under other names than the eduPerson/urn:oid ones. */
-  attributes: z.object({
-    subject: z.string().min(1).optional(),
-    email: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
-    affiliation: z.string().min(1).optional(),
-  }).strict().default({}),
+  attributes: AttributeNames,
 }).superRefine((p, ctx) => {
   if ((p.idpMetadataUrl === undefined) === (p.idpMetadataFile === undefined)) ctx.addIssue({ code: 'custom', path: ['idpMetadataUrl'], message: 'give exactly one of "idpMetadataUrl" and "idpMetadataFile"' });
   if ((p.spKeyFile === undefined) !== (p.spCertFile === undefined)) ctx.addIssue({ code: 'custom', path: ['spKeyFile'], message: 'give both "spKeyFile" and "spCertFile", or neither' });
@@ -60,14 +66,11 @@ export const CasProviderSettings = z.object({
   type: z.literal('cas'),
   /** The CAS base URL, under which /login and /p3/serviceValidate are (e.g. https://cas.univ.fr/cas). */
   serverUrl: z.string().url().regex(/^https?:\/\//i, 'expected an http(s) address').transform((u) => u.replace(/\/+$/, '')),
-  /** Attribute names, when the CAS server releases them under other names than mail, displayName/cn, eduPersonAffiliation. */
-  attributes: z.object({
-    /** By default the CAS user (<cas:user>); an attribute such as eduPersonPrincipalName may be steadier. */
-    subject: z.string().min(1).optional(),
-    email: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
-    affiliation: z.string().min(1).optional(),
-  }).strict().default({}),
+  /**
+   * Attribute names, when the CAS server releases them under other names than mail, displayName/cn,
+   * eduPersonAffiliation; `subject` is by default the CAS user (<cas:user>).
+   */
+  attributes: AttributeNames,
 });
 export type CasProviderSettings = z.infer<typeof CasProviderSettings>;
 

@@ -15,7 +15,8 @@ import type { MediaBackend, MediaBackendEvents, MediaRoom } from '../../ports/Me
 import { Storage } from '../../storage/Storage.ts';
 import type { User } from '../../storage/UserRepository.ts';
 import { TypedEmitter } from '../../TypedEmitter.ts';
-import { buildHttpApp } from '../buildHttpApp.ts';
+import { buildHttpApp, type HttpDeps } from '../buildHttpApp.ts';
+import { flush } from '../../domain/testing/fakes.ts';
 
 /** HTTP tests never open media: reaching this backend is a bug in the test or the route. */
 export class UnreachableMedia extends TypedEmitter<MediaBackendEvents> implements MediaBackend {
@@ -30,28 +31,52 @@ export const PUBLIC_URL = 'http://amphi.test';
 export const PASSWORD = 'correct horse battery staple';
 export const POLICY: MeetingPolicy = { capacity: 300, redirectUrl: null };
 
-/**
- * A fresh app (requests are injected) on a fresh SQLite database, torn down when the test ends.
- * `sso`, when given, makes the app's single sign-on from the fresh storage.
- */
-export async function freshApp(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPolicy = POLICY, licencePolicy?: LicencePolicy, sso?: (storage: Storage) => SsoSignIn): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService; recordingsDir: string }> {
-  // A copy: administrators change the deployment's policies in place, and tests must not see each other's.
-  policy = { ...policy };
+export interface FreshAppOptions {
+  publicUrl?: string;
+  policy?: MeetingPolicy;
+  licencePolicy?: LicencePolicy;
+  /** Makes the app's single sign-on from the fresh storage. */
+  sso?: (storage: Storage) => SsoSignIn;
+  /** Media for tests whose people join live meetings (default: opening media is a bug). */
+  media?: MediaBackend;
+  /** Further dependencies of the app (stand-ins for outgoing HTTP…). */
+  deps?: Partial<HttpDeps>;
+}
+
+/** A fresh app (requests are injected) on a fresh SQLite database, torn down when the test ends. */
+export async function freshApp(t: TestContext, options: FreshAppOptions = {}): Promise<{ app: FastifyInstance; storage: Storage; sessions: SessionService; live: MeetingRegistry; recordingsDir: string }> {
+  // A copy: administrators change the deployment's policies in place, and tests must not see each
+  // other's. The registry and the routes share it, as in the running app.
+  const policy = { ...(options.policy ?? POLICY) };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-http-'));
   const storage = await Storage.open({ kind: 'sqlite', file: path.join(dir, 'amphi.sqlite') });
   const sessions = new SessionService(storage.sessions, storage.users);
   const log = createLogger('silent');
-  const live = new MeetingRegistry(new UnreachableMedia(), storage.meetings, policy, [], log);
+  const live = new MeetingRegistry(options.media ?? new UnreachableMedia(), storage.meetings, policy, [], log);
   // An empty recordings folder of its own, for the recordings library.
   const recordingsDir = path.join(dir, 'recordings');
   fs.mkdirSync(recordingsDir);
-  const app = await buildHttpApp({ storage, sessions, live, publicUrl: new URL(publicUrl), policy, clientDir: undefined, log, recordingsDir, licencePolicy, sso: sso?.(storage) });
+  const app = await buildHttpApp({
+    storage,
+    sessions,
+    live,
+    publicUrl: new URL(options.publicUrl ?? PUBLIC_URL),
+    policy,
+    clientDir: undefined,
+    log,
+    recordingsDir,
+    licencePolicy: options.licencePolicy,
+    sso: options.sso?.(storage),
+    ...options.deps,
+  });
   t.after(async () => {
+    live.shutdown();
+    await flush();
     await app.close();
     await storage.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  return { app, storage, sessions, recordingsDir };
+  return { app, storage, sessions, live, recordingsDir };
 }
 
 export const CSRF = { [CSRF_HEADER]: '1' };

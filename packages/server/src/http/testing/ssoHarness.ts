@@ -26,7 +26,7 @@ export function ssoSettingsFor(provider: ProviderSettings): SsoSettings {
  * where SAML keeps its SP key pair.
  */
 export async function ssoApp(t: TestContext, settings: SsoSettings, dataDir?: string): Promise<{ app: FastifyInstance; storage: Storage }> {
-  const { app, storage } = await freshApp(t, PUBLIC_URL, undefined, undefined, (s) => new SsoSignIn(settings, new URL(PUBLIC_URL), { users: s.users, identities: s.identities, dataDir }));
+  const { app, storage } = await freshApp(t, { sso: (s) => new SsoSignIn(settings, new URL(PUBLIC_URL), { users: s.users, identities: s.identities, dataDir }) });
   return { app, storage };
 }
 
