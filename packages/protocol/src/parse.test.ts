@@ -24,7 +24,7 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   'remove-participant': { type: 'remove-participant', rid: 14, participantId: 'p2' },
   'set-role': { type: 'set-role', rid: 15, participantId: 'p2', role: 'cohost' },
   rename: { type: 'rename', rid: 16, participantId: 'p2', name: 'Grace Hopper' },
-  'set-view': { type: 'set-view', rid: 25, videos: ['p2', 'p3'] },
+  'set-view': { type: 'set-view', rid: 25, videos: ['p2', 'p3'], large: ['p2'] },
   'share-start': { type: 'share-start', rid: 26 },
   'share-stop': { type: 'share-stop', rid: 27 },
   'poll-launch': { type: 'poll-launch', rid: 28, poll: { question: 'Ready?', kind: 'single', options: ['Yes', 'No'], anonymous: true } },

@@ -362,7 +362,16 @@ export const ChatSendMessage = z.object({
  * Whose videos this client shows right now (its gallery page, or the speaker and the strip):
  * the server subscribes it to those videos only (audio comes from everyone). At most 49.
  */
-export const SetViewMessage = z.object({ type: z.literal('set-view'), rid: RequestId.optional(), videos: z.array(ParticipantId).max(49) });
+export const SetViewMessage = z.object({
+  type: z.literal('set-view'),
+  rid: RequestId.optional(),
+  videos: z.array(ParticipantId).max(49),
+  /**
+   * Of `videos`, those shown large enough to want a camera's best layer; the others get its
+   * small layer (cameras are sent in two sizes). Absent: the best layer for all.
+   */
+  large: z.array(ParticipantId).max(49).optional(),
+});
 /** Start showing one's screen to everyone (it must be in the publisher connection: see publish.screenMid). */
 export const ShareStartMessage = z.object({ type: z.literal('share-start'), rid: RequestId.optional() });
 export const ShareStopMessage = z.object({ type: z.literal('share-stop'), rid: RequestId.optional() });

@@ -88,6 +88,16 @@ export interface SessionOptions {
  * one multistream connection renegotiated by the server). The UI reads its getters and
  * re-renders on `change`.
  */
+/**
+ * The camera is sent twice (simulcast): full size, and half size at a fraction of the bitrate.
+ * The media server forwards the half-size one to people who show the camera as a thumbnail, so
+ * a lecture's viewers cost it much less. Listed best first, as Janus expects ('hml').
+ */
+export const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: 'h', maxBitrate: 900_000 },
+  { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 200_000 },
+];
+
 export class MeetingSession extends Emitter<Events> {
   state: SessionState = 'connecting';
   error: { code: string; message: string } | undefined;
@@ -453,9 +463,12 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   // ---- everyone ----
-  /** Tells the server whose videos this screen shows: it subscribes us to those only. */
-  setView(videos: string[]) {
-    return this.#act({ type: 'set-view', videos: videos.slice(0, 49) });
+  /**
+   * Tells the server whose videos this screen shows (it subscribes us to those only) and which of
+   * them are shown large (they come in a camera's best layer, the others in its small one).
+   */
+  setView(videos: string[], large?: string[]) {
+    return this.#act({ type: 'set-view', videos: videos.slice(0, 49), ...(large ? { large: large.slice(0, 49) } : {}) });
   }
   sendChat(text: string, to: string | null) {
     return this.#act({ type: 'chat-send', text, ...(to ? { to } : {}) });
@@ -727,7 +740,7 @@ export class MeetingSession extends Emitter<Events> {
     for (const kind of ['audio', 'video'] as const) {
       const track = kind === 'audio' ? this.opts.localStream.getAudioTracks()[0] : this.opts.localStream.getVideoTracks()[0];
       const on = kind === 'audio' ? this.audioOn : this.videoOn;
-      const transceiver = pc.addTransceiver(track ?? kind, { direction: 'sendonly', streams: [this.opts.localStream] });
+      const transceiver = pc.addTransceiver(track ?? kind, { direction: 'sendonly', streams: [this.opts.localStream], ...(kind === 'video' ? { sendEncodings: CAMERA_LAYERS } : {}) });
       this.#senders[kind] = transceiver.sender;
       if (track && !on) await transceiver.sender.replaceTrack(null);
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { CLOSE_CODES } from '@amphi/protocol';
+import { QUIET_AUDIO_LINES } from './LiveMeeting.ts';
 import {
   cleanUpWorlds,
   deferred,
@@ -588,6 +589,141 @@ describe('who receives which videos', () => {
     const streams = [...w.peer(last).subscribedStreams];
     assert.equal(streams.filter((k) => k.endsWith('/0')).length, 27, 'audio from all 27 others');
     assert.equal(streams.filter((k) => k.endsWith('/1')).length, 25, 'video from 25');
+  });
+});
+
+/** A live teacher and two live students with microphone and camera off, all settled. */
+async function teacherAndTwoMuted(): Promise<{ w: World; teacher: Member; ada: Member; bob: Member }> {
+  const w = new World();
+  const teacher = await w.join('Teacher', OWNER_ID);
+  const ada = await w.join('Ada', undefined, { audio: false, video: false });
+  const bob = await w.join('Bob', undefined, { audio: false, video: false });
+  for (const m of [teacher, ada, bob]) await w.goLive(m);
+  for (const m of [teacher, ada, bob]) await w.settle(m);
+  return { w, teacher, ada, bob };
+}
+
+describe('nothing grows with the square of a muted audience', () => {
+  test('a viewer with microphone and camera off renegotiates nobody, and receives the presenter', async () => {
+    const w = new World({ policy: { capacity: 300, redirectUrl: null } });
+    const teacher = await w.join('Teacher', OWNER_ID);
+    await w.goLive(teacher);
+    const viewers: Member[] = [];
+    for (let i = 0; i < 5; i++) {
+      const v = await w.join(`V${i}`, undefined, { audio: false, video: false });
+      await w.goLive(v);
+      await w.settle(v);
+      viewers.push(v);
+    }
+    const feed = w.peer(teacher).feedId!;
+    for (const v of viewers) {
+      assert.deepEqual([...w.peer(v).subscribedStreams].sort(), [`${feed}/0`, `${feed}/1`], `${v.participant.name} receives the teacher only`);
+      assert.equal(v.channel.ofType('subscribe-offer').length, 1, `${v.participant.name} was offered once, for the teacher`);
+    }
+    assert.deepEqual(teacher.channel.ofType('subscribe-offer'), [], 'the teacher receives nothing from a muted audience');
+  });
+
+  test('unmuting adds the microphone to everyone; muting again keeps it, so speaking again renegotiates nobody', async () => {
+    const { w, teacher, ada, bob } = await teacherAndTwoMuted();
+    const adaFeed = w.peer(ada).feedId!;
+    assert.ok(![...w.peer(bob).subscribedStreams].includes(`${adaFeed}/0`));
+
+    await ada.meeting.setMedia(ada.participant, { audio: true, video: false });
+    for (const m of [teacher, bob]) await w.settle(m);
+    for (const m of [teacher, bob]) assert.ok([...w.peer(m).subscribedStreams].includes(`${adaFeed}/0`), `${m.participant.name} hears Ada`);
+    assert.ok(![...w.peer(bob).subscribedStreams].includes(`${adaFeed}/1`), 'her camera was never on: no video m-line');
+
+    const offers = bob.channel.ofType('subscribe-offer').length;
+    await ada.meeting.setMedia(ada.participant, { audio: false, video: false });
+    await ada.meeting.setMedia(ada.participant, { audio: true, video: false });
+    await w.settle(bob);
+    assert.equal(bob.channel.ofType('subscribe-offer').length, offers, 'mute and unmute again: no renegotiation');
+
+    await ada.meeting.setMedia(ada.participant, { audio: true, video: true });
+    await w.settle(bob);
+    assert.ok([...w.peer(bob).subscribedStreams].includes(`${adaFeed}/1`), 'her camera on: Bob receives it');
+  });
+
+  test(`others keep the m-lines of the ${QUIET_AUDIO_LINES} most recently unmuted; the unmuted are always heard`, async () => {
+    const w = new World({ policy: { capacity: 300, redirectUrl: null } });
+    const people: Member[] = [];
+    for (let i = 0; i < QUIET_AUDIO_LINES + 4; i++) people.push(await w.join(`P${i}`, undefined, { audio: false, video: false }));
+    for (const m of people) await w.goLive(m);
+    // Each takes a turn to speak, in order; the first stays unmuted.
+    for (const [i, m] of people.entries()) {
+      await m.meeting.setMedia(m.participant, { audio: true, video: false });
+      if (i > 0) await m.meeting.setMedia(m.participant, { audio: false, video: false });
+    }
+    const late = await w.join('Late', undefined, { audio: false, video: false });
+    await w.goLive(late);
+    await w.settle(late);
+    const heard = new Set([...w.peer(late).subscribedStreams].map((k) => Number(k.split('/')[0])));
+    const feeds = people.map((m) => w.peer(m).feedId!);
+    assert.equal(heard.size, QUIET_AUDIO_LINES + 1);
+    assert.ok(heard.has(feeds[0]!), 'the one unmuted is heard, however long ago they unmuted');
+    for (const f of feeds.slice(-QUIET_AUDIO_LINES)) assert.ok(heard.has(f), 'the most recent speakers are kept');
+    for (const f of feeds.slice(1, 4)) assert.ok(!heard.has(f), 'the earliest speakers, muted since, are not');
+  });
+
+  test('a muted viewer leaving renegotiates nobody', async () => {
+    const { w, teacher, ada, bob } = await teacherAndTwoMuted();
+    const before = w.peer(bob).callsOf('updateSubscription').length;
+    ada.meeting.leave(ada.participant);
+    await flush();
+    assert.equal(w.peer(bob).callsOf('updateSubscription').length, before);
+  });
+});
+
+describe('camera layers follow the size of the tile', () => {
+  test('a camera shown small gets the small layer; shown large again, the best one; neither renegotiates', async () => {
+    const w = new World();
+    const [ada, bob, cyd] = [await w.join('Ada'), await w.join('Bob'), await w.join('Cyd')];
+    for (const m of [ada, bob, cyd]) await w.goLive(m);
+    await w.settle(ada);
+    const cam = (m: Member) => `${w.peer(m).feedId!}/1`;
+    assert.equal(w.peer(ada).layers.get(cam(bob)), 'high', 'before the client says, the best layer');
+
+    // Speaker view: Bob large, Cyd in the strip.
+    const offers = ada.channel.ofType('subscribe-offer').length;
+    ada.meeting.setView(ada.participant, [bob.participant.id, cyd.participant.id], [bob.participant.id]);
+    await w.settle(ada);
+    assert.equal(w.peer(ada).layers.get(cam(bob)), 'high');
+    assert.equal(w.peer(ada).layers.get(cam(cyd)), 'low');
+    assert.equal(ada.channel.ofType('subscribe-offer').length, offers, 'a layer switch is not a renegotiation');
+    assert.deepEqual(w.peer(ada).callsOf('setLayers').at(-1), { method: 'setLayers', streams: [`${cam(cyd)}:low`] });
+
+    // Cyd becomes the speaker.
+    ada.meeting.setView(ada.participant, [bob.participant.id, cyd.participant.id], [cyd.participant.id]);
+    await w.settle(ada);
+    assert.equal(w.peer(ada).layers.get(cam(bob)), 'low');
+    assert.equal(w.peer(ada).layers.get(cam(cyd)), 'high');
+    assert.equal(ada.channel.ofType('subscribe-offer').length, offers);
+  });
+
+  test('a camera first subscribed while shown small is asked for in its small layer at once', async () => {
+    const w = new World();
+    const [ada, bob] = [await w.join('Ada'), await w.join('Bob', undefined, { audio: false, video: false })];
+    for (const m of [ada, bob]) await w.goLive(m);
+    await w.settle(ada);
+    ada.meeting.setView(ada.participant, [bob.participant.id], []);
+    await w.settle(ada);
+    await bob.meeting.setMedia(bob.participant, { audio: false, video: true });
+    await w.settle(ada);
+    assert.equal(w.peer(ada).layers.get(`${w.peer(bob).feedId!}/1`), 'low');
+    assert.deepEqual(w.peer(ada).callsOf('setLayers'), [], 'no switch needed: subscribed in the right layer');
+  });
+
+  test('screens are always received in full', async () => {
+    const w = new World();
+    const [ada, bob] = [await w.join('Ada'), await w.join('Bob')];
+    for (const m of [ada, bob]) await w.goLive(m);
+    await bob.meeting.publish(bob.participant, 'offer with screen', { video: '2' });
+    bob.meeting.stage.startShare(bob.participant);
+    await w.settle(ada);
+    ada.meeting.setView(ada.participant, [bob.participant.id], []);
+    await w.settle(ada);
+    assert.equal(w.peer(ada).layers.get(`${w.peer(bob).feedId!}/2`), 'high');
+    assert.equal(w.peer(ada).layers.get(`${w.peer(bob).feedId!}/1`), 'low');
   });
 });
 

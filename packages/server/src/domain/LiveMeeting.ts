@@ -27,6 +27,12 @@ const PEER_READY_TIMEOUT_MS = 20_000;
 export const DEFAULT_VIDEOS = 25;
 /** Most videos one participant may ask for (the largest gallery page). */
 export const MAX_VIDEOS = 49;
+/**
+ * Muted microphones whose m-line others keep (the most recently unmuted first), so that a few
+ * people taking turns to speak do not renegotiate everyone each time. Someone who never unmuted
+ * is in nobody's subscription: a lecture's muted audience costs each viewer nothing.
+ */
+export const QUIET_AUDIO_LINES = 16;
 
 export interface JoinInput {
   name: string;
@@ -99,6 +105,8 @@ export class LiveMeeting {
   /** The media rooms: "main", and one per open breakout room (by its id). */
   readonly #rooms = new Map<string, Promise<MediaRoom>>();
   #generation = 0;
+  /** Counts microphones turned on, to know who unmuted most recently (Participant.unmutedSeq). */
+  #unmuteCount = 0;
   #ended = false;
   #closed = false;
   readonly #log: Logger;
@@ -239,6 +247,7 @@ export class LiveMeeting {
     const audio = input.audio && (isOwner || !this.#settings.muteOnEntry);
     const p = new Participant(input.name, isOwner ? 'host' : 'participant', input.userId, input.clientId, input.channel, { audio, video: input.video }, id);
     p.color = this.annotations.nextColor();
+    this.#noteSending(p);
     p.isStaff = input.isStaff === true;
     p.externalUserId = input.externalUserId;
     // One host at a time: the organiser coming back takes the role back.
@@ -387,15 +396,35 @@ export class LiveMeeting {
   async applySending(p: Participant, sending: { audio: boolean; video: boolean }): Promise<void> {
     p.audio = sending.audio;
     p.video = sending.video;
+    this.#noteSending(p);
     this.broadcast({ type: 'participant-updated', participant: p.info() });
+    // A microphone or camera on for the first time (or again, after others' lines moved on)
+    // may add an m-line to others' subscriptions; each converges only if its set changed.
+    if (p.state === 'live') this.#refreshOthers(p);
     if (p.peer && (p.state === 'publishing' || p.state === 'live')) await p.peer.setSending(sending);
+  }
+
+  /** Keeps the facts #streamsFor uses about what someone sends or has sent. */
+  #noteSending(p: Participant): void {
+    if (p.audio) p.unmutedSeq = ++this.#unmuteCount;
+    if (p.video) p.cameraUsed = true;
+  }
+
+  /** Others in p's room converge on what they should receive now that p changed. */
+  #refreshOthers(p: Participant, room: string | null = p.room): void {
+    for (const other of this.#participants.values()) if (other !== p && other.room === room) other.subscription.refresh();
+  }
+
+  /** Whether anything p publishes is in anyone's subscription (or may be). */
+  #contributes(p: Participant): boolean {
+    return p.unmutedSeq > 0 || p.cameraUsed || p.sharing;
   }
 
   /** Removes the participant; the meeting closes when nobody is left. Safe to call twice. */
   leave(p: Participant): void {
     if (p.state === 'left' || !this.#participants.has(p.id)) return;
     // Only a live feed is in anyone's subscription: others renegotiate only when one goes.
-    const hadFeed = p.state === 'live';
+    const hadFeed = p.state === 'live' && this.#contributes(p);
     p.transition('left');
     const leftAt = new Date();
     this.#record((log) => log.left(this.sessionId, { participantId: p.id, name: p.name, role: p.role, at: leftAt }));
@@ -407,7 +436,7 @@ export class LiveMeeting {
     // While the meeting is being ended everyone is leaving: no point telling or renegotiating.
     if (!this.#ended) {
       this.broadcast({ type: 'participant-left', participantId: p.id });
-      if (hadFeed) for (const other of this.#participants.values()) other.subscription.refresh();
+      if (hadFeed) this.#refreshOthers(p);
       if (this.state.spotlight === p.id) this.moderation.clearSpotlight();
       p.sharing = false;
       this.stage.participantLeft(p);
@@ -499,7 +528,8 @@ export class LiveMeeting {
       peer.on('trickle', (target, candidate) => p.channel.send({ type: 'trickle', target, candidate }));
       peer.on('publisherUp', () => {
         if (p.peer !== peer || !p.transition('live')) return;
-        for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
+        // A viewer with microphone and camera off adds nothing to anyone: nobody renegotiates.
+        if (this.#contributes(p)) this.#refreshOthers(p);
         this.recording.streamsChanged();
       });
       peer.on('hangup', (target, reason) => this.#log.info('peer connection hung up', { participant: p.id, target, reason }));
@@ -542,7 +572,7 @@ export class LiveMeeting {
    */
   moveTo(p: Participant, room: string | null): void {
     if (p.room === room || p.state === 'left' || !this.#participants.has(p.id)) return;
-    const hadFeed = p.state === 'live';
+    const hadFeed = p.state === 'live' && this.#contributes(p);
     const before = p.room;
     if (p.sharing) this.stage.stopShare(p);
     p.mediaEpoch++;
@@ -553,7 +583,7 @@ export class LiveMeeting {
     void peer?.close();
     if (p.state !== 'waiting-media') p.transition('waiting-media');
     p.room = room;
-    if (hadFeed) for (const other of this.#participants.values()) if (other !== p && other.room === before) other.subscription.refresh();
+    if (hadFeed) this.#refreshOthers(p, before);
     this.broadcast({ type: 'participant-updated', participant: p.info() });
     p.channel.send({ type: 'room-changed', room, chat: this.chat.history(room) });
     this.annotations.sendStageTo(p);
@@ -568,30 +598,41 @@ export class LiveMeeting {
   }
 
   /**
-   * What `p` receives: everyone's audio, and the video of the people their screen shows (the
-   * first DEFAULT_VIDEOS until their client says). Nobody receives more videos than they show.
+   * What `p` receives: the audio of everyone unmuted (and of the QUIET_AUDIO_LINES most recently
+   * unmuted), the video of the people their screen shows who have used their camera (the first
+   * DEFAULT_VIDEOS until their client says; the small layer for those shown small), and shared
+   * screens. Nobody receives more videos than
+   * they show, and people who never turned anything on are in nobody's subscription.
    */
   #streamsFor(p: Participant): StreamRef[] {
     const streams: StreamRef[] = [];
+    const quiet: { ref: StreamRef; seq: number }[] = [];
     let defaults = 0;
     for (const other of this.#participants.values()) {
       const feedId = other.peer?.feedId;
       // Each room is its own media room: only its people are heard and seen.
       if (other === p || other.room !== p.room || other.state !== 'live' || feedId === undefined) continue;
       const mids = other.peer!.publishedMids;
-      if (mids.audio !== undefined) streams.push({ feedId, mid: mids.audio });
-      const shown = p.shownVideos ? p.shownVideos.has(other.id) : defaults++ < DEFAULT_VIDEOS;
-      if (mids.video !== undefined && shown) streams.push({ feedId, mid: mids.video });
+      if (mids.audio !== undefined && other.audio) streams.push({ feedId, mid: mids.audio });
+      else if (mids.audio !== undefined && other.unmutedSeq > 0) quiet.push({ ref: { feedId, mid: mids.audio }, seq: other.unmutedSeq });
+      if (mids.video !== undefined && other.cameraUsed) {
+        const shown = p.shownVideos ? p.shownVideos.has(other.id) : defaults++ < DEFAULT_VIDEOS;
+        // A thumbnail gets the camera's small layer: a fraction of the bytes, for the media server too.
+        if (shown) streams.push({ feedId, mid: mids.video, layer: p.largeVideos && !p.largeVideos.has(other.id) ? 'low' : 'high' });
+      }
       // A shared screen (and a shared tab's sound) goes to everyone, whatever page they look at.
       if (other.sharing && mids.screen !== undefined) streams.push({ feedId, mid: mids.screen });
       if (other.sharing && mids.screenAudio !== undefined) streams.push({ feedId, mid: mids.screenAudio });
     }
+    quiet.sort((a, b) => b.seq - a.seq);
+    for (const q of quiet.slice(0, QUIET_AUDIO_LINES)) streams.push(q.ref);
     return streams;
   }
 
   /** The participant's client shows these people's videos (a gallery page, the speaker and a strip). */
-  setView(p: Participant, videos: string[]): void {
+  setView(p: Participant, videos: string[], large?: string[]): void {
     p.shownVideos = new Set(videos.slice(0, MAX_VIDEOS));
+    p.largeVideos = large ? new Set(large.slice(0, MAX_VIDEOS)) : null;
     p.subscription.refresh();
   }
 

@@ -59,8 +59,18 @@ export class Participant {
    * them alone in `joined`, worthless once they leave.
    */
   readonly token = crypto.randomBytes(24).toString('base64url');
+  /**
+   * When they last turned their microphone on, as the meeting's running count (0: never). Others
+   * receive the audio of those unmuted and of the few most recently unmuted: the m-line stays
+   * when they mute, so talking again needs no renegotiation.
+   */
+  unmutedSeq = 0;
+  /** They turned their camera on at least once: only then do others receive their video m-line. */
+  cameraUsed = false;
   /** Whose videos their screen shows (null: not said yet, they get the first few). */
   shownVideos: Set<string> | null = null;
+  /** Of those, the ones shown large enough for a camera's best layer (null: all of them). */
+  largeVideos: Set<string> | null = null;
   peer: MediaPeer | undefined;
   subscription!: Subscription;
   /** Resolves when the media peer is open (replaced on every media reset). */

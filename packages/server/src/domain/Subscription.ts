@@ -31,11 +31,17 @@ export class Subscription {
     private readonly log: Logger,
   ) {}
 
-  /** Something changed in the meeting: converge again (coalesces bursts). */
+  /**
+   * Something changed in the meeting: converge again. Bursts coalesce: the wanted set is computed
+   * once after the current synchronous work (a host muting everyone, say), not once per change.
+   */
   refresh(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#dirty) return;
     this.#dirty = true;
-    if (!this.#running) void this.#run();
+    if (!this.#running) {
+      this.#running = true;
+      queueMicrotask(() => void this.#run());
+    }
   }
 
   /** The browser's answer to offer `negotiationId`. Returns false if no such offer is waiting. */
@@ -71,7 +77,6 @@ export class Subscription {
   }
 
   async #run(): Promise<void> {
-    this.#running = true;
     let failures = 0;
     try {
       while (this.#dirty && !this.#closed) {
@@ -81,9 +86,17 @@ export class Subscription {
         const wanted = new Map(this.desired().map((s) => [streamKey(s), s]));
         const add = [...wanted].filter(([k]) => !this.#current.has(k)).map(([, s]) => s);
         const remove = [...this.#current].filter(([k]) => !wanted.has(k)).map(([, s]) => s);
-        if (add.length === 0 && remove.length === 0) continue;
+        // Cameras kept but shown at another size: a layer switch, no renegotiation.
+        const relayer = [...wanted].filter(([k, s]) => this.#current.has(k) && layerOf(this.#current.get(k)!) !== layerOf(s)).map(([, s]) => s);
+        if (add.length === 0 && remove.length === 0 && relayer.length === 0) continue;
         const epoch = this.#epoch;
         try {
+          if (relayer.length > 0) {
+            await peer.setLayers(relayer);
+            if (epoch !== this.#epoch) continue;
+            for (const s of relayer) this.#current.set(streamKey(s), s);
+          }
+          if (add.length === 0 && remove.length === 0) continue;
           const offer = await peer.updateSubscription({ add, remove });
           // Reset or closed while the media server worked: its offer must not reach the browser.
           if (epoch !== this.#epoch) continue;
@@ -123,6 +136,10 @@ export class Subscription {
       this.#running = false;
     }
   }
+}
+
+function layerOf(s: StreamRef): string {
+  return s.layer ?? 'high';
 }
 
 function streamKey(s: StreamRef): string {

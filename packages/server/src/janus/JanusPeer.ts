@@ -4,7 +4,7 @@ import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom'
 import type { IceCandidate, PeerTarget } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
-import type { MediaPeer, MediaPeerEvents, PublishedMids, ScreenMids, Sending, StreamRef, SubscribedMedia, SubscriptionOffer } from '../ports/MediaBackend.ts';
+import type { MediaPeer, MediaPeerEvents, PublishedMids, ScreenMids, Sending, StreamRef, SubscribedMedia, SubscriptionOffer, VideoLayer } from '../ports/MediaBackend.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { sdpMedia } from './sdp.ts';
 import { withTimeout } from '../withTimeout.ts';
@@ -148,7 +148,7 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
         this.#subscriber = handle;
         this.#wire(handle, 'subscriber');
         raw = await withTimeout(
-          handle.joinSubscriber({ room: this.#room, pin: this.#pin, streams: change.add.map((s) => ({ feed: s.feedId, mid: s.mid })), autoupdate: false }),
+          handle.joinSubscriber({ room: this.#room, pin: this.#pin, streams: change.add.map(toJanusStream), autoupdate: false }),
           TIMEOUT_MS,
           'subscribe',
         );
@@ -157,7 +157,7 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
           const subMid = this.#subscribedMids.get(`${s.feedId}/${s.mid}`);
           return subMid === undefined ? [] : [{ sub_mid: subMid }];
         });
-        const subscribe = change.add.map((s) => ({ feed: s.feedId, mid: s.mid }));
+        const subscribe = change.add.map(toJanusStream);
         if (subscribe.length === 0 && unsubscribe.length === 0) return null;
         // Janus refuses empty lists ("430 Empty unsubscription list"): send only what is there.
         raw = await withTimeout(
@@ -178,6 +178,21 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
       return { sdp: reply.jsep.sdp, streams };
     } catch (err) {
       throw asMediaError(err, 'subscribe');
+    }
+  }
+
+  async setLayers(streams: StreamRef[]): Promise<void> {
+    this.#assertOpen();
+    if (!this.#subscriber) return;
+    const changes = streams.flatMap((s) => {
+      const subMid = this.#subscribedMids.get(`${s.feedId}/${s.mid}`);
+      return subMid === undefined ? [] : [{ mid: subMid, substream: substreamOf(s.layer) }];
+    });
+    if (changes.length === 0) return;
+    try {
+      await withTimeout(this.#subscriber.configure({ streams: changes }), TIMEOUT_MS, 'configure layers');
+    } catch (err) {
+      throw asMediaError(err, 'switch layers');
     }
   }
 
@@ -217,6 +232,18 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
   #assertOpen(): void {
     if (this.#closed) throw new AppError('media.unavailable', 'media connection closed');
   }
+}
+
+/**
+ * Janus numbers simulcast layers from the smallest (0); asking for 2 gets the best the camera
+ * sends (Amphi's browsers send two layers; a camera sent once ignores it).
+ */
+function substreamOf(layer: VideoLayer | undefined): number {
+  return layer === 'low' ? 0 : 2;
+}
+
+function toJanusStream(s: StreamRef): { feed: number; mid: string; substream?: number } {
+  return { feed: s.feedId, mid: s.mid, ...(s.layer ? { substream: substreamOf(s.layer) } : {}) };
 }
 
 function asMediaError(err: unknown, what: string): AppError {

@@ -40,7 +40,14 @@ export interface Sending {
 export interface StreamRef {
   feedId: number;
   mid: string;
+  /**
+   * For a camera sent in several sizes (simulcast): the small or the best layer ('high' when
+   * unsaid). Not part of the stream's identity: changing it renegotiates nothing.
+   */
+  layer?: VideoLayer;
 }
+
+export type VideoLayer = 'low' | 'high';
 
 /** One m-line of a subscription: which publisher stream and media kind it carries. */
 export interface SubscribedMedia {
@@ -95,6 +102,8 @@ export interface MediaPeer extends TypedEmitter<MediaPeerEvents> {
    * offer for the browser, or null when the media server had nothing to renegotiate.
    */
   updateSubscription(change: { add: StreamRef[]; remove: StreamRef[] }): Promise<SubscriptionOffer | null>;
+  /** Switches subscribed cameras to another layer (no renegotiation). */
+  setLayers(streams: StreamRef[]): Promise<void>;
   /** Hands the browser's answer to the latest subscription offer to the media server. */
   answerSubscription(answerSdp: string): Promise<void>;
   trickle(target: PeerTarget, candidate: IceCandidate): Promise<void>;

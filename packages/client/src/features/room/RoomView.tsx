@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { REACTIONS, type Reaction } from '@amphi/protocol';
 import type { MeetingSession } from '../../core/MeetingSession.ts';
 import { Icon } from '../../ui/Icon.tsx';
@@ -17,6 +17,13 @@ const defaultPageSize = () => (typeof matchMedia === 'function' && matchMedia('(
  * The meeting: everyone's tiles, the control bar, and one side panel at a time (the page
  * decides what goes in it). A spotlighted participant takes the stage for everyone.
  */
+/**
+ * A tile at least this many device pixels high gets a camera's best layer. Browsers send cameras
+ * in two sizes (see MeetingSession's CAMERA_LAYERS): the small one is 240 px high for a 640×480
+ * camera, fine up to about 1.25× that.
+ */
+export const LARGE_TILE_DEVICE_PX = 300;
+
 export function RoomView({
   session,
   speakerId,
@@ -51,6 +58,9 @@ export function RoomView({
   const [view, setView] = useState<'gallery' | 'speaker'>('gallery');
   const [pageSize, setPageSize] = useState<number>(defaultPageSize);
   const [page, setPage] = useState(0);
+  /** Each remote tile's height on screen, in device pixels (what picks a camera's layer). */
+  const [tileHeights, setTileHeights] = useState<Record<string, number>>({});
+  const onTileSize = useCallback((id: string, height: number) => setTileHeights((h) => (h[id] === height ? h : { ...h, [id]: height })), []);
 
   useEffect(() => {
     const offReaction = session.on('reaction', (participantId, reaction) => {
@@ -77,12 +87,17 @@ export function RoomView({
   const currentPage = Math.min(page, pages - 1);
   const shown = ordered.slice(currentPage * pageSize, (currentPage + 1) * pageSize);
   const shownKey = shown.map((r) => r.info.id).join(',');
+  // Cameras come in two sizes: a tile too small to show more than the small one gets only that.
+  const largeKey = shown
+    .filter((r) => (tileHeights[r.info.id] ?? 0) >= LARGE_TILE_DEVICE_PX)
+    .map((r) => r.info.id)
+    .join(',');
 
-  // The server subscribes this screen to the videos it shows, and only those.
+  // The server subscribes this screen to the videos it shows, and only those, each in the size it is shown.
   useEffect(() => {
-    const timer = setTimeout(() => void session.setView(shownKey ? shownKey.split(',') : []), 200);
+    const timer = setTimeout(() => void session.setView(shownKey ? shownKey.split(',') : [], largeKey ? largeKey.split(',') : []), 200);
     return () => clearTimeout(timer);
-  }, [session, shownKey]);
+  }, [session, shownKey, largeKey]);
   useEffect(() => {
     if (currentPage !== page) setPage(currentPage);
   }, [currentPage, page]);
@@ -129,7 +144,7 @@ export function RoomView({
             {/* Alone, you fill the stage; with others, your own view is small and floats (and can be hidden). */}
             {remotes.length === 0 && <Tile info={self} videoTrack={session.localStream.getVideoTracks()[0]} self reaction={reactions[self.id]} spotlight={false} />}
             {shown.map((r) => (
-              <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} self={false} reaction={reactions[r.info.id]} spotlight={r.info.id === featured} speaking={session.speaking.has(r.info.id)} />
+              <Tile key={r.info.id} info={r.info} videoTrack={r.videoTrack} self={false} reaction={reactions[r.info.id]} spotlight={r.info.id === featured} speaking={session.speaking.has(r.info.id)} onSize={onTileSize} />
             ))}
           </ul>
           {remotes.length > 0 && (

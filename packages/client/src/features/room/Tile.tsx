@@ -23,6 +23,7 @@ export function Tile({
   reaction,
   spotlight,
   speaking = false,
+  onSize,
 }: {
   info: ParticipantInfo;
   videoTrack: MediaStreamTrack | undefined;
@@ -30,9 +31,23 @@ export function Tile({
   reaction: string | undefined;
   spotlight: boolean;
   speaking?: boolean;
+  /** Called with the tile's height in device pixels, now and whenever it changes. */
+  onSize?: (participantId: string, height: number) => void;
 }) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
+  const tileRef = useRef<HTMLLIElement>(null);
+
+  useEffect(() => {
+    const el = tileRef.current;
+    if (!el || !onSize || typeof ResizeObserver === 'undefined') return;
+    // Rounded to tens of pixels: a window being dragged does not flood the server.
+    const report = () => onSize(info.id, Math.round((el.getBoundingClientRect().height * (window.devicePixelRatio || 1)) / 10) * 10);
+    report();
+    const observer = new ResizeObserver(report);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [info.id, onSize]);
   const showVideo = Boolean(videoTrack) && info.video;
 
   useEffect(() => {
@@ -44,7 +59,7 @@ export function Tile({
 
   const label = self ? t('room.you', { name: info.name }) : info.name;
   return (
-    <li className={`tile${spotlight ? ' spotlight' : ''}${speaking ? ' speaking' : ''}`} data-speaking={speaking || undefined} data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
+    <li ref={tileRef} className={`tile${spotlight ? ' spotlight' : ''}${speaking ? ' speaking' : ''}`} data-speaking={speaking || undefined} data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
       {showVideo ? (
         <video ref={videoRef} className={self ? 'mirror' : undefined} autoPlay playsInline muted />
       ) : (

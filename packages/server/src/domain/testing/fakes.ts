@@ -18,6 +18,7 @@ import type {
   MediaRoom,
   Sending,
   StreamRef,
+  VideoLayer,
   SubscribedMedia,
   SubscriptionOffer,
 } from '../../ports/MediaBackend.ts';
@@ -36,6 +37,7 @@ export type PeerCall =
   | { method: 'publish'; sdp: string; sending: Sending }
   | { method: 'setSending'; sending: Sending }
   | { method: 'updateSubscription'; add: number[]; remove: number[] }
+  | { method: 'setLayers'; streams: string[] }
   | { method: 'answerSubscription'; sdp: string }
   | { method: 'trickle'; target: PeerTarget; candidate: IceCandidate }
   | { method: 'close' };
@@ -49,6 +51,8 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
   readonly calls: PeerCall[] = [];
   /** Publisher streams this peer's subscriber receives, as "feed/mid". */
   readonly subscribedStreams = new Set<string>();
+  /** The layer each subscribed camera is received in ("feed/mid" → layer; 'high' when unsaid). */
+  readonly layers = new Map<string, VideoLayer>();
   #offers = 0;
 
   constructor(
@@ -82,8 +86,14 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
     const feeds = (refs: StreamRef[]) => [...new Set(refs.map((r) => r.feedId))];
     this.calls.push({ method: 'updateSubscription', add: feeds(change.add), remove: feeds(change.remove) });
     await this.backend.subscriptionGate?.promise;
-    for (const s of change.add) this.subscribedStreams.add(`${s.feedId}/${s.mid}`);
-    for (const s of change.remove) this.subscribedStreams.delete(`${s.feedId}/${s.mid}`);
+    for (const s of change.add) {
+      this.subscribedStreams.add(`${s.feedId}/${s.mid}`);
+      this.layers.set(`${s.feedId}/${s.mid}`, s.layer ?? 'high');
+    }
+    for (const s of change.remove) {
+      this.subscribedStreams.delete(`${s.feedId}/${s.mid}`);
+      this.layers.delete(`${s.feedId}/${s.mid}`);
+    }
     const streams: SubscribedMedia[] = [...this.subscribedStreams].map((key) => {
       const [feed, feedMid] = key.split('/') as [string, string];
       const feedId = Number(feed);
@@ -92,6 +102,14 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
       return { mid: `s${feedId}-${feedMid}`, feedId, feedMid, kind: audio ? ('audio' as const) : ('video' as const) };
     });
     return { sdp: `subscription offer ${++this.#offers} for ${this.display}`, streams };
+  }
+
+  async setLayers(streams: StreamRef[]): Promise<void> {
+    this.calls.push({ method: 'setLayers', streams: streams.map((s) => `${s.feedId}/${s.mid}:${s.layer ?? 'high'}`) });
+    for (const s of streams) {
+      assert.ok(this.subscribedStreams.has(`${s.feedId}/${s.mid}`), 'a layer for a stream not subscribed');
+      this.layers.set(`${s.feedId}/${s.mid}`, s.layer ?? 'high');
+    }
   }
 
   async answerSubscription(sdp: string): Promise<void> {
