@@ -15,7 +15,10 @@
  * ping but answer no media offer), JANUS_EVENT_LOOPS (passed to Amphi as
  * AMPHI_JANUS_EVENT_LOOPS; 0: Janus's thread per handle), VIEWER_PUBLISH=1 (each N runs twice on
  * the same server: viewers that publish nothing, then viewers that also publish what the
- * browser publishes with camera and microphone off; a comparison table follows).
+ * browser publishes with camera and microphone off; a comparison table follows),
+ * SIMULCAST=0 (the presenter sends its camera in one size instead of two), CAMERA=large |
+ * thumbnail (how viewers show the camera: its best layer, or its small one as beside a shared
+ * screen; default thumbnail with a screen, large without).
  * --target URL or TARGET: run against an Amphi elsewhere; sign in with AMPHI_ADMIN_EMAIL /
  * AMPHI_ADMIN_PASSWORD; its CPU and memory are read only when AMPHI_PID / JANUS_PID name
  * processes on this machine.
@@ -39,6 +42,10 @@ const SETTLE_S = Number(process.env.SETTLE_S ?? 3);
 const WORKERS = Math.max(1, Number(process.env.WORKERS ?? 2));
 const CONCURRENCY = Math.max(1, Number(process.env.CONCURRENCY ?? 10));
 const SCREEN = process.env.SCREEN !== '0';
+/** The presenter's camera sent in two layers, as browsers do (SIMULCAST=0: one). */
+const SIMULCAST = process.env.SIMULCAST !== '0';
+/** How viewers show the presenter's camera: a thumbnail beside the screen (its small layer), or large. */
+const CAMERA_LARGE = (process.env.CAMERA ?? (SCREEN ? 'thumbnail' : 'large')) === 'large';
 const SIGNALING_ONLY = Number(process.env.SIGNALING_ONLY ?? 0);
 const JANUS_EVENT_LOOPS = process.env.JANUS_EVENT_LOOPS;
 const VIEWER_PUBLISH = process.env.VIEWER_PUBLISH === '1';
@@ -167,7 +174,7 @@ async function runStep(n: number, publish: boolean, presenterId: string, server:
   const joinStart = performance.now();
   const results = await Promise.all(
     workers.map(async (w, k) => {
-      const r = await w.call('viewers', { url: wsUrl, headers, meetingId: server.meetingId, indices: shares[k]!, concurrency: CONCURRENCY, media: true, publish, presenterId });
+      const r = await w.call('viewers', { url: wsUrl, headers, meetingId: server.meetingId, indices: shares[k]!, concurrency: CONCURRENCY, media: true, publish, presenterId, cameraLarge: CAMERA_LARGE });
       if (extra[k]!.length) {
         const r2 = await w.call('viewers', { url: wsUrl, headers, meetingId: server.meetingId, indices: extra[k]!, concurrency: CONCURRENCY, media: false });
         r.failed.push(...r2.failed);
@@ -316,7 +323,7 @@ async function main(): Promise<void> {
     await Promise.all([presenter.ready, ...workers.map((w) => w.ready)]);
     const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
     const origin = new URL(server.url).origin;
-    const { participantId: presenterId } = await presenter.call('presenter', { url: wsUrl, headers: { origin, cookie: server.cookie }, meetingId: server.meetingId, screen: SCREEN });
+    const { participantId: presenterId } = await presenter.call('presenter', { url: wsUrl, headers: { origin, cookie: server.cookie }, meetingId: server.meetingId, screen: SCREEN, simulcast: SIMULCAST });
     await sleep(2_000);
     {
       // The presenter alone: what Janus and Amphi cost before anyone watches.
@@ -343,7 +350,9 @@ async function main(): Promise<void> {
   const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
   const base = rows.find((r) => r.n === 1 && !r.publish);
   const label = (r: Row) => `${r.n}${r.publish ? ' pub' : ''}`;
-  console.log(`\nlecture: 1 presenter (VP8 camera 640x360 30 fps ~800 kbit/s${SCREEN ? ' + VP8 screen 1280x720 10 fps ~450 kbit/s' : ''} + Opus 48 kbit/s, pre-encoded), N werift viewers`);
+  console.log(
+    `\nlecture: 1 presenter (VP8 camera 640x360 30 fps ~800 kbit/s${SIMULCAST ? ' and its small layer 320x180 30 fps ~150 kbit/s (simulcast)' : ''}${SCREEN ? ' + VP8 screen 1280x720 10 fps ~450 kbit/s' : ''} + Opus 48 kbit/s, pre-encoded), N werift viewers showing the camera ${CAMERA_LARGE ? 'large' : 'as a thumbnail'}`,
+  );
   console.log(`machine: ${os.cpus().length} × ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; ${TARGET ? `target ${TARGET}` : 'Amphi + Janus on this machine'}`);
   console.log(`generator: ${WORKERS} viewer processes + 1 presenter process, ${CONCURRENCY} joins in flight per process; window ${DURATION_S} s after ${SETTLE_S} s settling; Janus event_loops: ${TARGET ? 'the target\'s' : (JANUS_EVENT_LOOPS ?? `${DEFAULT_JANUS_EVENT_LOOPS} (Amphi's default)`)}${SIGNALING_ONLY ? `; + ${SIGNALING_ONLY} signaling-only participants` : ''}`);
   console.log(`presenter alone (no viewers): Janus ${f1(idle.janus)} %, Amphi ${f1(idle.amphi)} % of one core\n`);

@@ -1,4 +1,4 @@
-import { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import { BenchSignaling } from './BenchSignaling.ts';
 import { ClipReplay, loadClip, type ClipKind } from './media.ts';
 import { addRemoteCandidate, peerConfig } from './rtcConfig.ts';
@@ -21,9 +21,10 @@ export class Presenter {
   #replays = new Map<ClipKind, ClipReplay>();
   #timer: NodeJS.Timeout | undefined;
 
-  async start(opts: { url: string; headers: Record<string, string>; meetingId: string; screen: boolean }): Promise<{ participantId: string }> {
+  async start(opts: { url: string; headers: Record<string, string>; meetingId: string; screen: boolean; simulcast: boolean }): Promise<{ participantId: string }> {
     const kinds: ClipKind[] = opts.screen ? ['mic', 'camera', 'screen'] : ['mic', 'camera'];
     const clips = await Promise.all(kinds.map((k) => loadClip(k)));
+    const lowClip = opts.simulcast ? await loadClip('cameraLow') : undefined;
     const sig = this.signaling;
     await sig.open(opts.url, opts.headers);
     const joined = await sig.request({ type: 'join', meetingId: opts.meetingId, name: 'Presenter', audio: true, video: true }, 'joined');
@@ -56,6 +57,18 @@ export class Presenter {
       t.sender.onPictureLossIndication.subscribe(() => replay.pictureLoss(performance.now()));
       return { kind: clip.kind, t };
     });
+    // Simulcast as a browser sends it: the camera's small layer on a second SSRC of the same m-line.
+    const camera = transceivers.find((x) => x.kind === 'camera')!.t;
+    const lowSsrc = (camera.sender.ssrc + 1) >>> 0;
+    if (lowClip) {
+      const replay = new ClipReplay(lowClip, (b) => void sendOnSsrc(camera, lowSsrc, b));
+      this.#replays.set('cameraLow', replay);
+      camera.sender.onPictureLossIndication.subscribe(() => replay.pictureLoss(performance.now()));
+      // Janus asks the small layer for keyframes on its own SSRC, which no werift sender owns.
+      camera.sender.dtlsTransport.onRtcp.subscribe((rtcp) => {
+        if (rtcp instanceof RtcpPayloadSpecificFeedback && rtcp.feedback instanceof PictureLossIndication && rtcp.feedback.mediaSsrc === lowSsrc) replay.pictureLoss(performance.now());
+      });
+    }
     const connected = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the presenter never connected')), 20_000);
       pc.connectionStateChange.subscribe((s) => {
@@ -69,7 +82,8 @@ export class Presenter {
     for (const { kind, t } of transceivers) if (t.mid) mids.set(kind, t.mid);
     // Janus answers `actpass` with `active` and its first DTLS hello comes before werift listens
     // (a 1 s stall): offering `active` makes werift the DTLS client (werift-load.md pitfall 3).
-    const sdp = pc.localDescription!.sdp.replace(/a=setup:actpass/g, 'a=setup:active');
+    let sdp = pc.localDescription!.sdp.replace(/a=setup:actpass/g, 'a=setup:active');
+    if (lowClip) sdp = withSimulcastGroup(sdp, camera.sender.ssrc, lowSsrc);
     const screenMid = mids.get('screen');
     const answer = await sig.request({ type: 'publish', sdp, ...(screenMid ? { screenMid } : {}) }, 'publish-answer');
     await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
@@ -107,4 +121,25 @@ export class Presenter {
     await this.#pc?.close().catch(() => {});
     await this.#subscriber?.close().catch(() => {});
   }
+}
+
+/**
+ * Declares the small layer's SSRC beside the camera's, smallest first (`a=ssrc-group:SIM`, the
+ * SSRC form of simulcast that Janus reads like browsers' rid form).
+ */
+function withSimulcastGroup(sdp: string, ssrc: number, lowSsrc: number): string {
+  const line = new RegExp(`a=ssrc:${ssrc} cname:(\\S+)\r\n`);
+  const m = line.exec(sdp);
+  if (!m) throw new Error('no camera SSRC in the offer');
+  return sdp.replace(line, `a=ssrc-group:SIM ${lowSsrc} ${ssrc}\r\na=ssrc:${lowSsrc} cname:${m[1]}\r\na=ssrc:${ssrc} cname:${m[1]}\r\n`);
+}
+
+/** Sends one pre-encoded packet on another SSRC of the transceiver's m-line. */
+async function sendOnSsrc(t: RTCRtpTransceiver, ssrc: number, b: Buffer): Promise<void> {
+  const codec = t.sender.codec;
+  if (!codec || t.sender.dtlsTransport.state !== 'connected') return;
+  const packet = RtpPacket.deSerialize(b);
+  packet.header.ssrc = ssrc;
+  packet.header.payloadType = codec.payloadType;
+  await t.sender.dtlsTransport.sendRtp(packet.payload, packet.header);
 }

@@ -55,6 +55,8 @@ export class Viewer {
     private readonly publish = false,
     /** The presenter's participant id: only its streams go into `streams`. */
     private readonly presenterId?: string,
+    /** Shows the presenter's camera large (its best layer) or as a thumbnail beside the screen (its small layer). */
+    private readonly cameraLarge = true,
   ) {
     this.signaling = new BenchSignaling(`viewer ${index}`);
   }
@@ -75,6 +77,8 @@ export class Viewer {
     this.#joinSentAt = performance.now();
     await sig.request({ type: 'join', meetingId: opts.meetingId, name: `Viewer ${this.index}`, audio: false, video: false }, 'joined');
     this.joinedMs = performance.now() - this.#joinSentAt;
+    // What the browser says once its tiles are laid out: whose camera it shows, and in which size.
+    if (this.presenterId) await sig.request({ type: 'set-view', videos: [this.presenterId], large: this.cameraLarge ? [this.presenterId] : [] }, 'ok');
     if (this.publish && this.media) {
       await this.#publish();
       this.publishedMs = performance.now() - this.#joinSentAt;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** The media a presenter sends, one clip per kind. */
-export type ClipKind = 'camera' | 'screen' | 'mic';
+export type ClipKind = 'camera' | 'cameraLow' | 'screen' | 'mic';
 
 /** One clip as captured RTP packets (headers included, from ffmpeg's packetizer). */
 export interface Clip {
@@ -26,12 +26,21 @@ export interface Clip {
 
 const CLIP_SECONDS = 20;
 
-/** ffmpeg arguments per clip: VP8 camera 640x360 30 fps ~800 kbit/s, VP8 screen 1280x720 10 fps, Opus 48 kbit/s. */
+/**
+ * ffmpeg arguments per clip: VP8 camera 640x360 30 fps ~800 kbit/s and its small simulcast
+ * layer 320x180 30 fps ~150 kbit/s (what a browser's second encoding sends), VP8 screen
+ * 1280x720 10 fps, Opus 48 kbit/s.
+ */
 const ENCODINGS: Record<ClipKind, { clockRate: number; frameTicks: number; args: string[] }> = {
   camera: {
     clockRate: 90_000,
     frameTicks: 3_000,
     args: ['-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=30:duration=${CLIP_SECONDS}`, '-c:v', 'libvpx', '-b:v', '800k', '-g', '60', '-keyint_min', '60', '-deadline', 'realtime', '-cpu-used', '8', '-an'],
+  },
+  cameraLow: {
+    clockRate: 90_000,
+    frameTicks: 3_000,
+    args: ['-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=30:duration=${CLIP_SECONDS}`, '-c:v', 'libvpx', '-b:v', '150k', '-g', '60', '-keyint_min', '60', '-deadline', 'realtime', '-cpu-used', '8', '-an'],
   },
   screen: {
     clockRate: 90_000,

@@ -11,8 +11,11 @@ const ELD_RESOLUTION_MS = 5;
 
 /** What the parent asks a worker to do (the `op` of an IPC request) and what it gets back. */
 export interface WorkerOps {
-  presenter: { args: { url: string; headers: Record<string, string>; meetingId: string; screen: boolean }; result: { participantId: string } };
-  viewers: { args: { url: string; headers: Record<string, string>; meetingId: string; indices: number[]; concurrency: number; media: boolean; publish?: boolean; presenterId?: string }; result: { failed: string[] } };
+  presenter: { args: { url: string; headers: Record<string, string>; meetingId: string; screen: boolean; simulcast: boolean }; result: { participantId: string } };
+  viewers: {
+    args: { url: string; headers: Record<string, string>; meetingId: string; indices: number[]; concurrency: number; media: boolean; publish?: boolean; presenterId?: string; cameraLarge?: boolean };
+    result: { failed: string[] };
+  };
   ping: { args: Record<string, never>; result: null };
   /** subscribe-offers the presenter has received so far. */
   subscribeOffers: { args: Record<string, never>; result: number };
@@ -58,7 +61,7 @@ const handlers: { [K in keyof WorkerOps]: (args: WorkerOps[K]['args']) => Promis
   },
   async viewers(a) {
     const failed: string[] = [];
-    const created = a.indices.map((i) => new Viewer(i, a.media, a.publish ?? false, a.presenterId));
+    const created = a.indices.map((i) => new Viewer(i, a.media, a.publish ?? false, a.presenterId, a.cameraLarge ?? true));
     viewers.push(...created);
     await inBatches(created, a.concurrency, async (v) => {
       await v.join(a).catch((err) => failed.push(`viewer ${v.index}: ${err instanceof Error ? err.message : String(err)}`));
