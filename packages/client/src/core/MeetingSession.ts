@@ -222,11 +222,32 @@ export class MeetingSession extends Emitter<Events> {
     for (const p of joined.participants) this.remotes.set(p.id, { info: p, audioTrack: undefined, videoTrack: undefined });
     this.#setState('joined');
     try {
-      await this.#publish();
+      await this.#publishIfSending();
     } catch (err) {
       console.warn('amphi: publishing failed', err);
       this.emit('notice', 'notice.mediaFailed');
     }
+  }
+
+  /**
+   * Publishes only when there is something to send: someone who listens with microphone and
+   * camera off has no publisher connection at all (one PeerConnection fewer for the media server
+   * per listener); turning a device on or sharing a screen publishes then.
+   */
+  async #publishIfSending(): Promise<void> {
+    if (this.audioOn || this.videoOn || this.#screenTrack) await this.#ensurePublisher();
+  }
+
+  #publishing: Promise<void> | undefined;
+
+  /** The publisher connection, made once per media epoch (concurrent callers share it). */
+  async #ensurePublisher(): Promise<void> {
+    if (this.#publisher || this.state !== 'joined') return;
+    const epoch = this.#mediaEpoch;
+    this.#publishing ??= this.#publish().finally(() => {
+      if (epoch === this.#mediaEpoch) this.#publishing = undefined;
+    });
+    await this.#publishing;
   }
 
   // ---- host and co-host actions (the server refuses them to others) ----
@@ -337,7 +358,8 @@ export class MeetingSession extends Emitter<Events> {
    */
   async #attachScreen(video: MediaStreamTrack, audio: MediaStreamTrack | undefined): Promise<void> {
     const pc = this.#publisher;
-    if (!pc) return;
+    // Nothing published yet: the first publish carries the screen (#publish adds #screenTrack).
+    if (!pc) return this.#ensurePublisher();
     if (this.#senders.screen && (!audio || this.#senders.screenAudio)) {
       await this.#senders.screen.replaceTrack(video);
       await this.#senders.screenAudio?.replaceTrack(audio ?? null);
@@ -541,6 +563,16 @@ export class MeetingSession extends Emitter<Events> {
   /** Starts or stops sending one kind of media from this browser (replaceTrack(null) sends nothing). */
   async #setLocalTrack(kind: 'audio' | 'video', on: boolean): Promise<void> {
     const track = kind === 'audio' ? this.opts.localStream.getAudioTracks()[0] : this.opts.localStream.getVideoTracks()[0];
+    if (on && !this.#publisher) {
+      // The first device turned on: publish now, with this track already on.
+      if (track) track.enabled = true;
+      try {
+        await this.#ensurePublisher();
+      } catch (err) {
+        console.warn('amphi: publishing failed', err);
+        this.emit('notice', 'notice.mediaFailed');
+      }
+    }
     const sender = this.#senders[kind];
     if (track) track.enabled = on;
     if (sender) await sender.replaceTrack(on ? (track ?? null) : null);
@@ -736,7 +768,7 @@ export class MeetingSession extends Emitter<Events> {
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed' && this.#publisher === pc) this.emit('notice', 'notice.mediaFailed');
     };
-    // Always negotiate one audio and one video m-line, so turning a device on later needs no renegotiation.
+    // Always negotiate one audio and one video m-line, so turning the other device on later needs no renegotiation.
     for (const kind of ['audio', 'video'] as const) {
       const track = kind === 'audio' ? this.opts.localStream.getAudioTracks()[0] : this.opts.localStream.getVideoTracks()[0];
       const on = kind === 'audio' ? this.audioOn : this.videoOn;
@@ -833,8 +865,9 @@ export class MeetingSession extends Emitter<Events> {
     this.#closeMedia();
     this.#assignTracks();
     if (!moving) this.emit('notice', 'notice.reconnecting');
+    this.#publishing = undefined;
     try {
-      await this.#publish();
+      await this.#publishIfSending();
     } catch (err) {
       console.warn('amphi: re-publishing failed', err);
     }

@@ -754,6 +754,24 @@ describe('sharing a screen', () => {
     assert.equal(w.peer(bob).subscribedStreams.has(`${feed}/2`), false);
   });
 
+  test('someone who had published nothing shares at once; others receive the screen when the connection is up', async () => {
+    const w = new World();
+    const ada = await w.join('Ada');
+    const bob = await w.join('Bob', undefined, { audio: false, video: false });
+    await w.goLive(ada);
+    await w.settle(ada);
+    await flush();
+    // Bob's first publish carries the screen: he may share before Janus says the connection is up.
+    await bob.meeting.publish(bob.participant, 'first offer, with a screen', { video: '2' });
+    assert.equal(bob.participant.state, 'publishing');
+    bob.meeting.stage.startShare(bob.participant);
+    await w.settle(ada);
+    assert.ok(![...w.peer(ada).subscribedStreams].some((k) => k.startsWith(`${w.peer(bob).feedId!}/`)), 'nothing to receive before the connection is up');
+    w.peer(bob).up();
+    await w.settle(ada);
+    assert.deepEqual([...w.peer(ada).subscribedStreams].filter((k) => k.startsWith(`${w.peer(bob).feedId!}/`)), [`${w.peer(bob).feedId!}/2`], 'the screen only: his microphone and camera were never on');
+  });
+
   test('a shared tab’s sound goes to everyone with the screen, and stops with it', async () => {
     const w = new World();
     const [ada, bob] = [await w.join('Ada'), await w.join('Bob')];

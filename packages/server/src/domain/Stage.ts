@@ -40,7 +40,9 @@ export class Stage {
 
   startShare(p: Participant): void {
     this.#assertMayShare(p);
-    if (p.state !== 'live' || p.peer?.publishedMids.screen === undefined) throw new AppError('protocol.out_of_order', 'publish a screen first');
+    // 'publishing' too: someone sharing before anything else publishes the screen and shares at
+    // once; others receive it when the connection is up (publisherUp refreshes them).
+    if ((p.state !== 'live' && p.state !== 'publishing') || p.peer?.publishedMids.screen === undefined) throw new AppError('protocol.out_of_order', 'publish a screen first');
     if (p.sharing) return;
     this.#makeRoom(p);
     p.sharing = true;
