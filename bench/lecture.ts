@@ -26,16 +26,13 @@
 import os from 'node:os';
 import { DEFAULT_JANUS_EVENT_LOOPS } from '../packages/server/src/config.ts';
 import { GeneratorProcess } from './load/LoadGenerator.ts';
-import { cpuMsOf, machineBusyMs, rssMbOf } from './load/procStats.ts';
+import { cpuMsOf, rssMbOf } from './load/procStats.ts';
+import { f0, f1, f2, linearFit, measureWindow, percentile, sleep, startServer, targetArg, type Server } from './load/report.ts';
 import type { WorkerSnapshot } from './load/worker.ts';
 import type { ViewerReport } from './load/Viewer.ts';
 import type { SentCounts } from './load/Presenter.ts';
 
-const argTarget = (() => {
-  const i = process.argv.indexOf('--target');
-  return i >= 0 ? process.argv[i + 1] : undefined;
-})();
-const TARGET = argTarget ?? process.env.TARGET;
+const TARGET = targetArg();
 const STEPS = [...new Set([1, ...(process.env.VIEWERS ?? '10,25,50').split(',').map((s) => Number(s.trim())).filter((n) => n > 0)])].sort((a, b) => a - b);
 const DURATION_S = Number(process.env.DURATION_S ?? 20);
 const SETTLE_S = Number(process.env.SETTLE_S ?? 3);
@@ -51,47 +48,13 @@ const JANUS_EVENT_LOOPS = process.env.JANUS_EVENT_LOOPS;
 const VIEWER_PUBLISH = process.env.VIEWER_PUBLISH === '1';
 const PUBLISH_MODES = VIEWER_PUBLISH ? [false, true] : [false];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '–');
-const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
-const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
-
-/** The server side: where it is, how to sign in, and (when local) its processes. */
-interface Server {
-  url: string;
-  cookie: string;
-  meetingId: string;
-  amphiPid: () => number | undefined;
-  janusPid: () => number | undefined;
-  stop: () => Promise<void>;
-}
-
-async function startServer(maxViewers: number): Promise<Server> {
-  const { signInCookie, createMeeting } = await import('../tests/e2e/harness/wsClient.ts');
-  if (TARGET) {
-    const url = TARGET.replace(/\/$/, '');
-    const email = process.env.AMPHI_ADMIN_EMAIL;
-    const password = process.env.AMPHI_ADMIN_PASSWORD;
-    if (!email || !password) throw new Error('--target needs AMPHI_ADMIN_EMAIL and AMPHI_ADMIN_PASSWORD (an account that may create meetings)');
-    const cookie = await signInCookie(url, { email, password });
-    const meeting = await createMeeting(url, cookie, { title: 'Lecture bench', settings: { waitingRoom: false } });
-    const pid = (v: string | undefined) => (v ? Number(v) : undefined);
-    return { url, cookie, meetingId: meeting.id, amphiPid: () => pid(process.env.AMPHI_PID), janusPid: () => pid(process.env.JANUS_PID), stop: async () => {} };
-  }
-  const { startAmphi } = await import('../tests/e2e/harness/amphiServer.ts');
-  const amphi = await startAmphi({
-    AMPHI_MEETING_CAPACITY: String(maxViewers + SIGNALING_ONLY + 5),
-    ...(JANUS_EVENT_LOOPS !== undefined ? { AMPHI_JANUS_EVENT_LOOPS: JANUS_EVENT_LOOPS } : {}),
+function startLectureServer(maxViewers: number): Promise<Server> {
+  return startServer({
+    target: TARGET,
+    title: 'Lecture bench',
+    env: { AMPHI_MEETING_CAPACITY: String(maxViewers + SIGNALING_ONLY + 5), ...(JANUS_EVENT_LOOPS !== undefined ? { AMPHI_JANUS_EVENT_LOOPS: JANUS_EVENT_LOOPS } : {}) },
   });
-  const cookie = await signInCookie(amphi.url, amphi.admin);
-  const meeting = await createMeeting(amphi.url, cookie, { title: 'Lecture bench', settings: { waitingRoom: false } });
-  return { url: amphi.url, cookie, meetingId: meeting.id, amphiPid: () => amphi.process.pid, janusPid: () => amphi.janusPid(), stop: () => amphi.stop() };
 }
 
 /** One row of the table: what the step measured. */
@@ -199,20 +162,10 @@ async function runStep(n: number, publish: boolean, presenterId: string, server:
   await Promise.all([presenter, ...workers].map((w) => w.call('snapshot', { resetEld: true })));
   const before = await Promise.all(workers.map((w) => w.call('snapshot', { resetEld: false })));
   const pBefore = await presenter.call('snapshot', { resetEld: false });
-  const j0 = cpuMsOf(server.janusPid());
-  const a0 = cpuMsOf(server.amphiPid());
-  const m0 = machineBusyMs();
-  const rampJanusCpuS = (j0 - rj0) / 1000;
-  const rampAmphiCpuS = (a0 - ra0) / 1000;
-  const t0 = performance.now();
-  // Each viewer asks something every 2 s: the signaling latency under media load.
-  const pinger = setInterval(() => void Promise.all(workers.map((w) => w.call('ping', {}).catch(() => {}))), 2_000);
-  await sleep(DURATION_S * 1000);
-  clearInterval(pinger);
-  const windowMs = performance.now() - t0;
-  const j1 = cpuMsOf(server.janusPid());
-  const a1 = cpuMsOf(server.amphiPid());
-  const m1 = machineBusyMs();
+  const w = await measureWindow(server, workers, DURATION_S);
+  const rampJanusCpuS = (w.janusMsAtStart - rj0) / 1000;
+  const rampAmphiCpuS = (w.amphiMsAtStart - ra0) / 1000;
+  const windowMs = w.windowMs;
   const pAfter = await presenter.call('snapshot', { resetEld: true });
   const after = await Promise.all(workers.map((w) => w.call('snapshot', { resetEld: true })));
   const janusRss = rssMbOf(server.janusPid());
@@ -270,10 +223,10 @@ async function runStep(n: number, publish: boolean, presenterId: string, server:
     rampAmphiCpuS,
     joined: all.filter((v) => v.joinedMs !== undefined && v.connection !== 'signaling-only').length,
     connected: viewers.filter((v) => v.connection === 'connected').length,
-    janusCpu: ((j1 - j0) / windowMs) * 100,
-    amphiCpu: ((a1 - a0) / windowMs) * 100,
+    janusCpu: w.janusCpu,
+    amphiCpu: w.amphiCpu,
     genCpu: (genCpuMs / windowMs) * 100,
-    machineBusy: ((m1 - m0) / windowMs) * 100,
+    machineBusy: w.machineBusy,
     streams,
     camFpsRel: rel(camRel),
     screenFpsRel: rel(screenRel),
@@ -295,26 +248,9 @@ async function runStep(n: number, publish: boolean, presenterId: string, server:
   };
 }
 
-/** Least squares y = a + b·x, with R². */
-function linearFit(xs: number[], ys: number[]): { a: number; b: number; r2: number } {
-  const n = xs.length;
-  const mx = xs.reduce((s, x) => s + x, 0) / n;
-  const my = ys.reduce((s, y) => s + y, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-    sxx += (xs[i]! - mx) ** 2;
-    syy += (ys[i]! - my) ** 2;
-  }
-  const b = sxx > 0 ? sxy / sxx : NaN;
-  return { a: my - b * mx, b, r2: sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : NaN };
-}
-
 async function main(): Promise<void> {
   const maxN = Math.max(...STEPS);
-  const server = await startServer(maxN);
+  const server = await startLectureServer(maxN);
   const presenter = new GeneratorProcess('presenter');
   const workers = Array.from({ length: WORKERS }, (_, k) => new GeneratorProcess(`generator ${k + 1}`));
   const rows: Row[] = [];

@@ -16,8 +16,16 @@ export class BenchSignaling {
   readonly #pending = new Map<number, { resolve: (m: ServerMessage) => void; reject: (e: Error) => void; sentAt: number; type: string }>();
   /** (request type, ms from send to reply) for every answered request. */
   readonly latencies: { type: string; ms: number }[] = [];
-  onMessage: ((m: ServerMessage) => void) | undefined;
+  #onMessage: ((m: ServerMessage) => void) | undefined;
+  /** Messages that came before anyone listened (with the reply they followed, in one read). */
+  #early: ServerMessage[] = [];
   invalid = 0;
+
+  /** Where unsolicited messages go; those that arrived before it was set are handed over first. */
+  set onMessage(fn: ((m: ServerMessage) => void) | undefined) {
+    this.#onMessage = fn;
+    if (fn) for (const m of this.#early.splice(0)) fn(m);
+  }
 
   constructor(readonly name: string) {}
 
@@ -87,7 +95,8 @@ export class BenchSignaling {
       pending.resolve(parsed);
       return;
     }
-    this.onMessage?.(parsed);
+    if (this.#onMessage) this.#onMessage(parsed);
+    else if (this.#early.length < 1000) this.#early.push(parsed);
   }
 
   close(): Promise<void> {

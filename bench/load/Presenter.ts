@@ -1,17 +1,48 @@
 import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpPacket, type RTCRtpTransceiver } from 'werift';
+import type { SubscribedStream } from '@amphi/protocol';
 import { BenchSignaling } from './BenchSignaling.ts';
+import { RtpCounter, type StreamCounts } from './RtpCounter.ts';
 import { ClipReplay, loadClip, type ClipKind } from './media.ts';
 import { addRemoteCandidate, peerConfig } from './rtcConfig.ts';
 
 /** What the presenter has sent, per clip (cumulative). */
 export type SentCounts = Record<ClipKind, { packets: number; frames: number; bytes: number; keyframeJumps: number }>;
 
+/** What a publisher has received from one other participant's stream (cumulative). */
+export interface ReceivedStream {
+  participantId: string;
+  kind: SubscribedStream['kind'];
+  counts: StreamCounts;
+}
+
+export interface PublisherOptions {
+  url: string;
+  headers: Record<string, string>;
+  meetingId: string;
+  screen: boolean;
+  simulcast: boolean;
+  /** Display name; the lecturer by default, who must join as host. */
+  name?: string;
+  /** Sends a microphone (default true). */
+  mic?: boolean;
+}
+
 /**
  * The lecturer: joins as the meeting's host, publishes camera + microphone (+ a shared screen)
- * from pre-encoded clips through Amphi's `publish`, and starts sharing.
+ * from pre-encoded clips through Amphi's `publish`, and starts sharing. With another `name` it
+ * is a class member instead: any role, camera (and microphone if asked), and it counts what it
+ * receives from the others.
  */
 export class Presenter {
-  readonly signaling = new BenchSignaling('presenter');
+  readonly signaling: BenchSignaling;
+  participantId = '';
+  /** What went wrong while answering subscription offers. */
+  readonly errors: string[] = [];
+  /** Everyone else in the meeting (from `joined` and `participant-joined`). */
+  readonly others = new Set<string>();
+  #streams = new Map<string, SubscribedStream>();
+  #counters = new Map<string, RtpCounter>();
+  #counted = new WeakSet<object>();
   #pc: RTCPeerConnection | undefined;
   /** Receives the others' streams when viewers publish (VIEWER_PUBLISH): answered, not counted. */
   #subscriber: RTCPeerConnection | undefined;
@@ -21,31 +52,52 @@ export class Presenter {
   #replays = new Map<ClipKind, ClipReplay>();
   #timer: NodeJS.Timeout | undefined;
 
-  async start(opts: { url: string; headers: Record<string, string>; meetingId: string; screen: boolean; simulcast: boolean }): Promise<{ participantId: string }> {
-    const kinds: ClipKind[] = opts.screen ? ['mic', 'camera', 'screen'] : ['mic', 'camera'];
+  constructor(readonly name = 'Presenter') {
+    this.signaling = new BenchSignaling(name);
+  }
+
+  async start(opts: PublisherOptions): Promise<{ participantId: string }> {
+    const kinds: ClipKind[] = [...(opts.mic === false ? [] : (['mic'] as const)), 'camera', ...(opts.screen ? (['screen'] as const) : [])];
     const clips = await Promise.all(kinds.map((k) => loadClip(k)));
     const lowClip = opts.simulcast ? await loadClip('cameraLow') : undefined;
     const sig = this.signaling;
     await sig.open(opts.url, opts.headers);
-    const joined = await sig.request({ type: 'join', meetingId: opts.meetingId, name: 'Presenter', audio: true, video: true }, 'joined');
-    if (joined.self.role !== 'host') throw new Error(`the presenter joined as ${joined.self.role}, not host`);
+    const joined = await sig.request({ type: 'join', meetingId: opts.meetingId, name: this.name, audio: opts.mic !== false, video: true }, 'joined');
+    if (this.name === 'Presenter' && joined.self.role !== 'host') throw new Error(`the presenter joined as ${joined.self.role}, not host`);
+    this.participantId = joined.self.id;
+    for (const p of joined.participants) this.others.add(p.id);
 
     const pc = new RTCPeerConnection(peerConfig());
     this.#pc = pc;
     sig.onMessage = (m) => {
       if (m.type === 'trickle' && m.target === 'publisher') void addRemoteCandidate(pc, m.candidate);
       else if (m.type === 'trickle' && m.target === 'subscriber' && this.#subscriber) void addRemoteCandidate(this.#subscriber, m.candidate);
+      else if (m.type === 'participant-joined') this.others.add(m.participant.id);
+      else if (m.type === 'participant-left') this.others.delete(m.participantId);
       else if (m.type === 'subscribe-offer') {
         // A browser presenter answers (publishing viewers are offered to it): an unanswered offer would hold the server's queue.
         this.subscribeOffers++;
+        for (const s of m.streams) this.#streams.set(s.mid, s);
         this.#subscriberQueue = this.#subscriberQueue
           .then(async () => {
-            const sub = (this.#subscriber ??= new RTCPeerConnection(peerConfig()));
+            let sub = this.#subscriber;
+            if (!sub) {
+              const created = (sub = this.#subscriber = new RTCPeerConnection(peerConfig()));
+              created.onTrack.subscribe((track) => {
+                // werift fires onTrack again on every renegotiation: count each track once.
+                if (this.#counted.has(track)) return;
+                this.#counted.add(track);
+                const mid = created.getTransceivers().find((t) => t.receiver.tracks.includes(track))?.mid ?? '?';
+                const counter = new RtpCounter();
+                this.#counters.set(mid, counter);
+                track.onReceiveRtp.subscribe((rtp) => counter.add(rtp.header.sequenceNumber, rtp.header.marker, rtp.payload.length));
+              });
+            }
             await sub.setRemoteDescription({ type: 'offer', sdp: m.sdp });
             await sub.setLocalDescription(await sub.createAnswer());
             await sig.request({ type: 'subscribe-answer', negotiationId: m.negotiationId, sdp: sub.localDescription!.sdp }, 'ok');
           })
-          .catch(() => {});
+          .catch((err) => void this.errors.push(`${this.name}: subscription offer ${m.negotiationId}: ${err instanceof Error ? err.message : String(err)}`));
       }
     };
     const mids = new Map<ClipKind, string>();
@@ -103,6 +155,16 @@ export class Presenter {
       }
     }
     return { participantId: joined.self.id };
+  }
+
+  /** What arrived from each other participant's stream so far. */
+  received(): ReceivedStream[] {
+    const out: ReceivedStream[] = [];
+    for (const [mid, c] of this.#counters) {
+      const s = this.#streams.get(mid);
+      if (s) out.push({ participantId: s.participantId, kind: s.kind, counts: c.counts() });
+    }
+    return out;
   }
 
   get connectionState(): string {
