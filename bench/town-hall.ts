@@ -17,13 +17,15 @@
  * never asserted; the exit status is non-zero when something failed (a client never joined, a
  * message was refused or lost).
  */
-import { fork, execFileSync, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
+import { CLK_TCK, cpuMsOf, rssMbOf } from './load/procStats.ts';
+import { f0, f1, percentile, sleep } from './load/report.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared by every process
@@ -60,10 +62,6 @@ function procStats(reset: boolean): ProcStats {
     cpuMark = process.cpuUsage();
   }
   return stats;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 async function until(what: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
@@ -437,42 +435,6 @@ function shuffled<T>(items: T[]): T[] {
   return a;
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system) of a process, ms; NaN if it is gone. */
-function cpuMsOf(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
-function rssMbOf(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
 interface Target {
   name: 'baseline' | 'amphi';
   url: string;
@@ -505,8 +467,6 @@ function result(row: string, target: string, value: string): void {
   results.get(row)![target] = value;
 }
 
-const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '–');
-const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const pcts = (v: number[], ps: number[]) => ps.map((p) => f1(percentile(v, p))).join(' / ');
 
 async function main(): Promise<void> {
