@@ -14,8 +14,9 @@
  * process), SCREEN=0 (no screen share), SIGNALING_ONLY (extra participants that join and
  * ping but answer no media offer), JANUS_EVENT_LOOPS (passed to Amphi as
  * AMPHI_JANUS_EVENT_LOOPS; 0: Janus's thread per handle), VIEWER_PUBLISH=1 (each N runs twice on
- * the same server: viewers that publish nothing, then viewers that also publish what the
- * browser publishes with camera and microphone off; a comparison table follows),
+ * the same server: viewers that publish nothing, as the browser now does with camera and
+ * microphone off, then viewers that publish two muted m-lines, as it did before; a comparison
+ * table follows),
  * SIMULCAST=0 (the presenter sends its camera in one size instead of two), CAMERA=large |
  * thumbnail (how viewers show the camera: its best layer, or its small one as beside a shared
  * screen; default thumbnail with a screen, large without).
@@ -345,7 +346,7 @@ async function main(): Promise<void> {
  */
 function printPublishComparison(rows: Row[]): void {
   const types = [...new Set(rows.flatMap((r) => Object.keys(r.msgsStep)))].sort();
-  console.log('\nVIEWER_PUBLISH: viewers that publish nothing ("–") vs viewers that publish two muted m-lines as the browser does ("pub")');
+  console.log('\nVIEWER_PUBLISH: viewers that publish nothing ("–") vs viewers that publish two muted m-lines ("pub", what the browser did before it published only once a device is on)');
   console.log('messages: unsolicited server → viewer messages per viewer (average), over the whole step (join → end of window) | in the window alone');
   console.log(`| N | viewers | ${types.map((t) => `${t} step / window`).join(' | ')} | subscribe-offer max per viewer | m-lines subscribed per viewer | presenter subscribe-offers | join → joined p50 ms | join → publish-answer p50 ms | join → keyframe p50 / p95 ms | signaling p50 / p99 ms | Amphi CPU s (ramp) | Janus CPU s (ramp) | Amphi CPU % (window) | Janus CPU % (window) | RTP pkts on viewers' muted streams |`);
   console.log(`|---|---|${types.map(() => '---|').join('')}---|---|---|---|---|---|---|---|---|---|---|---|`);

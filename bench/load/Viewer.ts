@@ -28,8 +28,9 @@ export interface ViewerReport {
 /**
  * A student in the lecture: joins without camera or microphone and answers the server's
  * subscription offers with a werift PeerConnection, counting what arrives. By default it
- * publishes nothing; with `publish` it also sends the publish offer the browser client sends
- * with camera and microphone off (one sendonly audio + one sendonly video m-line, no track).
+ * publishes nothing, as the browser does with camera and microphone off; with `publish` it also
+ * sends two muted sendonly m-lines (no track), what the browser sent before it waited for a
+ * device to be on: the comparison shows what that cost.
  * With `media: false` it is signaling-only: it joins and pings, but answers no offer.
  */
 export class Viewer {
@@ -85,7 +86,7 @@ export class Viewer {
     }
   }
 
-  /** What MeetingSession.#publish sends with camera and microphone off: two sendonly m-lines, no track. */
+  /** Two sendonly m-lines with no track (what MeetingSession once published with everything off). */
   async #publish(): Promise<void> {
     const pc = new RTCPeerConnection(peerConfig());
     this.#publisher = pc;
