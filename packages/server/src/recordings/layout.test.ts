@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { CANVAS, composeArgs, layout, MAX_GRID } from './layout.ts';
 import type { Clip, SpeakerIntervals } from './timeline.ts';
@@ -48,11 +52,34 @@ test('the ffmpeg command cuts each clip from its file, places it, mixes every so
   assert.match(graph, /color=c=black:s=1280x720:r=15:d=12\.500/);
   assert.match(graph, /enable='between\(t,0\.000,12\.500\)'/);
   assert.match(graph, /apad=whole_dur=12\.500/);
-  assert.deepEqual(args.slice(args.indexOf('screen2.webm') - 5, args.indexOf('screen2.webm') + 1), ['-ss', '1.250', '-t', '7.500', '-i', 'screen2.webm']);
+  assert.deepEqual(args.slice(args.indexOf('screen2.webm') - 7, args.indexOf('screen2.webm') + 1), ['-reinit_filter', '0', '-ss', '1.250', '-t', '7.500', '-i', 'screen2.webm']);
   assert.deepEqual(args.filter((a) => a === '-i').length, 3);
   assert.equal(args[args.indexOf('-t', args.indexOf('-filter_complex')) + 1], '12.500');
   for (const expected of ['libx264', 'aac', 'out.mp4']) assert.ok(args.includes(expected), expected);
   // No sound at all still gives an AAC track (silence), so players behave.
   const silent = composeArgs([cam(1)], 5, none, 'x.mp4');
   assert.match(silent[silent.indexOf('-filter_complex') + 1]!, /anullsrc/);
+});
+
+test('a camera that changes size in the middle of its file (a simulcast layer dropped or regained) stays in the picture', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-layout-'));
+  try {
+    const ffmpeg = (...args: string[]) => execFileSync('ffmpeg', ['-y', '-hide_banner', '-loglevel', 'error', ...args], { cwd: dir });
+    // 2 s at 320x240, then 2 s at 640x480, in one VP8 file (what janus-pp-rec makes of such a recording).
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15:duration=2', '-c:v', 'libvpx', '-b:v', '300k', 'small.webm');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=15:duration=2', '-c:v', 'libvpx', '-b:v', '600k', 'large.webm');
+    fs.writeFileSync(path.join(dir, 'list.txt'), 'file small.webm\nfile large.webm\n');
+    ffmpeg('-f', 'concat', '-i', 'list.txt', '-c', 'copy', 'camera.webm');
+    const clip: Clip = { file: path.join(dir, 'camera.webm'), kind: 'video', screen: false, source: '1:camera', inPoint: 0, at: 0, length: 4 };
+    execFileSync('ffmpeg', composeArgs([clip], 4, none, path.join(dir, 'out.mp4')));
+    // The share of the picture that is not black, in a frame before the change and one after it.
+    const lit = (at: string) => {
+      const gray = execFileSync('ffmpeg', ['-loglevel', 'error', '-ss', at, '-i', path.join(dir, 'out.mp4'), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
+      return gray.filter((b) => b > 40).length / gray.length;
+    };
+    assert.ok(lit('1.0') > 0.3, `before the change: ${lit('1.0')}`);
+    assert.ok(lit('3.0') > 0.3, `after the change the camera is still there: ${lit('3.0')}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -71,6 +71,10 @@ export function composeArgs(clips: Clip[], durationS: number, speakers: SpeakerI
   let base = 'base0';
   let index = 0;
   const input = (c: Clip) => {
+    // A camera changes size mid-file when its sender drops or regains a simulcast layer (or
+    // adapts to its CPU): with the filter graph rebuilt, its box went black for the rest of the
+    // segment. Kept as it is, the scale filter takes each frame's size as it comes.
+    inputs.push('-reinit_filter', '0');
     if (c.inPoint > 0.001) inputs.push('-ss', c.inPoint.toFixed(3));
     inputs.push('-t', c.length.toFixed(3), '-i', c.file);
     return index++;
