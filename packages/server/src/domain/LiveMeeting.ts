@@ -657,6 +657,7 @@ export class LiveMeeting {
     const endedAt = new Date();
     this.#record((log) => log.sessionEnded(this.sessionId, endedAt));
     this.breakouts.dispose();
+    this.polls.dispose();
     const rooms = [...this.#rooms.values()];
     this.#rooms.clear();
     this.onClosed(this);

@@ -2,7 +2,10 @@
 // anonymous poll never tells anyone who voted what.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { cleanUpWorlds, OWNER_ID, throwsWithCode, World } from './testing/fakes.ts';
+import { RESULTS_INTERVAL_MS } from './Polls.ts';
+import { cleanUpWorlds, OWNER_ID, throwsWithCode, World, type Member } from './testing/fakes.ts';
+
+const resultsSettle = () => new Promise((r) => setTimeout(r, RESULTS_INTERVAL_MS + 50));
 
 afterEach(cleanUpWorlds);
 
@@ -15,7 +18,9 @@ test('an anonymous poll: hosts see counts live, nobody ever sees who voted what'
   const poll = host.meeting.polls.launch(host.participant, draft);
   for (const m of [host, bob, cyd]) assert.deepEqual(m.channel.last('poll').poll, { ...draft, id: poll.id, status: 'open' });
   bob.meeting.polls.vote(bob.participant, poll.id, [1]);
+  assert.deepEqual(host.channel.last('poll-results').results, { pollId: poll.id, counts: [0, 1, 0], voters: 1 }, 'the first vote shows at once');
   cyd.meeting.polls.vote(cyd.participant, poll.id, [1]);
+  await resultsSettle();
   assert.deepEqual(host.channel.last('poll-results').results, { pollId: poll.id, counts: [0, 2, 0], voters: 2 });
   assert.equal(bob.channel.ofType('poll-results').length, 0, 'participants see nothing until shared');
   throwsWithCode(() => bob.meeting.polls.vote(bob.participant, poll.id, [0]), 'protocol.out_of_order');
@@ -43,4 +48,26 @@ test('a named poll: hosts see who chose what; participants only the counts; late
   assert.equal(bob.channel.last('poll-results').results.votes, undefined);
   const late = await w.join('Late');
   assert.deepEqual(late.channel.last('joined').polls.map((p) => p.id), [poll.id]);
+});
+
+test('300 votes in a burst: hosts get a handful of result messages, not one per vote; closing sends the final count', async () => {
+  const w = new World({ policy: { capacity: 400, redirectUrl: null } });
+  const host = await w.join('Olive', OWNER_ID);
+  const voters: Member[] = [];
+  for (let i = 0; i < 300; i++) voters.push(await w.join(`Student ${i}`));
+  const poll = host.meeting.polls.launch(host.participant, { ...draft, anonymous: false });
+  host.meeting.polls.share(host.participant, poll.id);
+  const hostBefore = host.channel.ofType('poll-results').length;
+  const studentBefore = voters[0]!.channel.ofType('poll-results').length;
+  for (const [i, v] of voters.entries()) v.meeting.polls.vote(v.participant, poll.id, [i % 3]);
+  const hostMessages = host.channel.ofType('poll-results').length - hostBefore;
+  const studentMessages = voters[0]!.channel.ofType('poll-results').length - studentBefore;
+  assert.equal(hostMessages, 1, 'the first vote at once; the other 299 held back');
+  assert.equal(studentMessages, 1);
+  host.meeting.polls.close(host.participant, poll.id);
+  assert.deepEqual(host.channel.last('poll-results').results.counts, [100, 100, 100], 'closing sends what was held back');
+  assert.equal(host.channel.last('poll-results').results.votes?.length, 300);
+  assert.deepEqual(voters[299]!.channel.last('poll-results').results, { pollId: poll.id, counts: [100, 100, 100], voters: 300 });
+  await resultsSettle();
+  assert.equal(host.channel.ofType('poll-results').length - hostBefore, 2, 'nothing more after the close');
 });

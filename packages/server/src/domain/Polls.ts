@@ -13,7 +13,18 @@ interface Poll {
   /** Named polls only: who chose what. An anonymous poll never holds this, so no message can leak it. */
   votes: Map<string, { name: string; choices: number[] }> | undefined;
   shared: boolean;
+  /** Results are being held back until this timer fires (votes coming in fast). */
+  resultsTimer: NodeJS.Timeout | undefined;
+  /** A vote arrived while results were held back: send them when the timer fires. */
+  resultsDue: boolean;
 }
+
+/**
+ * Results go out at most this often while votes pour in (the first vote at once, the rest
+ * gathered): 300 people voting within seconds would otherwise send every host, and everyone once
+ * shared, one message per vote — a number of messages that grows with the square of the room.
+ */
+export const RESULTS_INTERVAL_MS = 250;
 
 /**
  * The meeting's polls. Hosts launch, watch live, close and share results; everyone votes once.
@@ -33,7 +44,7 @@ export class Polls {
     assertModerator(by, 'launch polls');
     if (this.#polls.size >= 100) throw new AppError('http.rate_limited', 'at most 100 polls per meeting');
     const view: PollView = { ...draft, id: crypto.randomUUID(), status: 'open' };
-    this.#polls.set(view.id, { view, counts: draft.options.map(() => 0), voters: new Set(), votes: draft.anonymous ? undefined : new Map(), shared: false });
+    this.#polls.set(view.id, { view, counts: draft.options.map(() => 0), voters: new Set(), votes: draft.anonymous ? undefined : new Map(), shared: false, resultsTimer: undefined, resultsDue: false });
     this.meeting.broadcast({ type: 'poll', poll: view });
     return view;
   }
@@ -48,13 +59,45 @@ export class Polls {
     poll.voters.add(p.id);
     for (const c of unique) poll.counts[c]!++;
     poll.votes?.set(p.id, { name: p.name, choices: unique });
+    if (poll.resultsTimer) {
+      poll.resultsDue = true;
+      return;
+    }
     this.#sendResults(poll);
+    this.#holdResults(poll);
+  }
+
+  #holdResults(poll: Poll): void {
+    poll.resultsTimer = setTimeout(() => {
+      poll.resultsTimer = undefined;
+      if (!poll.resultsDue) return;
+      poll.resultsDue = false;
+      this.#sendResults(poll);
+      this.#holdResults(poll);
+    }, RESULTS_INTERVAL_MS);
+    poll.resultsTimer.unref();
+  }
+
+  /** Sends what was held back now (closing, sharing) and stops holding. */
+  #flushResults(poll: Poll): void {
+    clearTimeout(poll.resultsTimer);
+    poll.resultsTimer = undefined;
+    if (poll.resultsDue) {
+      poll.resultsDue = false;
+      this.#sendResults(poll);
+    }
+  }
+
+  /** The meeting is over: no timer outlives it. */
+  dispose(): void {
+    for (const poll of this.#polls.values()) clearTimeout(poll.resultsTimer);
   }
 
   close(by: Participant, pollId: string): void {
     assertModerator(by, 'close polls');
     const poll = this.#require(pollId);
     if (poll.view.status === 'closed') return;
+    this.#flushResults(poll);
     poll.view = { ...poll.view, status: 'closed' };
     this.meeting.broadcast({ type: 'poll', poll: poll.view });
   }
@@ -64,6 +107,9 @@ export class Polls {
     assertModerator(by, 'share poll results');
     const poll = this.#require(pollId);
     poll.shared = true;
+    poll.resultsDue = false;
+    clearTimeout(poll.resultsTimer);
+    poll.resultsTimer = undefined;
     this.#sendResults(poll);
   }
 
@@ -71,10 +117,15 @@ export class Polls {
   #sendResults(poll: Poll): void {
     const counts: PollResults = { pollId: poll.view.id, counts: [...poll.counts], voters: poll.voters.size };
     const withNames: PollResults = poll.votes ? { ...counts, votes: [...poll.votes.values()] } : counts;
+    const forHosts = { type: 'poll-results' as const, results: withNames };
+    const forOthers = { type: 'poll-results' as const, results: counts };
+    // Serialised once each, not once per person.
+    const hostsText = JSON.stringify(forHosts);
+    const othersText = JSON.stringify(forOthers);
     for (const p of this.meeting.participants()) {
       const moderator = p.role === 'host' || p.role === 'cohost';
-      if (moderator) p.channel.send({ type: 'poll-results', results: withNames });
-      else if (poll.shared) p.channel.send({ type: 'poll-results', results: counts });
+      if (moderator) p.channel.send(forHosts, hostsText);
+      else if (poll.shared) p.channel.send(forOthers, othersText);
     }
   }
 
