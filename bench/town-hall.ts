@@ -1,6 +1,6 @@
 /*
  * Town hall: BENCH_CLIENTS (300) signaling-only clients join one real Amphi meeting (organiser first,
- * as host, with the session cookie), then chat and raise hands. Every phase also runs against a
+ * as host, with the session cookie), then chat, raise hands and answer a poll. Every phase also runs against a
  * minimal `ws` server speaking the same messages (no validation, storage or Janus), in a child
  * process measured the same way, as the machine's reference.
  *
@@ -103,6 +103,8 @@ class BenchClient {
   sizeWatch: { n: number; resolve: (at: number) => void } | undefined;
   onChat: ((fromId: string, text: string, at: number) => void) | undefined;
   onUpdated: ((p: { id: string; hand: number | null }, at: number) => void) | undefined;
+  onPoll: ((poll: { id: string; status: string }, at: number) => void) | undefined;
+  onResults: ((r: { pollId: string; voters: number }, at: number) => void) | undefined;
   onError: ((text: string) => void) | undefined;
   #rid = 1;
   readonly #pending = new Map<number, { resolve: (m: Msg) => void; reject: (e: Error) => void }>();
@@ -176,6 +178,12 @@ class BenchClient {
       case 'chat':
         this.onChat?.(m.message.from.id, m.message.text, at);
         break;
+      case 'poll':
+        this.onPoll?.(m.poll, at);
+        break;
+      case 'poll-results':
+        this.onResults?.(m.results, at);
+        break;
       case 'error':
         if (m.rid === undefined) this.onError?.(`${this.name}: ${m.code} ${m.message}`);
         break;
@@ -214,11 +222,16 @@ interface WorkerState {
   clients: Map<number, BenchClient>;
   chatLatencies: number[];
   chatDeliveries: number;
+  /** When each client first saw the open poll, and when it saw results counting `pollVoters`. */
+  pollSeenAt: Map<number, number>;
+  finalSeenAt: Map<number, number>;
+  pollVoters: number;
+  pollId: string;
   errors: string[];
 }
 
 async function workerMain(): Promise<void> {
-  const st: WorkerState = { url: '', headers: {}, meetingId: '', clients: new Map(), chatLatencies: [], chatDeliveries: 0, errors: [] };
+  const st: WorkerState = { url: '', headers: {}, meetingId: '', clients: new Map(), chatLatencies: [], chatDeliveries: 0, pollSeenAt: new Map(), finalSeenAt: new Map(), pollVoters: 0, pollId: '', errors: [] };
   const client = (i: number) => {
     const c = st.clients.get(i);
     if (!c) throw new Error(`client ${i} is not in this worker`);
@@ -231,7 +244,7 @@ async function workerMain(): Promise<void> {
     },
     stats: (a: { reset: boolean }) => procStats(a.reset),
     async connect(a: { url: string; headers: Record<string, string>; meetingId: string; indices: number[] }) {
-      Object.assign(st, { url: a.url, headers: a.headers, meetingId: a.meetingId, chatLatencies: [], chatDeliveries: 0 });
+      Object.assign(st, { url: a.url, headers: a.headers, meetingId: a.meetingId, chatLatencies: [], chatDeliveries: 0, pollSeenAt: new Map(), finalSeenAt: new Map(), pollVoters: 0, pollId: '' });
       st.clients = new Map();
       for (const i of a.indices) {
         const c = new BenchClient(`client ${i}`);
@@ -241,6 +254,14 @@ async function workerMain(): Promise<void> {
           if (parts[0] !== 'bench' || fromId === c.selfId) return;
           st.chatDeliveries++;
           st.chatLatencies.push(at - Number(parts[2]));
+        };
+        c.onPoll = (poll, at) => {
+          if (poll.status !== 'open' || st.pollSeenAt.has(i)) return;
+          st.pollId = poll.id;
+          st.pollSeenAt.set(i, at);
+        };
+        c.onResults = (r, at) => {
+          if (st.pollVoters > 0 && r.voters >= st.pollVoters && !st.finalSeenAt.has(i)) st.finalSeenAt.set(i, at);
         };
         st.clients.set(i, c);
       }
@@ -294,6 +315,33 @@ async function workerMain(): Promise<void> {
       );
       return { lat: st.chatLatencies, deliveries: st.chatDeliveries };
     },
+    async waitPoll(a: { timeoutMs: number; voters: number }) {
+      st.pollVoters = a.voters;
+      await until(
+        () => st.pollSeenAt.size >= st.clients.size,
+        a.timeoutMs,
+        () => `poll: ${st.pollSeenAt.size} of ${st.clients.size} clients saw it`,
+      );
+      return { seenAt: [...st.pollSeenAt.values()] };
+    },
+    async vote() {
+      const lat = await Promise.all(
+        [...st.clients.entries()].map(async ([i, c]) => {
+          const t0 = clock();
+          await withTimeout(c.request({ type: 'poll-vote', pollId: st.pollId, choices: [i % 3] }), 15_000, `client ${i} vote`);
+          return clock() - t0;
+        }),
+      );
+      return { lat };
+    },
+    async waitFinal(a: { timeoutMs: number }) {
+      await until(
+        () => st.finalSeenAt.size >= st.clients.size,
+        a.timeoutMs,
+        () => `poll: ${st.finalSeenAt.size} of ${st.clients.size} clients saw the final count`,
+      );
+      return { at: [...st.finalSeenAt.values()] };
+    },
     async raise(a: { index: number }) {
       const c = client(a.index);
       const sentAt = clock();
@@ -325,6 +373,7 @@ function baselineServerMain(): void {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   const members = new Map<WebSocket, { id: string; name: string; role: string; audio: boolean; video: boolean; hand: number | null }>();
   let hands = 0;
+  const polls = new Map<string, { counts: number[]; voters: number; shared: boolean }>();
   const broadcast = (m: unknown) => {
     const text = JSON.stringify(m);
     for (const ws of members.keys()) ws.send(text);
@@ -349,6 +398,32 @@ function baselineServerMain(): void {
           broadcast({ type: 'chat', message: { id: crypto.randomUUID(), from: { id: me.id, name: me.name }, to: null, text: m.text, at: new Date().toISOString() } });
           ws.send(JSON.stringify({ type: 'ok', rid: m.rid }));
           return;
+        case 'poll-launch': {
+          const poll = { ...m.poll, id: crypto.randomUUID(), status: 'open' };
+          polls.set(poll.id, { counts: poll.options.map(() => 0), voters: 0, shared: false });
+          broadcast({ type: 'poll', poll });
+          ws.send(JSON.stringify({ type: 'ok', rid: m.rid }));
+          return;
+        }
+        case 'poll-vote': {
+          const poll = polls.get(m.pollId);
+          if (!poll || !me) return;
+          poll.voters++;
+          for (const c of m.choices as number[]) poll.counts[c] = (poll.counts[c] ?? 0) + 1;
+          ws.send(JSON.stringify({ type: 'ok', rid: m.rid }));
+          // A bare server: the host (and everyone once shared) gets the count after every vote.
+          const results = JSON.stringify({ type: 'poll-results', results: { pollId: m.pollId, counts: poll.counts, voters: poll.voters } });
+          for (const [other, p] of members) if (p.role === 'host' || poll.shared) other.send(results);
+          return;
+        }
+        case 'poll-share': {
+          const poll = polls.get(m.pollId);
+          if (!poll) return;
+          poll.shared = true;
+          broadcast({ type: 'poll-results', results: { pollId: m.pollId, counts: poll.counts, voters: poll.voters } });
+          ws.send(JSON.stringify({ type: 'ok', rid: m.rid }));
+          return;
+        }
         case 'raise-hand':
           if (!me) return;
           me.hand = ++hands;
@@ -557,7 +632,7 @@ async function main(): Promise<void> {
     console.error(`\nFAILED (${failures.length} problems):\n  - ${failures.slice(0, 20).join('\n  - ')}${failures.length > 20 ? `\n  - … ${failures.length - 20} more` : ''}`);
     process.exit(1);
   }
-  console.log('\nok: every client joined, every chat message reached everyone, the hands queue kept the raising order');
+  console.log('\nok: every client joined, every chat message reached everyone, the hands queue kept the raising order, every vote was counted and seen');
   process.exit(0);
 }
 
@@ -734,6 +809,34 @@ async function runTarget(target: Target, host: BenchClient, workers: WorkerHandl
     result('hands|raise → ok at the raiser p50 / p99 ms|', T, pcts(order.map((o) => o.okAt - o.sentAt), [50, 99]));
   });
   mem('after hands');
+
+  await phase('poll', async () => {
+    // The host puts a question to everyone; everyone answers at once; the host shares the results.
+    let hostSawAll: number | undefined;
+    let pollId = '';
+    host.onPoll = (poll) => {
+      pollId ||= poll.id;
+    };
+    host.onResults = (r, at) => {
+      if (r.voters >= N && hostSawAll === undefined) hostSawAll = at;
+    };
+    const launchedAt = clock();
+    await withTimeout(host.request({ type: 'poll-launch', poll: { question: 'Ready for the exam?', kind: 'single', options: ['Yes', 'Not yet', 'Never'], anonymous: true } }), 10_000, 'poll launch');
+    const seen = (await Promise.all(workers.map((w) => w.call<{ seenAt: number[] }>('waitPoll', { timeoutMs: 20_000, voters: N }, 30_000)))).flatMap((r) => r.seenAt);
+    result(`poll|launch → everyone sees it p50 / p99 ms (${seen.length} clients)|`, T, pcts(seen.map((at) => at - launchedAt), [50, 99]));
+    const votedAt = clock();
+    const lat = (await Promise.all(workers.map((w) => w.call<{ lat: number[] }>('vote', {}, 30_000)))).flatMap((r) => r.lat);
+    result(`poll|${N} vote at once: vote → ok p50 / p99 ms|`, T, pcts(lat, [50, 99]));
+    await until(() => hostSawAll !== undefined, 10_000, () => 'poll: the host never saw every vote counted');
+    result(`poll|first vote sent → host's results count all ${N}|`, T, `${f0(hostSawAll! - votedAt)} ms`);
+    const sharedAt = clock();
+    await withTimeout(host.request({ type: 'poll-share', pollId }), 10_000, 'poll share');
+    const finals = (await Promise.all(workers.map((w) => w.call<{ at: number[] }>('waitFinal', { timeoutMs: 20_000 }, 30_000)))).flatMap((r) => r.at);
+    result(`poll|share → everyone sees the final count p50 / p99 ms|`, T, pcts(finals.map((at) => at - sharedAt), [50, 99]));
+    host.onResults = undefined;
+    host.onPoll = undefined;
+  });
+  mem('after poll');
 
   await phase('close all', async () => {
     await Promise.all(workers.map((w) => w.call('close')));
