@@ -88,8 +88,10 @@ export function RoomView({
   const shown = ordered.slice(currentPage * pageSize, (currentPage + 1) * pageSize);
   const shownKey = shown.map((r) => r.info.id).join(',');
   // Cameras come in two sizes: a tile too small to show more than the small one gets only that.
+  // A tile not measured yet counts as large: the server starts with the best layer anyway, and
+  // switching down then up again would make a newcomer wait for two keyframes.
   const largeKey = shown
-    .filter((r) => (tileHeights[r.info.id] ?? 0) >= LARGE_TILE_DEVICE_PX)
+    .filter((r) => (tileHeights[r.info.id] ?? Infinity) >= LARGE_TILE_DEVICE_PX)
     .map((r) => r.info.id)
     .join(',');
 
