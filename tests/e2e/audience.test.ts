@@ -49,8 +49,12 @@ describe('listening costs one connection; speaking up publishes', { timeout: 150
   async function joinMuted(page: Page, link: string, name: string): Promise<void> {
     await page.goto(link);
     await page.getByLabel('Your name').fill(name);
-    await page.getByLabel('Camera on').uncheck();
-    await page.getByLabel('Microphone on').uncheck();
+    // The boxes are checked once the devices are open (before, they are disabled and unchecked:
+    // unchecking then would do nothing, and the camera would come on with the devices).
+    for (const box of ['camera-on', 'mic-on']) {
+      await page.locator(`input[name="${box}"]:checked`).waitFor({ timeout: 15_000 });
+      await page.locator(`input[name="${box}"]`).uncheck();
+    }
     await page.getByRole('button', { name: 'Join now' }).click({ timeout: 15_000 });
     await page.getByTestId('waiting-screen').waitFor({ timeout: 15_000 });
     await admit(teacher, name);
@@ -71,7 +75,11 @@ describe('listening costs one connection; speaking up publishes', { timeout: 150
     assert.equal(await openConnections(student), 1, 'listening: the subscriber connection only');
 
     // Inès asks a question: her first unmute publishes, and the teacher hears her.
+    const clickedAt = Date.now();
     await student.getByTestId('toggle-mic').click();
+    // How long her first words take to reach the teacher (publish, then the teacher's renegotiation).
+    while (((await receivedStats(teacher))[studentId]?.audioPackets ?? 0) === 0 && Date.now() - clickedAt < 20_000) await new Promise((r) => setTimeout(r, 50));
+    console.log(`# first unmute → first audio packet at the teacher: ${Date.now() - clickedAt} ms`);
     await waitForGrowth(teacher, studentId, 'audioPackets');
     assert.equal(await openConnections(student), 2, 'speaking: a publisher connection too');
     // Muted again and unmuted again: the same connection.
