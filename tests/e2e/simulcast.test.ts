@@ -5,6 +5,9 @@ import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { decodedOnTrack, launchBrowser, newParticipantPage, videoTrackIdOf } from './harness/browser.ts';
 import { admit, createMeetingAsOrganiser, selfId, waitForRemoteTiles } from './harness/flows.ts';
 
+/** The small layer of a 640×480 camera is 320 wide (at most). */
+const SMALL = 320;
+
 /** The encodings a page sends on its camera, by rid, from getStats(). */
 async function sentLayers(page: Page): Promise<Record<string, { frames: number; width: number }>> {
   return page.evaluate(async () => {
@@ -70,35 +73,35 @@ describe('camera layers follow the tile size', { timeout: 150_000 }, () => {
     const video = `[data-participant-id="${noor}"] video`;
     await viewer.locator(video).waitFor({ timeout: 20_000 });
 
-    // Noor's browser encodes her 640×480 camera twice: 640 and 320 wide.
+    // Noor's browser encodes her 640×480 camera twice: 640 and 320 wide (a browser short of CPU
+    // may scale both down a step; the small one stays half the large one).
     const deadline = Date.now() + 20_000;
+    const twoSizes = (l: Awaited<ReturnType<typeof sentLayers>>) => Boolean(l.h && l.l && l.h.frames > 0 && l.l.frames > 0 && l.l.width <= SMALL && l.h.width >= 2 * l.l.width - 2);
     let layers = await sentLayers(speaker);
-    while (!(layers.h?.width === 640 && layers.l?.width === 320 && layers.h.frames > 0 && layers.l.frames > 0) && Date.now() < deadline) {
+    while (!twoSizes(layers) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
       layers = await sentLayers(speaker);
     }
-    assert.deepEqual(
-      { h: layers.h?.width, l: layers.l?.width },
-      { h: 640, l: 320 },
-      `the camera is sent in two sizes: ${JSON.stringify(layers)}`,
-    );
+    assert.ok(twoSizes(layers), `the camera is sent in two sizes: ${JSON.stringify(layers)}`);
 
     // Alone with Noor, the teacher shows her on most of a 1280×800 window: the full camera.
     const track = await videoTrackIdOf(viewer, video);
     assert.ok(track, 'the tile plays a track');
     const tile = await viewer.locator(`[data-participant-id="${noor}"]`).boundingBox();
     assert.ok(tile && tile.height >= 300, `the tile is large: ${JSON.stringify(tile)}`);
-    assert.equal(await waitForWidth(viewer, track, (w) => w === 640, 'large tile'), 640);
+    const large = await waitForWidth(viewer, track, (w) => w > SMALL, 'large tile');
+    console.log(`# large tile decodes ${large} px wide`);
 
     // The window shrinks to a thumbnail's size: the half-size layer, on the same track (no renegotiation).
     await viewer.setViewportSize({ width: 480, height: 400 });
-    const small = await viewer.locator(`[data-participant-id="${noor}"]`).boundingBox();
-    assert.ok(small && small.height < 300, `the tile is small now: ${JSON.stringify(small)}`);
-    assert.equal(await waitForWidth(viewer, track, (w) => w === 320, 'small tile'), 320);
+    const thumb = await viewer.locator(`[data-participant-id="${noor}"]`).boundingBox();
+    assert.ok(thumb && thumb.height < 300, `the tile is small now: ${JSON.stringify(thumb)}`);
+    const small = await waitForWidth(viewer, track, (w) => w <= SMALL, 'small tile');
+    console.log(`# small tile decodes ${small} px wide`);
     assert.equal(await videoTrackIdOf(viewer, video), track, 'the same track: a layer switch, not a new subscription');
 
     // Large again: the full camera comes back.
     await viewer.setViewportSize({ width: 1280, height: 800 });
-    assert.equal(await waitForWidth(viewer, track, (w) => w === 640, 'large again'), 640);
+    await waitForWidth(viewer, track, (w) => w > SMALL, 'large again');
   });
 });
