@@ -24,6 +24,7 @@ import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
+import { openSocket } from './load/BenchSignaling.ts';
 import { CLK_TCK, cpuMsOf, rssMbOf } from './load/procStats.ts';
 import { f0, f1, percentile, sleep } from './load/report.ts';
 
@@ -112,17 +113,9 @@ class BenchClient {
   constructor(readonly name: string) {}
 
   open(url: string, headers: Record<string, string>): Promise<void> {
-    const ws = new WebSocket(url, { headers });
+    const { ws, opened } = openSocket(this.name, url, headers, (text) => this.#receive(text), this.#pending);
     this.ws = ws;
-    ws.on('message', (data) => this.#receive(data.toString()));
-    ws.on('close', (code) => {
-      for (const p of this.#pending.values()) p.reject(new Error(`${this.name}: socket closed (${code})`));
-      this.#pending.clear();
-    });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', (err) => reject(new Error(`${this.name}: ${String(err)}`)));
-    });
+    return opened;
   }
 
   send(message: Record<string, unknown>): number {

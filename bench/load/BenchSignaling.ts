@@ -2,6 +2,30 @@ import { ServerMessage, type ClientMessage, type ServerMessageOf } from '@amphi/
 import WebSocket from 'ws';
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+/**
+ * A bench participant's WebSocket: every text message goes to `onText`; when it closes, every
+ * request still waiting in `pending` is failed. `opened` settles with the connection.
+ */
+export function openSocket(
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  onText: (text: string) => void,
+  pending: Map<number, { reject: (e: Error) => void }>,
+): { ws: WebSocket; opened: Promise<void> } {
+  const ws = new WebSocket(url, { headers });
+  ws.on('message', (data) => onText(data.toString()));
+  ws.on('close', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`${name}: socket closed (${code})`));
+    pending.clear();
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', (err) => reject(new Error(`${name}: ${String(err)}`)));
+  });
+  return { ws, opened };
+}
+
 /** A client message without its request id (this class numbers requests). */
 export type BenchRequest = DistributiveOmit<ClientMessage, 'rid'>;
 
@@ -30,17 +54,9 @@ export class BenchSignaling {
   constructor(readonly name: string) {}
 
   open(url: string, headers: Record<string, string>): Promise<void> {
-    const ws = new WebSocket(url, { headers });
+    const { ws, opened } = openSocket(this.name, url, headers, (text) => this.#receive(text), this.#pending);
     this.#ws = ws;
-    ws.on('message', (data) => this.#receive(data.toString()));
-    ws.on('close', (code) => {
-      for (const p of this.#pending.values()) p.reject(new Error(`${this.name}: socket closed (${code})`));
-      this.#pending.clear();
-    });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', (err) => reject(new Error(`${this.name}: ${String(err)}`)));
-    });
+    return opened;
   }
 
   send(message: BenchRequest): void {

@@ -1,7 +1,7 @@
 import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import type { SubscribedStream } from '@amphi/protocol';
 import { BenchSignaling } from './BenchSignaling.ts';
-import { RtpCounter, type StreamCounts } from './RtpCounter.ts';
+import { countIncoming, type RtpCounter, type StreamCounts } from './RtpCounter.ts';
 import { ClipReplay, loadClip, type ClipKind } from './media.ts';
 import { addRemoteCandidate, peerConfig } from './rtcConfig.ts';
 
@@ -42,7 +42,6 @@ export class Presenter {
   readonly others = new Set<string>();
   #streams = new Map<string, SubscribedStream>();
   #counters = new Map<string, RtpCounter>();
-  #counted = new WeakSet<object>();
   #pc: RTCPeerConnection | undefined;
   /** Receives the others' streams when viewers publish (VIEWER_PUBLISH): answered, not counted. */
   #subscriber: RTCPeerConnection | undefined;
@@ -82,16 +81,8 @@ export class Presenter {
           .then(async () => {
             let sub = this.#subscriber;
             if (!sub) {
-              const created = (sub = this.#subscriber = new RTCPeerConnection(peerConfig()));
-              created.onTrack.subscribe((track) => {
-                // werift fires onTrack again on every renegotiation: count each track once.
-                if (this.#counted.has(track)) return;
-                this.#counted.add(track);
-                const mid = created.getTransceivers().find((t) => t.receiver.tracks.includes(track))?.mid ?? '?';
-                const counter = new RtpCounter();
-                this.#counters.set(mid, counter);
-                track.onReceiveRtp.subscribe((rtp) => counter.add(rtp.header.sequenceNumber, rtp.header.marker, rtp.payload.length));
-              });
+              sub = this.#subscriber = new RTCPeerConnection(peerConfig());
+              countIncoming(sub, this.#counters);
             }
             await sub.setRemoteDescription({ type: 'offer', sdp: m.sdp });
             await sub.setLocalDescription(await sub.createAnswer());

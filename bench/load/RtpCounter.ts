@@ -1,3 +1,5 @@
+import type { MediaStreamTrack, RTCPeerConnection, RtpPacket } from 'werift';
+
 /** What one received stream has counted so far (cumulative; the bench takes differences). */
 export interface StreamCounts {
   packets: number;
@@ -38,4 +40,25 @@ export class RtpCounter {
     const expected = this.#first < 0 ? 0 : this.#cycles + this.#highest - this.#first + 1;
     return { packets: this.packets, expected, frames: this.frames, bytes: this.bytes };
   }
+}
+
+/**
+ * Counts what arrives on a werift subscriber PeerConnection: one RtpCounter per m-line, by mid,
+ * in `counters`; `onRtp` sees every packet too. werift fires onTrack again for existing
+ * transceivers on every renegotiation: each track is counted once.
+ */
+export function countIncoming(pc: RTCPeerConnection, counters: Map<string, RtpCounter>, onRtp?: (mid: string, rtp: RtpPacket) => void): void {
+  const counted = new WeakSet<MediaStreamTrack>();
+  pc.onTrack.subscribe((track) => {
+    if (counted.has(track)) return;
+    counted.add(track);
+    const mid = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track))?.mid ?? `?${track.kind}`;
+    let counter = counters.get(mid);
+    if (!counter) counters.set(mid, (counter = new RtpCounter()));
+    const c = counter;
+    track.onReceiveRtp.subscribe((rtp) => {
+      c.add(rtp.header.sequenceNumber, rtp.header.marker, rtp.payload.length);
+      onRtp?.(mid, rtp);
+    });
+  });
 }

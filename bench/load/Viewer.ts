@@ -1,8 +1,8 @@
 import type { ServerMessageOf, SubscribedStream } from '@amphi/protocol';
-import { RTCPeerConnection, type MediaStreamTrack } from 'werift';
+import { RTCPeerConnection } from 'werift';
 import { BenchSignaling } from './BenchSignaling.ts';
 import { isVp8KeyframeStart } from './media.ts';
-import { RtpCounter, type StreamCounts } from './RtpCounter.ts';
+import { countIncoming, type RtpCounter, type StreamCounts } from './RtpCounter.ts';
 import { addRemoteCandidate, peerConfig } from './rtcConfig.ts';
 
 /** One viewer's state as the parent sees it (counters are cumulative). */
@@ -41,7 +41,6 @@ export class Viewer {
   #subscribedMlines = 0;
   #streams = new Map<string, SubscribedStream>();
   #counters = new Map<string, RtpCounter>();
-  #counted = new WeakSet<MediaStreamTrack>();
   #queue: Promise<void> = Promise.resolve();
   #joinSentAt = 0;
   joinedMs: number | undefined;
@@ -104,30 +103,16 @@ export class Viewer {
     if (!pc) {
       pc = new RTCPeerConnection(peerConfig());
       this.#pc = pc;
-      const created = pc;
-      created.onTrack.subscribe((track) => this.#count(created, track));
+      countIncoming(pc, this.#counters, (mid, rtp) => {
+        if (this.firstKeyframeMs === undefined && this.#streams.get(mid)?.kind === 'video' && isVp8KeyframeStart(rtp.payload, 0)) {
+          this.firstKeyframeMs = performance.now() - this.#joinSentAt;
+        }
+      });
     }
     for (const s of m.streams) this.#streams.set(s.mid, s);
     await pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
     await pc.setLocalDescription(await pc.createAnswer());
     await this.signaling.request({ type: 'subscribe-answer', negotiationId: m.negotiationId, sdp: pc.localDescription!.sdp }, 'ok');
-  }
-
-  #count(pc: RTCPeerConnection, track: MediaStreamTrack): void {
-    // werift fires onTrack again for existing transceivers on every renegotiation: count each track once.
-    if (this.#counted.has(track)) return;
-    this.#counted.add(track);
-    const transceiver = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
-    const mid = transceiver?.mid ?? `?${track.kind}`;
-    let counter = this.#counters.get(mid);
-    if (!counter) this.#counters.set(mid, (counter = new RtpCounter()));
-    const c = counter;
-    track.onReceiveRtp.subscribe((rtp) => {
-      c.add(rtp.header.sequenceNumber, rtp.header.marker, rtp.payload.length);
-      if (this.firstKeyframeMs === undefined && this.#streams.get(mid)?.kind === 'video' && isVp8KeyframeStart(rtp.payload, 0)) {
-        this.firstKeyframeMs = performance.now() - this.#joinSentAt;
-      }
-    });
   }
 
   /** A request whose reply time goes into the signaling latency. */

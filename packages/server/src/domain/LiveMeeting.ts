@@ -400,7 +400,7 @@ export class LiveMeeting {
     this.broadcast({ type: 'participant-updated', participant: p.info() });
     // A microphone or camera on for the first time (or again, after others' lines moved on)
     // may add an m-line to others' subscriptions; each converges only if its set changed.
-    if (p.state === 'live') this.#refreshOthers(p);
+    if (p.state === 'live') this.refreshOthers(p);
     if (p.peer && (p.state === 'publishing' || p.state === 'live')) await p.peer.setSending(sending);
   }
 
@@ -411,7 +411,7 @@ export class LiveMeeting {
   }
 
   /** Others in p's room converge on what they should receive now that p changed. */
-  #refreshOthers(p: Participant, room: string | null = p.room): void {
+  refreshOthers(p: Participant, room: string | null = p.room): void {
     for (const other of this.#participants.values()) if (other !== p && other.room === room) other.subscription.refresh();
   }
 
@@ -436,7 +436,7 @@ export class LiveMeeting {
     // While the meeting is being ended everyone is leaving: no point telling or renegotiating.
     if (!this.#ended) {
       this.broadcast({ type: 'participant-left', participantId: p.id });
-      if (hadFeed) this.#refreshOthers(p);
+      if (hadFeed) this.refreshOthers(p);
       if (this.state.spotlight === p.id) this.moderation.clearSpotlight();
       p.sharing = false;
       this.stage.participantLeft(p);
@@ -529,7 +529,7 @@ export class LiveMeeting {
       peer.on('publisherUp', () => {
         if (p.peer !== peer || !p.transition('live')) return;
         // A viewer with microphone and camera off adds nothing to anyone: nobody renegotiates.
-        if (this.#contributes(p)) this.#refreshOthers(p);
+        if (this.#contributes(p)) this.refreshOthers(p);
         this.recording.streamsChanged();
       });
       peer.on('hangup', (target, reason) => this.#log.info('peer connection hung up', { participant: p.id, target, reason }));
@@ -583,7 +583,7 @@ export class LiveMeeting {
     void peer?.close();
     if (p.state !== 'waiting-media') p.transition('waiting-media');
     p.room = room;
-    if (hadFeed) this.#refreshOthers(p, before);
+    if (hadFeed) this.refreshOthers(p, before);
     this.broadcast({ type: 'participant-updated', participant: p.info() });
     p.channel.send({ type: 'room-changed', room, chat: this.chat.history(room) });
     this.annotations.sendStageTo(p);

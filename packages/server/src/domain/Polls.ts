@@ -78,14 +78,13 @@ export class Polls {
     poll.resultsTimer.unref();
   }
 
-  /** Sends what was held back now (closing, sharing) and stops holding. */
-  #flushResults(poll: Poll): void {
+  /** Stops holding results back; returns whether a vote was waiting to be sent. */
+  #stopHolding(poll: Poll): boolean {
     clearTimeout(poll.resultsTimer);
     poll.resultsTimer = undefined;
-    if (poll.resultsDue) {
-      poll.resultsDue = false;
-      this.#sendResults(poll);
-    }
+    const due = poll.resultsDue;
+    poll.resultsDue = false;
+    return due;
   }
 
   /** The meeting is over: no timer outlives it. */
@@ -97,7 +96,7 @@ export class Polls {
     assertModerator(by, 'close polls');
     const poll = this.#require(pollId);
     if (poll.view.status === 'closed') return;
-    this.#flushResults(poll);
+    if (this.#stopHolding(poll)) this.#sendResults(poll);
     poll.view = { ...poll.view, status: 'closed' };
     this.meeting.broadcast({ type: 'poll', poll: poll.view });
   }
@@ -107,9 +106,7 @@ export class Polls {
     assertModerator(by, 'share poll results');
     const poll = this.#require(pollId);
     poll.shared = true;
-    poll.resultsDue = false;
-    clearTimeout(poll.resultsTimer);
-    poll.resultsTimer = undefined;
+    this.#stopHolding(poll);
     this.#sendResults(poll);
   }
 

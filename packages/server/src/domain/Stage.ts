@@ -147,6 +147,6 @@ export class Stage {
 
   #sharingChanged(p: Participant): void {
     this.meeting.broadcast({ type: 'participant-updated', participant: p.info() });
-    for (const other of this.meeting.participants()) if (other !== p) other.subscription.refresh();
+    this.meeting.refreshOthers(p);
   }
 }
