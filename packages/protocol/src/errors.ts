@@ -20,6 +20,9 @@ export const ERROR_CODES = [
   'meeting.passcode_required',
   'meeting.passcode_wrong',
   'meeting.not_participant',
+  // Resuming after a lost connection
+  'resume.invalid',
+  'resume.expired',
   // Who you are and what you may do
   'auth.unauthenticated',
   'auth.invalid_credentials',

@@ -13,6 +13,8 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   trickle: { type: 'trickle', target: 'publisher', candidate: { candidate: 'candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
   'set-media': { type: 'set-media', rid: 4, audio: false, video: true },
   leave: { type: 'leave', rid: 5 },
+  resume: { type: 'resume', rid: 5, meetingId: 'abc-defg-hjk', credential: 'A'.repeat(43), clientId: 'browser-id-123456', lastSeq: 42 },
+  'media-restart': { type: 'media-restart', rid: 5 },
   'end-meeting': { type: 'end-meeting', rid: 6 },
   ping: { type: 'ping', rid: 7 },
   admit: { type: 'admit', rid: 8, participantId: 'w1' },
@@ -449,7 +451,7 @@ describe('parseClientMessage never throws', () => {
 // Server → client: every message type has an example that validates.
 
 describe('ServerMessage', () => {
-  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false, color: '#e53935', room: null, recordingLocally: false } as const;
+  const participant = { id: 'p1', name: 'Ada', role: 'host', audio: true, video: false, hand: null, sharing: false, color: '#e53935', room: null, recordingLocally: false, reconnecting: false } as const;
   const breakouts = { status: 'open', rooms: [{ id: 'r1', name: 'Group A' }], assignments: { p2: 'r1' }, allowChoose: false, endsAt: '2025-03-01T12:10:00.000Z', closingAt: null, boards: ['r1'] };
   const state = {
     locked: false,
@@ -478,7 +480,9 @@ describe('ServerMessage', () => {
       breakouts,
       staff: true,
       token: 'tok',
+      resume: { credential: 'B'.repeat(43), graceSeconds: 60 },
     },
+    resumed: { type: 'resumed', rid: 9, credential: 'C'.repeat(43), snapshot: false },
     'publish-answer': { type: 'publish-answer', rid: 2, sdp: 'v=0\r\n' },
     'subscribe-offer': { type: 'subscribe-offer', negotiationId: 1, sdp: 'v=0\r\n', streams: [{ mid: '0', participantId: 'p2', kind: 'audio' }] },
     trickle: { type: 'trickle', target: 'subscriber', candidate: null },

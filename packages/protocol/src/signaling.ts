@@ -246,6 +246,11 @@ export const ParticipantInfo = z.object({
   room: z.string().nullable(),
   /** They are recording the meeting in their browser (everyone is told). */
   recordingLocally: z.boolean(),
+  /**
+   * Their connection dropped and the server keeps their place for the grace period: their tile
+   * stays (dimmed) until they are back or the grace period ends (then `participant-left`).
+   */
+  reconnecting: z.boolean(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -319,6 +324,32 @@ export const SetMediaMessage = z.object({
 });
 
 export const LeaveMessage = z.object({ type: z.literal('leave'), rid: RequestId.optional() });
+
+/** A resume credential as the server hands it out (`joined.resume`, `resumed`). */
+export const ResumeCredential = z.string().regex(/^[A-Za-z0-9_-]{32,64}$/);
+
+/**
+ * First message on a new socket after the previous one was lost: take one's place again in the
+ * meeting (same participant, role, room and devices) instead of joining anew. `lastSeq` is the
+ * `seq` of the last message received; the server replays what came after it, or sends a fresh
+ * `joined` when those messages are no longer kept. Answered with `resumed`, or `resume.invalid`
+ * / `resume.expired`.
+ */
+export const ResumeMessage = z.object({
+  type: z.literal('resume'),
+  rid: RequestId.optional(),
+  meetingId: z.string().min(1).max(64),
+  credential: ResumeCredential,
+  /** The browser's id (join.clientId): a credential works only in the browser it was given to. */
+  clientId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  lastSeq: z.number().int().nonnegative(),
+});
+
+/**
+ * The browser's media connections failed (a new network, a long cut): the server builds new
+ * media for this participant and answers with `media-reset`, as after a media server restart.
+ */
+export const MediaRestartMessage = z.object({ type: z.literal('media-restart'), rid: RequestId.optional() });
 
 /** Host only: end the meeting for everyone. */
 export const EndMeetingMessage = z.object({ type: z.literal('end-meeting'), rid: RequestId.optional() });
@@ -437,6 +468,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   ClientTrickleMessage,
   SetMediaMessage,
   LeaveMessage,
+  ResumeMessage,
+  MediaRestartMessage,
   EndMeetingMessage,
   PingMessage,
   AdmitMessage,
@@ -514,7 +547,32 @@ export const JoinedMessage = z.object({
    * documents): `Authorization: Bearer <token>`. Valid while they are in the meeting.
    */
   token: z.string(),
+  /**
+   * How to come back after a lost connection: the credential for `resume` (this browser's
+   * alone, replaced at every resume) and how long the server keeps one's place.
+   */
+  resume: z.object({ credential: ResumeCredential, graceSeconds: z.number().int().positive() }),
 });
+
+/**
+ * Reply to `resume`: one is back in the meeting. The messages missed since `lastSeq` follow
+ * (with their `seq`), or, when `snapshot` is true, a fresh `joined` (without `rid`) and new media.
+ */
+export const ResumedMessage = z.object({
+  type: z.literal('resumed'),
+  rid: RequestId.optional(),
+  /** The credential for the next resume (the one presented is used up). */
+  credential: ResumeCredential,
+  snapshot: z.boolean(),
+});
+
+/**
+ * Every server message to a joined participant carries `seq`, counting up from 1 for that
+ * participant (replies, events, media offers alike; `pong` and `resumed` excepted). A client
+ * keeps the highest it has seen and gives it in `resume`; a message whose seq it has already
+ * seen (a replay overlapping what arrived) is dropped.
+ */
+export const Sequenced = z.object({ seq: z.number().int().positive() });
 
 /**
  * Reply to `join` when the person must wait to be let in. Nothing else of the meeting reaches
@@ -618,6 +676,7 @@ export const ErrorMessage = z.object({
 
 export const ServerMessage = z.discriminatedUnion('type', [
   JoinedMessage,
+  ResumedMessage,
   PublishAnswerMessage,
   SubscribeOfferMessage,
   ServerTrickleMessage,
@@ -659,4 +718,6 @@ export const CLOSE_CODES = {
   serverShutdown: 4002,
   denied: 4003,
   removed: 4004,
+  /** The same participant resumed on a newer connection (this one is left behind). */
+  replaced: 4005,
 } as const;

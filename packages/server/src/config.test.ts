@@ -11,7 +11,7 @@ test('defaults: localhost, SQLite in the data folder, a managed Janus', () => {
   assert.deepEqual(c.database, { kind: 'sqlite', file: '/srv/amphi/data/amphi.sqlite' });
   assert.equal(c.janus.mode, 'managed');
   assert.deepEqual(c.ice.rtpPorts, { min: 20000, max: 40000 });
-  assert.deepEqual(c.meetings, { capacity: 300, redirectUrl: null });
+  assert.deepEqual(c.meetings, { capacity: 300, redirectUrl: null, resumeGraceSeconds: 60 });
 });
 
 test('reads every setting', () => {
@@ -31,6 +31,7 @@ test('reads every setting', () => {
       AMPHI_ADMIN_PASSWORD: 'a long enough password',
       AMPHI_MEETING_CAPACITY: '120',
       AMPHI_REDIRECT_URL: 'https://www.univ.example/goodbye',
+      AMPHI_RESUME_GRACE_S: '90',
     },
     '/',
   );
@@ -42,7 +43,7 @@ test('reads every setting', () => {
   assert.deepEqual(c.ice.rtpPorts, { min: 30000, max: 31000 });
   assert.equal(c.ice.iceServers[0]?.username, 'u');
   assert.equal(c.admin.email, 'it@univ.example');
-  assert.deepEqual(c.meetings, { capacity: 120, redirectUrl: 'https://www.univ.example/goodbye' });
+  assert.deepEqual(c.meetings, { capacity: 120, redirectUrl: 'https://www.univ.example/goodbye', resumeGraceSeconds: 90 });
 });
 
 test('the meeting capacity is a whole number from 2 to 100000; the redirect URL an http(s) address', () => {

@@ -28,6 +28,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'meeting.passcode_required': 401,
   'meeting.passcode_wrong': 403,
   'meeting.not_participant': 404,
+  'resume.invalid': 403,
+  'resume.expired': 410,
   'auth.unauthenticated': 401,
   'auth.invalid_credentials': 401,
   'auth.forbidden': 403,

@@ -1,3 +1,4 @@
+import { CLOSE_CODES } from '@amphi/protocol';
 import type {
   BreakoutState,
   ChatMessage,
@@ -21,13 +22,21 @@ import { Emitter } from './Emitter.ts';
 import { SignalingClient, SignalingError } from './SignalingClient.ts';
 import { StageContent } from './StageContent.ts';
 import { LocalRecorder } from './LocalRecorder.ts';
+import { Reconnection, type AttemptResult, type ConnectionState } from './Reconnection.ts';
+
+/** Close codes after which there is nothing to resume (a message said why, or we left). */
+const FINAL_CLOSE_CODES = new Set<number>([CLOSE_CODES.meetingEnded, CLOSE_CODES.left, CLOSE_CODES.serverShutdown, CLOSE_CODES.denied, CLOSE_CODES.removed, 1000]);
 
 /**
  * The session's lifecycle:
  *   connecting ──joined──────────────────▶ joined ──leave()──────▶ left
  *        │  └──waiting──▶ waiting ──joined──┘ ├──meeting-ended──▶ ended
  *        │                  └──denied──▶ denied ├──removed───────▶ removed
- *        └──error──▶ failed                     └──socket lost───▶ disconnected
+ *        └──error──▶ failed                     └──socket lost───▶ (reconnecting) ──gave up──▶ disconnected
+ *
+ * While joined, a lost signaling socket does not end the session: `connection` goes to
+ * reconnecting and the session resumes on a new socket (Reconnection.ts), the media
+ * connections untouched; only when that fails for good does the state become disconnected.
  */
 export type SessionState = 'connecting' | 'waiting' | 'joined' | 'left' | 'ended' | 'denied' | 'removed' | 'disconnected' | 'failed';
 
@@ -147,6 +156,11 @@ export class MeetingSession extends Emitter<Events> {
   #subscriberQueue: Promise<void> = Promise.resolve();
   /** A room change is under way: its media reset is no news to the user. */
   #movingRooms = false;
+  /** How to come back after a lost socket (from `joined`, renewed by each `resumed`). */
+  #resume: { credential: string; graceSeconds: number } | undefined;
+  readonly #reconnection: Reconnection;
+  /** A media restart was asked and not answered yet (one at a time). */
+  #restartingMedia = false;
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -159,10 +173,89 @@ export class MeetingSession extends Emitter<Events> {
       changed: () => this.emit('change'),
     });
     this.#signaling.on('message', (m) => this.#onMessage(m));
-    this.#signaling.on('closed', () => {
+    this.#reconnection = new Reconnection({
+      attempt: (id) => this.#attemptResume(id),
+      giveUpAfterMs: () => (this.#resume?.graceSeconds ?? 60) * 1_000,
+      onChange: (state) => this.#connectionChanged(state),
+    });
+    this.#signaling.on('closed', (code) => {
+      if (this.state === 'joined' && this.#resume && !FINAL_CLOSE_CODES.has(code)) {
+        if (code === CLOSE_CODES.replaced) {
+          // This meeting went on in another tab or window of this browser.
+          this.error = { code: 'resume.replaced', message: 'continued elsewhere' };
+          this.#reconnection.stop('replaced');
+          this.#setState('disconnected');
+          this.#shutdown();
+          return;
+        }
+        this.#reconnection.lost();
+        return;
+      }
+      if (this.#reconnection.state.kind === 'reconnecting') return; // a failed attempt's socket
       if (this.state === 'joined' || this.state === 'connecting' || this.state === 'waiting') this.#setState('disconnected');
       this.#closeMedia();
     });
+  }
+
+  /** The signaling connection: connected, reconnecting (with the attempt), or given up. */
+  get connection(): ConnectionState {
+    return this.#reconnection.state;
+  }
+
+  /** One try to take our place again on a new socket (see Reconnection). */
+  async #attemptResume(_attemptId: number): Promise<AttemptResult> {
+    const resume = this.#resume;
+    if (!resume || this.state !== 'joined') return { fatal: 'resume.expired' };
+    try {
+      await this.#signaling.connect();
+    } catch {
+      return 'retry';
+    }
+    try {
+      const reply = await this.#signaling.request(
+        { type: 'resume', meetingId: this.opts.meetingId, credential: resume.credential, clientId: this.opts.clientId, lastSeq: this.#signaling.lastSeq },
+        'resumed',
+        5_000,
+        true,
+      );
+      this.#resume = { ...resume, credential: reply.credential };
+      // What we asked while the socket was down, or whose reply was lost with it.
+      this.#signaling.resendPending();
+      return 'resumed';
+    } catch (err) {
+      if (err instanceof SignalingError) return { fatal: err.code };
+      return 'retry';
+    }
+  }
+
+  #connectionChanged(state: ConnectionState): void {
+    if (state.kind === 'connected') {
+      this.emit('notice', 'notice.reconnected');
+      // The media connections ran on by themselves; if the cut was long enough to break them, rebuild them.
+      void this.#checkMedia();
+      setTimeout(() => void this.#checkMedia(), 5_000);
+    } else if (state.kind === 'gave-up' && this.state === 'joined') {
+      this.error = { code: state.reason, message: 'could not reconnect' };
+      this.#setState('disconnected');
+      this.#shutdown();
+      return;
+    }
+    this.emit('change');
+  }
+
+  /** Asks the server for new media when a connection of ours has failed (a new network, a long cut). */
+  async #checkMedia(): Promise<void> {
+    if (this.state !== 'joined' || this.connection.kind !== 'connected' || this.#restartingMedia) return;
+    const failed = [this.#publisher, this.#subscriber].some((pc) => pc?.connectionState === 'failed');
+    if (!failed) return;
+    this.#restartingMedia = true;
+    try {
+      await this.#signaling.request({ type: 'media-restart' }, 'ok');
+    } catch (err) {
+      console.warn('amphi: media restart refused', err);
+    } finally {
+      this.#restartingMedia = false;
+    }
   }
 
   get localStream(): MediaStream {
@@ -207,6 +300,8 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   async #onJoined(joined: ServerMessageOf<'joined'>): Promise<void> {
+    this.#resume = joined.resume;
+    this.#signaling.resumable = true;
     this.self = joined.self;
     this.meeting = joined.meeting;
     this.meetingState = joined.state;
@@ -604,6 +699,7 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   #shutdown(): void {
+    this.#reconnection.stop();
     // A recording in this browser is finished and saved, whatever ended the meeting for us.
     void this.stopLocalRecording();
     void this.#dropScreen();
@@ -632,8 +728,12 @@ export class MeetingSession extends Emitter<Events> {
         this.emit('change');
         break;
       case 'joined':
-        // Admitted from the waiting room.
+        // Admitted from the waiting room; or, already in, the whole picture again after a resume
+        // that missed too much (the server builds our media anew with it).
+        if (this.state === 'joined') this.#forgetMeeting();
         void this.#onJoined(m);
+        break;
+      case 'resumed':
         break;
       case 'waiting':
         break;
@@ -766,7 +866,7 @@ export class MeetingSession extends Emitter<Events> {
       else pendingCandidates.push(candidate);
     };
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed' && this.#publisher === pc) this.emit('notice', 'notice.mediaFailed');
+      if (pc.connectionState === 'failed' && this.#publisher === pc) void this.#checkMedia();
     };
     // Always negotiate one audio and one video m-line, so turning the other device on later needs no renegotiation.
     for (const kind of ['audio', 'video'] as const) {
@@ -817,6 +917,9 @@ export class MeetingSession extends Emitter<Events> {
         this.#signaling.send({ type: 'trickle', target: 'subscriber', candidate: e.candidate ? (e.candidate.toJSON() as IceCandidate) : null });
       };
       created.ontrack = () => this.#assignTracks();
+      created.onconnectionstatechange = () => {
+        if (created.connectionState === 'failed' && this.#subscriber === created) void this.#checkMedia();
+      };
     }
     this.#streams = new Map(m.streams.map((s) => [s.mid, s]));
     await pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
@@ -871,6 +974,19 @@ export class MeetingSession extends Emitter<Events> {
     } catch (err) {
       console.warn('amphi: re-publishing failed', err);
     }
+  }
+
+  /** Drops what we knew of the meeting before a fresh `joined` (media included: it is rebuilt). */
+  #forgetMeeting(): void {
+    this.#mediaEpoch++;
+    this.#closeMedia();
+    this.#publishing = undefined;
+    this.remotes.clear();
+    this.chat.length = 0;
+    this.polls.clear();
+    this.pollResults.clear();
+    this.speaking.clear();
+    this.lastSpeaker = undefined;
   }
 
   #closeMedia(): void {

@@ -15,6 +15,7 @@ import { PreJoin, type JoinChoice } from './prejoin/PreJoin.tsx';
 import { RoomView, type PanelName } from './room/RoomView.tsx';
 import { DocumentsPanel } from './stage/DocumentsPanel.tsx';
 import { BreakoutBanner } from './breakouts/BreakoutBanner.tsx';
+import { ConnectionBanner } from './room/ConnectionBanner.tsx';
 import { BreakoutsPanel } from './breakouts/BreakoutsPanel.tsx';
 import { hasStage, StageView } from './stage/StageView.tsx';
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
@@ -134,7 +135,12 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
         unreadChat={unread}
         stage={<StageView session={session} />}
         presenting={hasStage(session)}
-        banner={<BreakoutBanner session={session} />}
+        banner={
+          <>
+            <ConnectionBanner session={session} />
+            <BreakoutBanner session={session} />
+          </>
+        }
         panelContent={
           panel === 'participants' ? (
             <ParticipantsPanel session={session} />

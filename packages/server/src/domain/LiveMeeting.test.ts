@@ -42,8 +42,8 @@ describe('LiveMeeting: joining', () => {
       type: 'joined',
       rid: 42,
       meeting: { id: MEETING_ID, title: MEETING_TITLE },
-      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false, color: b.participant.color, room: null, recordingLocally: false },
-      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false, color: a.participant.color, room: null, recordingLocally: false }],
+      self: { id: b.participant.id, name: 'Bob', role: 'participant', audio: false, video: true, hand: null, sharing: false, color: b.participant.color, room: null, recordingLocally: false, reconnecting: false },
+      participants: [{ id: a.participant.id, name: 'Ada', role: 'host', audio: true, video: true, hand: null, sharing: false, color: a.participant.color, room: null, recordingLocally: false, reconnecting: false }],
       iceServers: [{ urls: 'turn:turn.test:3478', username: 'u', credential: 'c' }],
       state: { locked: false, spotlight: null, presentation: null, recording: { active: false, startedAt: null, paused: false }, permissions: { allowUnmute: true, allowChat: true, allowShare: true, allowRename: true, allowAnnotate: true, multiShare: false, allowLocalRecording: false } },
       chat: [],
@@ -53,6 +53,7 @@ describe('LiveMeeting: joining', () => {
       breakouts: { status: 'idle', rooms: [], assignments: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] },
       staff: false,
       token: b.participant.token,
+      resume: { credential: b.participant.resumeCredential, graceSeconds: 60 },
     });
     assert.equal(a.channel.last('joined').rid, 7);
     assert.equal(a.channel.ofType('joined').length, 1);

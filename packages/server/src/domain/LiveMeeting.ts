@@ -33,6 +33,8 @@ export const MAX_VIDEOS = 49;
  * is in nobody's subscription: a lecture's muted audience costs each viewer nothing.
  */
 export const QUIET_AUDIO_LINES = 16;
+/** How long a participant whose connection dropped keeps their place (AMPHI_RESUME_GRACE_S). */
+export const DEFAULT_RESUME_GRACE_S = 60;
 
 export interface JoinInput {
   name: string;
@@ -108,6 +110,10 @@ export class LiveMeeting {
   /** Counts microphones turned on, to know who unmuted most recently (Participant.unmutedSeq). */
   #unmuteCount = 0;
   #ended = false;
+  /** Why and where to, once ended for everyone (those reconnecting learn it when they resume). */
+  endedWith: { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null } | undefined;
+  /** The last resume credentials of those who left: presenting one is "too late", not a forgery. */
+  readonly #departed = new Set<string>();
   #closed = false;
   readonly #log: Logger;
   /** This time the meeting is live (the attendance report's unit). */
@@ -259,16 +265,24 @@ export class LiveMeeting {
         }
       }
     }
-    p.subscription = new Subscription(input.channel, () => p.peer, () => this.#streamsFor(p), (s) => this.#describe(s), this.#log);
+    p.subscription = new Subscription(p.channel, () => p.peer, () => this.#streamsFor(p), (s) => this.#describe(s), this.#log);
     this.broadcast({ type: 'participant-joined', participant: p.info() });
     this.#participants.set(p.id, p);
     // Someone the organiser placed in a breakout room goes straight there while the rooms are open.
     p.room = this.breakouts.arrived(p, { name: p.name, email: input.email, invite: input.invite }) ?? null;
     this.#record((log) => log.joined(this.sessionId, { participantId: p.id, name: p.name, role: p.role, userId: p.userId ?? null, at: p.joinedAt }));
     input.onParticipant(p, this);
-    p.channel.send({
+    p.channel.send(this.#joinedMessage(p, input.rid));
+    this.annotations.sendStageTo(p);
+    this.#openMedia(p);
+    return p;
+  }
+
+  /** Everything a client needs to show the meeting to `p`, as `joined` carries it. */
+  #joinedMessage(p: Participant, rid: number | undefined): ServerMessage {
+    return {
       type: 'joined',
-      rid: input.rid,
+      rid,
       meeting: { id: this.id, title: this.title },
       self: p.info(),
       participants: this.participants().filter((o) => o !== p).map((o) => o.info()),
@@ -281,9 +295,70 @@ export class LiveMeeting {
       breakouts: this.breakouts.state(),
       staff: this.recording.accountMayRecord(p),
       token: p.token,
-    });
-    this.annotations.sendStageTo(p);
-    this.#openMedia(p);
+      resume: { credential: p.resumeCredential, graceSeconds: Math.ceil(this.graceSeconds) },
+    };
+  }
+
+  get graceSeconds(): number {
+    return this.policy.resumeGraceSeconds ?? DEFAULT_RESUME_GRACE_S;
+  }
+
+  /**
+   * `p`'s connection `sink` went away without a leave (a network cut, a proxy reload): their
+   * place is kept for the grace period, others see them as reconnecting, and what is said to
+   * them meanwhile waits in their outbox. A sink that was already replaced changes nothing.
+   */
+  disconnected(p: Participant, sink: ParticipantChannel): void {
+    if (!p.channel.detach(sink) || p.state === 'left' || this.#ended || !this.#participants.has(p.id)) return;
+    p.reconnecting = true;
+    this.broadcast({ type: 'participant-updated', participant: p.info() });
+    clearTimeout(p.graceTimer);
+    p.graceTimer = setTimeout(() => {
+      if (p.reconnecting) {
+        this.#log.info('grace period over: the participant is gone', { participant: p.id });
+        this.leave(p);
+      }
+    }, this.graceSeconds * 1_000);
+    p.graceTimer.unref?.();
+  }
+
+  /**
+   * Someone comes back on a new connection with the resume credential this meeting gave them
+   * (in this browser): same participant, role, room and devices. They get `resumed` with a new
+   * credential, then the messages they missed, or a fresh `joined` and new media when those
+   * are no longer kept. A connection the participant still had is closed (they moved on).
+   */
+  resume(input: { credential: string; clientId: string; lastSeq: number; sink: ParticipantChannel; rid: number | undefined }): Participant {
+    if (this.#ended) throw new AppError('meeting.ended', 'this meeting has ended');
+    let p: Participant | undefined;
+    for (const candidate of this.#participants.values()) if (candidate.holdsCredential(input.credential)) p = candidate;
+    if (!p) {
+      if (this.#departed.has(input.credential)) throw new AppError('resume.expired', 'your place in the meeting was not kept; join again');
+      throw new AppError('resume.invalid', 'this resume credential is not valid (used already, or not from this meeting)');
+    }
+    // The credential alone is not enough: it works only in the browser it was given to.
+    if (p.clientId !== input.clientId) throw new AppError('resume.invalid', 'this resume credential belongs to another browser');
+    const credential = p.rotateResumeCredential();
+    const previous = p.channel.sink;
+    const snapshot = !p.channel.canReplayFrom(input.lastSeq);
+    clearTimeout(p.graceTimer);
+    p.graceTimer = undefined;
+    input.sink.send({ type: 'resumed', rid: input.rid, credential, snapshot });
+    if (previous) {
+      p.channel.detach(previous);
+      previous.close(CLOSE_CODES.replaced, 'resumed elsewhere');
+    }
+    if (!p.channel.attach(input.sink, input.lastSeq)) {
+      // Too much happened meanwhile: the whole picture again, and media built anew with it.
+      p.channel.send(this.#joinedMessage(p, undefined));
+      this.annotations.sendStageTo(p);
+      this.rebuildMedia(p, false);
+    }
+    if (p.reconnecting) {
+      p.reconnecting = false;
+      this.broadcast({ type: 'participant-updated', participant: p.info() });
+    }
+    this.#log.info('participant resumed', { participant: p.id, snapshot });
     return p;
   }
 
@@ -426,6 +501,9 @@ export class LiveMeeting {
     // Only a live feed is in anyone's subscription: others renegotiate only when one goes.
     const hadFeed = p.state === 'live' && this.#contributes(p);
     p.transition('left');
+    this.#departed.add(p.resumeCredential);
+    clearTimeout(p.graceTimer);
+    p.reconnecting = false;
     const leftAt = new Date();
     this.#record((log) => log.left(this.sessionId, { participantId: p.id, name: p.name, role: p.role, at: leftAt }));
     this.#participants.delete(p.id);
@@ -462,6 +540,7 @@ export class LiveMeeting {
     this.#ended = true;
     const code = reason === 'ended-by-host' ? CLOSE_CODES.meetingEnded : CLOSE_CODES.serverShutdown;
     const redirectUrl = this.#settings.redirectUrl ?? this.policy.redirectUrl;
+    this.endedWith = { reason, redirectUrl };
     for (const w of [...this.#waiting.values()]) {
       w.input.channel.send({ type: 'meeting-ended', reason, redirectUrl });
       w.input.channel.close(code, reason);
@@ -575,13 +654,7 @@ export class LiveMeeting {
     const hadFeed = p.state === 'live' && this.#contributes(p);
     const before = p.room;
     if (p.sharing) this.stage.stopShare(p);
-    p.mediaEpoch++;
-    p.subscription.reset();
-    const peer = p.peer;
-    p.peer = undefined;
-    peer?.removeAllListeners();
-    void peer?.close();
-    if (p.state !== 'waiting-media') p.transition('waiting-media');
+    this.#dropMedia(p);
     p.room = room;
     if (hadFeed) this.refreshOthers(p, before);
     this.broadcast({ type: 'participant-updated', participant: p.info() });
@@ -595,6 +668,31 @@ export class LiveMeeting {
       this.#rooms.delete(before);
       void emptied?.then((r) => r.close()).catch(() => {});
     }
+  }
+
+  /** Closes p's media peer; late results of it are dropped (a new one follows). */
+  #dropMedia(p: Participant): void {
+    p.mediaEpoch++;
+    p.subscription.reset();
+    const peer = p.peer;
+    p.peer = undefined;
+    peer?.removeAllListeners();
+    void peer?.close();
+    if (p.state !== 'waiting-media') p.transition('waiting-media');
+  }
+
+  /**
+   * Builds new media for `p` in their room (their browser's connections failed, or they resumed
+   * from a snapshot): others stop receiving the old feed and get the new one once it is up. With
+   * `notify`, p's client is told to publish again (`media-reset`); a snapshot `joined` says it.
+   */
+  rebuildMedia(p: Participant, notify: boolean): void {
+    if (p.state === 'left' || !this.#participants.has(p.id)) return;
+    const hadFeed = p.state === 'live' && this.#contributes(p);
+    this.#dropMedia(p);
+    if (hadFeed) this.refreshOthers(p);
+    this.#openMedia(p);
+    if (notify) p.channel.send({ type: 'media-reset' });
   }
 
   /**

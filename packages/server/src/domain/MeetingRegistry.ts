@@ -1,4 +1,4 @@
-import type { IceServer } from '@amphi/protocol';
+import { CLOSE_CODES, type IceServer } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
 import type { AttendanceLog } from '../ports/AttendanceLog.ts';
@@ -7,6 +7,8 @@ import type { CloudRecorder } from '../ports/CloudRecorder.ts';
 import type { MediaBackend } from '../ports/MediaBackend.ts';
 import type { MeetingDirectory } from '../ports/MeetingDirectory.ts';
 import { LiveMeeting, type JoinInput, type JoinResult } from './LiveMeeting.ts';
+import type { Participant } from './Participant.ts';
+import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import type { MeetingPolicy } from './MeetingSettings.ts';
 import { JoinTickets } from './JoinTickets.ts';
 
@@ -17,6 +19,11 @@ import { JoinTickets } from './JoinTickets.ts';
 export class MeetingRegistry {
   readonly #live = new Map<string, LiveMeeting>();
   readonly #opening = new Map<string, Promise<LiveMeeting>>();
+  /**
+   * Meetings a host ended, for as long as someone reconnecting may still come back to them:
+   * they are told it ended (with the redirect) rather than that their place was lost.
+   */
+  readonly #ended = new Map<string, { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null; until: number }>();
   /** One-use join tickets that the BBB API issues and `join` redeems. */
   readonly tickets = new JoinTickets();
 
@@ -71,6 +78,27 @@ export class MeetingRegistry {
     };
   }
 
+  /**
+   * A participant comes back on a new connection (see LiveMeeting.resume). A meeting that ended
+   * meanwhile answers `meeting-ended` and closes the connection, as it would have.
+   */
+  resume(meetingId: string, input: Parameters<LiveMeeting['resume']>[0]): { meeting: LiveMeeting; participant: Participant } | undefined {
+    const meeting = this.#live.get(meetingId);
+    if (meeting && !meeting.ended) return { meeting, participant: meeting.resume(input) };
+    const ended = meeting?.endedWith ?? this.#endedRecently(meetingId);
+    if (ended) {
+      endedOn(input.sink, ended);
+      return undefined;
+    }
+    throw new AppError('resume.expired', 'this meeting is not going on any more; join again');
+  }
+
+  #endedRecently(meetingId: string): { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null } | undefined {
+    const now = Date.now();
+    for (const [id, e] of this.#ended) if (e.until < now) this.#ended.delete(id);
+    return this.#ended.get(meetingId);
+  }
+
   /** The live meeting, made live from storage if needed (once, however many join at the same moment). */
   async #liveMeeting(meetingId: string): Promise<LiveMeeting> {
     const live = this.#live.get(meetingId);
@@ -91,6 +119,7 @@ export class MeetingRegistry {
           this.log,
           (m) => {
             if (this.#live.get(m.id) === m) this.#live.delete(m.id);
+            if (m.endedWith) this.#ended.set(m.id, { ...m.endedWith, until: Date.now() + m.graceSeconds * 1_000 });
           },
           this.attendance,
           this.documentStore,
@@ -109,4 +138,9 @@ export class MeetingRegistry {
   shutdown(): void {
     for (const m of [...this.#live.values()]) m.terminate('server-shutdown');
   }
+}
+
+function endedOn(sink: ParticipantChannel, ended: { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null }): void {
+  sink.send({ type: 'meeting-ended', reason: ended.reason, redirectUrl: ended.redirectUrl });
+  sink.close(ended.reason === 'ended-by-host' ? CLOSE_CODES.meetingEnded : CLOSE_CODES.serverShutdown, ended.reason);
 }

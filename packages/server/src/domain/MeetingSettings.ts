@@ -38,4 +38,6 @@ export interface MeetingPolicy {
   cloudRecording?: 'staff' | 'hosts' | 'off';
   /** The waiting room setting new meetings start with (default: on). */
   waitingRoomDefault?: boolean;
+  /** How long someone whose connection dropped keeps their place, in seconds (default 60). */
+  resumeGraceSeconds?: number;
 }

@@ -79,12 +79,12 @@ describe('Participant media state machine', () => {
 
   test('info() reflects name, role, what is being sent and the raised hand', () => {
     const p = new Participant('Ada', 'host', 'u1', 'client-ada-0123456789', silentChannel, { audio: false, video: true });
-    assert.deepEqual(p.info(), { id: p.id, name: 'Ada', role: 'host', audio: false, video: true, hand: null, sharing: false, color: p.color, room: null, recordingLocally: false });
+    assert.deepEqual(p.info(), { id: p.id, name: 'Ada', role: 'host', audio: false, video: true, hand: null, sharing: false, color: p.color, room: null, recordingLocally: false, reconnecting: false });
     p.audio = true;
     p.hand = 3;
     p.name = 'Ada L.';
     p.role = 'cohost';
-    assert.deepEqual(p.info(), { id: p.id, name: 'Ada L.', role: 'cohost', audio: true, video: true, hand: 3, sharing: false, color: p.color, room: null, recordingLocally: false });
+    assert.deepEqual(p.info(), { id: p.id, name: 'Ada L.', role: 'cohost', audio: true, video: true, hand: 3, sharing: false, color: p.color, room: null, recordingLocally: false, reconnecting: false });
     assert.notEqual(new Participant('Ada', 'host', 'u1', 'client-ada-0123456789', silentChannel, { audio: true, video: true }).id, p.id);
   });
 

@@ -2,7 +2,11 @@ import crypto from 'node:crypto';
 import type { ParticipantInfo, Role } from '@amphi/protocol';
 import type { MediaPeer } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
+import { Outbox } from './Outbox.ts';
 import type { Subscription } from './Subscription.ts';
+
+/** Request ids a participant's client may repeat after a resume (the latest ones are remembered). */
+const REMEMBERED_REQUESTS = 512;
 
 /**
  * Where a participant's media stands:
@@ -60,6 +64,19 @@ export class Participant {
    */
   readonly token = crypto.randomBytes(24).toString('base64url');
   /**
+   * What reaches their client, numbered and kept so that a new connection gets what the old
+   * one missed: the participant's channel for the whole meeting, whatever socket is under it.
+   */
+  readonly channel: Outbox;
+  /** Their credential for `resume`, replaced at each resume (see rotateResumeCredential). */
+  #resumeCredential = newResumeCredential();
+  /** Their connection dropped: their place is kept until they resume or the grace period ends. */
+  reconnecting = false;
+  /** Ends the grace period (they are removed as if they had left). */
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Request ids already received, so that one repeated after a resume is not done twice. */
+  readonly #requests = new Set<number>();
+  /**
    * When they last turned their microphone on, as the meeting's running count (0: never). Others
    * receive the audio of those unmuted and of the few most recently unmuted: the m-line stays
    * when they mute, so talking again needs no renegotiation.
@@ -82,7 +99,7 @@ export class Participant {
     role: Role,
     readonly userId: string | undefined,
     readonly clientId: string | undefined,
-    readonly channel: ParticipantChannel,
+    channel: ParticipantChannel,
     sending: { audio: boolean; video: boolean },
     id: string = crypto.randomUUID(),
   ) {
@@ -92,6 +109,33 @@ export class Participant {
     this.audio = sending.audio;
     this.video = sending.video;
     this.peerReady = new Promise(() => {});
+    this.channel = new Outbox(channel);
+  }
+
+  get resumeCredential(): string {
+    return this.#resumeCredential;
+  }
+
+  /** Whether `credential` is theirs (compared in constant time). */
+  holdsCredential(credential: string): boolean {
+    return timingSafeEqualText(this.#resumeCredential, credential);
+  }
+
+  /** A resume uses the credential up: the next one needs the new credential. */
+  rotateResumeCredential(): string {
+    this.#resumeCredential = newResumeCredential();
+    return this.#resumeCredential;
+  }
+
+  /**
+   * Notes a request id from their client; false when it was seen already (a request repeated
+   * after a resume: it was done once, and its reply is in the outbox).
+   */
+  firstTimeRequest(rid: number): boolean {
+    if (this.#requests.has(rid)) return false;
+    this.#requests.add(rid);
+    if (this.#requests.size > REMEMBERED_REQUESTS) this.#requests.delete(this.#requests.values().next().value!);
+    return true;
   }
 
   get state(): MediaState {
@@ -106,6 +150,16 @@ export class Participant {
   }
 
   info(): ParticipantInfo {
-    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing, color: this.color, room: this.room, recordingLocally: this.recordingLocally };
+    return { id: this.id, name: this.name, role: this.role, audio: this.audio, video: this.video, hand: this.hand, sharing: this.sharing, color: this.color, room: this.room, recordingLocally: this.recordingLocally, reconnecting: this.reconnecting };
   }
+}
+
+function newResumeCredential(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const ha = crypto.createHash('sha256').update(a).digest();
+  const hb = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(ha, hb);
 }

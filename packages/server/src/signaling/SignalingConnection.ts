@@ -15,11 +15,17 @@ import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import { isMeetingAction, QUIET_ACTIONS, runMeetingAction } from './meetingActions.ts';
 import { RateLimiter } from '../RateLimiter.ts';
 
+/** How often the server checks that a signaling connection is alive (a WebSocket ping). */
+const HEARTBEAT_MS = 10_000;
+
 /**
  * The connection's lifecycle:
- *   new ──join──▶ joining ──ok──────────────▶ joined ──leave/close/end/removed──▶ closed
- *                    │  └──wait──▶ waiting ──admitted──▶ joined
- *                    └──fail──▶ new           └──denied/close──▶ closed
+ *   new ──join──▶ joining ──ok──────────────▶ joined ──leave/close/end/removed/replaced──▶ closed
+ *    │               │  └──wait──▶ waiting ──admitted──▶ joined
+ *    │               └──fail──▶ new           └──denied/close──▶ closed
+ *    └──resume──▶ joined (the participant's place, kept since their previous connection dropped)
+ * A joined connection that closes without `leave` leaves the participant reconnecting, not gone
+ * (LiveMeeting.disconnected): a resume on a new connection brings them back.
  */
 type ConnectionState = 'new' | 'joining' | 'waiting' | 'joined' | 'closed';
 
@@ -47,6 +53,9 @@ export class SignalingConnection implements ParticipantChannel {
   readonly #rate = new RateLimiter(300, 10_000);
   readonly #rateNotice = new RateLimiter(1, 10_000);
   readonly #log: Logger;
+  /** Heartbeat: a WebSocket ping every HEARTBEAT_MS; a socket that has not answered the last one is dead. */
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #alive = true;
 
   constructor(
     private readonly socket: WebSocket,
@@ -64,10 +73,30 @@ export class SignalingConnection implements ParticipantChannel {
     });
     socket.on('close', () => this.#closed());
     socket.on('error', (err) => this.#log.debug('socket error', { err: String(err) }));
+    // A connection whose network went away sends no close: without this, the server would learn
+    // only minutes later (TCP's own timeouts), and the participant's grace period would not start.
+    socket.on('pong', () => (this.#alive = true));
+    this.#heartbeat = setInterval(() => {
+      if (!this.#alive) {
+        this.#log.info('signaling connection stopped answering; closing it');
+        socket.terminate();
+        return;
+      }
+      this.#alive = false;
+      if (socket.readyState === socket.OPEN) socket.ping();
+    }, HEARTBEAT_MS);
+    this.#heartbeat.unref?.();
   }
 
+  /** Writes to this socket (the participant's outbox calls it with numbered messages). */
   send(message: ServerMessage, serialized?: string): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(serialized ?? JSON.stringify(message));
+  }
+
+  /** A reply to this client: once joined, through the participant's outbox (numbered, kept for a resume). */
+  #reply(message: ServerMessage): void {
+    if (this.#state === 'joined' && this.#participant) this.#participant.channel.send(message);
+    else this.send(message);
   }
 
   close(code: number, reason: string): void {
@@ -88,6 +117,9 @@ export class SignalingConnection implements ParticipantChannel {
       return;
     }
     const message = parsed.message;
+    // A request repeated after a resume was done already: its reply is in the outbox.
+    const rid = 'rid' in message ? message.rid : undefined;
+    if (rid !== undefined && this.#state === 'joined' && message.type !== 'ping' && !this.#participant!.firstTimeRequest(rid)) return;
     try {
       await this.#dispatch(message);
     } catch (err) {
@@ -100,21 +132,30 @@ export class SignalingConnection implements ParticipantChannel {
   async #dispatch(message: ClientMessage): Promise<void> {
     switch (message.type) {
       case 'ping':
+        // Straight to the socket: a pong is about this connection, not part of the meeting's story.
         this.send({ type: 'pong', rid: message.rid });
         return;
       case 'join':
         return this.#join(message);
+      case 'resume':
+        return this.#resume(message);
+      case 'media-restart': {
+        const { meeting, participant } = this.#joined();
+        meeting.rebuildMedia(participant, true);
+        this.#ok(message.rid);
+        return;
+      }
       case 'publish': {
         const { meeting, participant } = this.#joined();
         const screen = message.screenMid !== undefined ? { video: message.screenMid, audio: message.screenAudioMid } : undefined;
         const sdp = await meeting.publish(participant, message.sdp, screen);
-        this.send({ type: 'publish-answer', rid: message.rid, sdp });
+        this.#reply({ type: 'publish-answer', rid: message.rid, sdp });
         return;
       }
       case 'subscribe-answer': {
         const { meeting, participant } = this.#joined();
         await meeting.answerSubscription(participant, message.negotiationId, message.sdp);
-        this.send({ type: 'ok', rid: message.rid });
+        this.#ok(message.rid);
         return;
       }
       case 'trickle': {
@@ -126,13 +167,13 @@ export class SignalingConnection implements ParticipantChannel {
         const { meeting, participant } = this.#joined();
         // Reply before ending: ending closes this very socket.
         meeting.assertMayEnd(participant);
-        this.send({ type: 'ok', rid: message.rid });
+        this.#ok(message.rid);
         meeting.end(participant);
         return;
       }
       case 'leave': {
         if (this.#state !== 'joined' && this.#state !== 'waiting') throw new AppError('protocol.out_of_order', 'join a meeting first');
-        this.send({ type: 'ok', rid: message.rid });
+        this.#ok(message.rid);
         this.#leave();
         this.close(CLOSE_CODES.left, 'left');
         return;
@@ -184,6 +225,17 @@ export class SignalingConnection implements ParticipantChannel {
     }
   }
 
+  /** Takes the participant's place again, kept since their previous connection dropped. */
+  #resume(message: Extract<ClientMessage, { type: 'resume' }>): void {
+    if (this.#state !== 'new') throw new AppError('protocol.out_of_order', `already ${this.#state}`);
+    const resumed = this.meetings.resume(message.meetingId, { credential: message.credential, clientId: message.clientId, lastSeq: message.lastSeq, sink: this, rid: message.rid });
+    if (!resumed) return; // the meeting ended meanwhile: they were told, and this socket closes
+    this.#meeting = resumed.meeting;
+    this.#participant = resumed.participant;
+    this.#state = 'joined';
+    if (this.socket.readyState !== this.socket.OPEN) this.#closed();
+  }
+
   #joined(): { meeting: LiveMeeting; participant: Participant } {
     if (this.#state !== 'joined' || !this.#meeting || !this.#participant) {
       throw new AppError('protocol.out_of_order', 'join a meeting first');
@@ -203,15 +255,26 @@ export class SignalingConnection implements ParticipantChannel {
   }
 
   #ok(rid: number | undefined): void {
-    this.send({ type: 'ok', rid });
+    this.#reply({ type: 'ok', rid });
   }
 
   #closed(): void {
+    clearInterval(this.#heartbeat);
+    const wasJoined = this.#state === 'joined' || (this.#state === 'closed' && this.#participant !== undefined);
     this.#state = 'closed';
+    const meeting = this.#meeting;
+    const participant = this.#participant;
+    if (wasJoined && meeting && participant) {
+      // Not a leave: the participant may come back on a new connection (resume).
+      this.#meeting = undefined;
+      this.#participant = undefined;
+      meeting.disconnected(participant, this);
+      return;
+    }
     this.#leave();
   }
 
   #error(code: ErrorCode, message: string, rid: number | undefined): void {
-    this.send({ type: 'error', code, message, ...(rid !== undefined ? { rid } : {}) });
+    this.#reply({ type: 'error', code, message, ...(rid !== undefined ? { rid } : {}) });
   }
 }

@@ -41,7 +41,7 @@ export function EndScreen({ state, reason, errorCode, redirectUrl, onRejoin }: {
     canRejoin = false;
   } else if (state === 'disconnected') {
     title = t('disconnected.title');
-    body = t('disconnected.body');
+    body = errorCode === 'resume.replaced' ? t('disconnected.replaced') : t('disconnected.body');
   } else {
     title = t('failed.title');
     body = t(`error.${errorCode ?? 'generic'}`);

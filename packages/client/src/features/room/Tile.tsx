@@ -59,7 +59,7 @@ export function Tile({
 
   const label = self ? t('room.you', { name: info.name }) : info.name;
   return (
-    <li ref={tileRef} className={`tile${spotlight ? ' spotlight' : ''}${speaking ? ' speaking' : ''}`} data-speaking={speaking || undefined} data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
+    <li ref={tileRef} className={`tile${spotlight ? ' spotlight' : ''}${speaking ? ' speaking' : ''}${info.reconnecting ? ' reconnecting' : ''}`} data-speaking={speaking || undefined} data-reconnecting={info.reconnecting || undefined} data-participant-id={info.id} data-self={self || undefined} data-muted={!info.audio || undefined} aria-label={label}>
       {showVideo ? (
         <video ref={videoRef} className={self ? 'mirror' : undefined} autoPlay playsInline muted />
       ) : (
@@ -85,6 +85,7 @@ export function Tile({
           </span>
         )}
         <span className="tile-name">{label}</span>
+        {info.reconnecting && <span className="badge badge-reconnecting">{t('room.reconnectingBadge')}</span>}
         {info.role === 'host' && <span className="badge">{t('room.host')}</span>}
         {info.role === 'cohost' && <span className="badge">{t('room.cohost')}</span>}
       </div>

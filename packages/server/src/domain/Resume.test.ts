@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { CLOSE_CODES } from '@amphi/protocol';
+import { AppError } from '../errors.ts';
+import { cleanUpWorlds, clientIdFor, FakeChannel, flush, OWNER_ID, World, type Member } from './testing/fakes.ts';
+import { OUTBOX_CAPACITY } from './Outbox.ts';
+
+afterEach(cleanUpWorlds);
+
+/** The seq of the last message a member's client saw (as the outbox numbered it). */
+function lastSeqSeen(m: Member): number {
+  return m.participant.channel.lastSeq;
+}
+
+function resume(w: World, m: Member, overrides: Partial<{ credential: string; clientId: string; lastSeq: number }> = {}) {
+  const sink = new FakeChannel();
+  const result = w.registry.resume(m.meeting.id, {
+    credential: overrides.credential ?? m.participant.resumeCredential,
+    clientId: overrides.clientId ?? m.participant.clientId!,
+    lastSeq: overrides.lastSeq ?? lastSeqSeen(m),
+    sink,
+    rid: 3,
+  });
+  return { sink, result };
+}
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AppError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+describe('resuming after a lost connection', () => {
+  test('a dropped connection leaves the participant reconnecting: others see a dimmed tile, not a departure', async () => {
+    const w = new World();
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    ada.meeting.disconnected(bob.participant, bob.channel);
+    const update = ada.channel.last('participant-updated');
+    assert.equal(update.participant.id, bob.participant.id);
+    assert.equal(update.participant.reconnecting, true);
+    assert.equal(ada.channel.ofType('participant-left').length, 0);
+    assert.equal(ada.meeting.size, 2, 'their place is kept');
+  });
+
+  test('coming back: same participant, role and devices; a new credential; what was missed, in order, once', async () => {
+    const w = new World();
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob'), audio: false });
+    const seenBefore = lastSeqSeen(bob);
+    const credential = bob.participant.resumeCredential;
+    bob.meeting.disconnected(bob.participant, bob.channel);
+    const sentBefore = bob.channel.sent.length;
+    ada.meeting.chat.send(ada.participant, 'while you were away', null);
+    ada.meeting.moderation.setRole(ada.participant, bob.participant.id, 'cohost');
+    assert.equal(bob.channel.sent.length, sentBefore, 'nothing reaches the dropped socket');
+
+    const { sink, result } = resume(w, bob, { lastSeq: seenBefore });
+    assert.equal(result?.participant, bob.participant, 'the same participant, not a new one');
+    assert.equal(ada.meeting.size, 2);
+    const resumed = sink.sent[0]!;
+    assert.equal(resumed.type, 'resumed');
+    assert.ok(resumed.type === 'resumed' && resumed.rid === 3 && resumed.snapshot === false);
+    assert.ok(resumed.type === 'resumed' && resumed.credential !== credential, 'the credential is replaced');
+    const replayed = sink.sent.slice(1).map((m) => m.type);
+    assert.ok(replayed.includes('chat') && replayed.includes('participant-updated'), `missed messages replayed: ${replayed}`);
+    assert.equal(sink.ofType('chat').length, 1, 'the chat line comes once');
+    assert.equal(bob.participant.role, 'cohost');
+    assert.equal(bob.participant.audio, false, 'muted stays muted');
+    const back = ada.channel.last('participant-updated').participant;
+    assert.equal(back.id, bob.participant.id);
+    assert.equal(back.reconnecting, false);
+    assert.equal(ada.channel.ofType('participant-joined').length, 1, 'only Bob’s first arrival');
+    // Messages go to the new connection from now on.
+    ada.meeting.chat.react(ada.participant, '🎉');
+    assert.equal(sink.last('reaction').reaction, '🎉');
+  });
+
+  test('the credential is used up by a resume: a replay (or a second tab) is refused and makes no one new', async () => {
+    const w = new World();
+    await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    const credential = bob.participant.resumeCredential;
+    resume(w, bob);
+    assert.equal(code(() => resume(w, bob, { credential })), 'resume.invalid');
+    assert.equal(bob.meeting.size, 2);
+  });
+
+  test('a credential is worthless in another browser, in another meeting, or forged', async () => {
+    const w = new World();
+    await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    assert.equal(code(() => resume(w, bob, { clientId: clientIdFor('mallory') })), 'resume.invalid');
+    assert.equal(code(() => resume(w, bob, { credential: 'A'.repeat(43) })), 'resume.invalid');
+    assert.equal(code(() => w.registry.resume('other-meeting', { credential: bob.participant.resumeCredential, clientId: bob.participant.clientId!, lastSeq: 0, sink: new FakeChannel(), rid: 1 })), 'resume.expired');
+    assert.equal(bob.meeting.size, 2);
+    // The refused attempts did not use the credential up.
+    assert.equal(resume(w, bob).result?.participant, bob.participant);
+  });
+
+  test('past the grace period they are gone as if they had left, and a late resume is told so', async () => {
+    const w = new World({ policy: { resumeGraceSeconds: 0.05 } });
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    bob.meeting.disconnected(bob.participant, bob.channel);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.deepEqual(ada.channel.last('participant-left'), { type: 'participant-left', participantId: bob.participant.id });
+    assert.equal(ada.meeting.size, 1);
+    assert.equal(code(() => resume(w, bob)), 'resume.expired');
+  });
+
+  test('a resume within the grace period stops its clock', async () => {
+    const w = new World({ policy: { resumeGraceSeconds: 0.05 } });
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    bob.meeting.disconnected(bob.participant, bob.channel);
+    resume(w, bob);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(ada.channel.ofType('participant-left').length, 0);
+    assert.equal(ada.meeting.size, 2);
+  });
+
+  test('someone removed while reconnecting cannot come back', async () => {
+    const w = new World();
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    bob.meeting.disconnected(bob.participant, bob.channel);
+    ada.meeting.moderation.remove(ada.participant, bob.participant.id);
+    assert.equal(code(() => resume(w, bob)), 'resume.expired');
+    assert.equal(ada.meeting.size, 1);
+  });
+
+  test('a meeting ended meanwhile: the resuming client is told it ended, with the redirect, and its socket closes', async () => {
+    const w = new World({ settings: { redirectUrl: 'https://univ.example/bye' } });
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    bob.meeting.disconnected(bob.participant, bob.channel);
+    ada.meeting.end(ada.participant);
+    await flush();
+    const { sink, result } = resume(w, bob);
+    assert.equal(result, undefined);
+    assert.deepEqual(sink.last('meeting-ended'), { type: 'meeting-ended', reason: 'ended-by-host', redirectUrl: 'https://univ.example/bye' });
+    assert.deepEqual(sink.closes.map((c) => c.code), [CLOSE_CODES.meetingEnded]);
+  });
+
+  test('a newer connection takes over from one the server still thought open; the old one closing later changes nothing', async () => {
+    const w = new World();
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    const { sink } = resume(w, bob);
+    assert.deepEqual(bob.channel.closes.map((c) => c.code), [CLOSE_CODES.replaced]);
+    ada.meeting.disconnected(bob.participant, bob.channel);
+    assert.equal(bob.participant.reconnecting, false, 'the replaced socket’s close is not a drop');
+    ada.meeting.chat.react(ada.participant, '👍');
+    assert.equal(sink.last('reaction').participantId, ada.participant.id);
+  });
+
+  test('too much missed: a fresh joined (the whole picture) and new media instead of a replay', async () => {
+    const w = new World();
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    await w.goLive(bob);
+    const seen = lastSeqSeen(bob);
+    bob.meeting.disconnected(bob.participant, bob.channel);
+    for (let i = 0; i < OUTBOX_CAPACITY + 300; i++) ada.meeting.broadcast({ type: 'reaction', participantId: ada.participant.id, reaction: '👍' });
+    const oldPeer = w.peer(bob);
+    const { sink } = resume(w, bob, { lastSeq: seen });
+    await flush();
+    const resumed = sink.sent[0]!;
+    assert.ok(resumed.type === 'resumed' && resumed.snapshot === true);
+    const joined = sink.last('joined');
+    assert.equal(joined.rid, undefined);
+    assert.equal(joined.self.id, bob.participant.id);
+    assert.deepEqual(joined.participants.map((p) => p.id), [ada.participant.id]);
+    assert.equal(sink.ofType('reaction').length, 0, 'no partial replay');
+    assert.equal(oldPeer.callsOf('close').length, 1, 'the old media is closed');
+    assert.notEqual(w.peer(bob), oldPeer, 'new media is opened');
+  });
+});
