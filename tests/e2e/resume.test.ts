@@ -7,6 +7,7 @@ import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage } from './harness/browser.ts';
 import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, joinThroughWaitingRoom, openPanel, selfId, waitForRemoteTiles } from './harness/flows.ts';
 import { createMeeting, signInCookie, WsClient, type Received } from './harness/wsClient.ts';
+import { createOwnNetwork, type OwnNetwork } from './harness/ownNetwork.ts';
 
 /*
  * Nobody falls out of a meeting when their signaling connection drops: the connections are cut
@@ -200,5 +201,52 @@ describe('three people in Chromium keep their meeting when every signaling conne
     }
     await new Promise((r) => setTimeout(r, 1_000));
     for (const page of pages) assert.equal(await page.getByText('sent while reconnecting').count(), 1, 'the chat line came once');
+  });
+});
+
+describe('a student whose own network goes away for 10 s', { timeout: 300_000 }, () => {
+  let own: OwnNetwork;
+  let amphi: RunningAmphi;
+  let browsers: Browser[] = [];
+  let host: Page;
+  let student: Page;
+
+  before(async () => {
+    own = createOwnNetwork();
+    amphi = await startAmphi({}, { host: own.hostAddress });
+    // Not loopback, so not a secure context unless Chromium is told: the camera needs one.
+    browsers = [await launchBrowser(undefined, amphi.url), await launchBrowser(own.chromium, amphi.url)];
+    host = (await newParticipantPage(browsers[0]!)).page;
+    student = (await newParticipantPage(browsers[1]!)).page;
+  });
+  after(async () => {
+    for (const b of browsers) await b.close().catch(() => {});
+    await amphi?.stop();
+    own?.close();
+  });
+
+  test('the banner shows, then they are back in the meeting with media, without a reload', async () => {
+    const link = await createMeetingAsOrganiser(host, amphi.url, amphi.admin, 'Wi-Fi in the library');
+    await joinByLink(host, link, 'Alice Organiser');
+    await joinThroughWaitingRoom(student, host, link, 'Sam Student');
+    const ids = [await selfId(host), await selfId(student)];
+    await expectMediaFlowing([host, student], ids);
+    await student.evaluate(() => ((window as unknown as { __samePage: boolean }).__samePage = true));
+
+    own.cut();
+    const cutAt = Date.now();
+    await student.getByTestId('reconnecting-banner').waitFor({ timeout: 10_000 });
+    console.log(`# banner after ${Date.now() - cutAt} ms without network`);
+    await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - cutAt))));
+    own.restore();
+    const restoredAt = Date.now();
+    await student.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 20_000 });
+    const signalingBack = Date.now() - restoredAt;
+    await expectMediaFlowing([host, student], ids, { windowMs: 1_000, timeoutMs: 20_000 });
+    console.log(`# network back → signaling back ${signalingBack} ms, media flowing both ways ${Date.now() - restoredAt} ms`);
+    assert.equal(await student.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage), true, 'no reload');
+    assert.equal(await selfId(student), ids[1], 'the same participant');
+    assert.equal(await student.getByTestId('waiting-screen').count(), 0, 'not sent back to the waiting room');
+    await waitForRemoteTiles(host, 1);
   });
 });

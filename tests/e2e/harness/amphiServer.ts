@@ -27,16 +27,19 @@ export interface RunningAmphi {
  * Starts Amphi through its real entry point (the built packages/server/dist/main.js, which starts
  * Janus) on a free port with a fresh data folder, and waits until it says it is running.
  */
-export async function startAmphi(env: Record<string, string> = {}, opts: { presetAdmin?: boolean } = {}): Promise<RunningAmphi> {
+export async function startAmphi(env: Record<string, string> = {}, opts: { presetAdmin?: boolean; host?: string } = {}): Promise<RunningAmphi> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-'));
   const admin = { email: 'organiser@univ.example', password: 'correct horse battery staple' };
-  const url = `http://127.0.0.1:${port}`;
+  // `host`: serve on another address of the test namespace (one a browser on its own network reaches).
+  const host = opts.host ?? '127.0.0.1';
+  const url = `http://${host}:${port}`;
   const child = spawn(process.execPath, [path.join(ROOT, 'packages/server/dist/main.js')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       AMPHI_PORT: String(port),
+      ...(opts.host ? { AMPHI_HOST: opts.host } : {}),
       AMPHI_PUBLIC_URL: url,
       AMPHI_DATA_DIR: dataDir,
       ...(opts.presetAdmin === false ? {} : { AMPHI_ADMIN_EMAIL: admin.email, AMPHI_ADMIN_PASSWORD: admin.password }),

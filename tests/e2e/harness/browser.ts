@@ -34,8 +34,13 @@ const CAPTURE_PEER_CONNECTIONS = `
   })();
 `;
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.AMPHI_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--mute-audio'] });
+/**
+ * `executablePath`: another Chromium start script (one that runs it on a network of its own).
+ * `secureOrigin`: an http origin other than loopback to treat as secure (camera, microphone).
+ */
+export async function launchBrowser(executablePath?: string, secureOrigin?: string): Promise<Browser> {
+  const args = secureOrigin ? [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${secureOrigin}`] : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: executablePath ?? process.env.AMPHI_CHROMIUM ?? '/usr/bin/chromium', headless: true, args, ignoreDefaultArgs: ['--mute-audio'] });
 }
 
 export async function newParticipantPage(browser: Browser, opts: { viewport?: { width: number; height: number }; locale?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {

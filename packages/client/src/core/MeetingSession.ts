@@ -207,7 +207,7 @@ export class MeetingSession extends Emitter<Events> {
     const resume = this.#resume;
     if (!resume || this.state !== 'joined') return { fatal: 'resume.expired' };
     try {
-      await this.#signaling.connect();
+      await this.#signaling.connect(4_000);
     } catch {
       return 'retry';
     }

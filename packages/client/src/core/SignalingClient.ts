@@ -65,13 +65,23 @@ export class SignalingClient extends Emitter<Events> {
     return this.#lastSeq;
   }
 
-  /** Opens a socket (a new one, replacing any before it: their events are ignored from then on). */
-  connect(): Promise<void> {
+  /**
+   * Opens a socket (a new one, replacing any before it: their events are ignored from then on).
+   * One that is not open after `timeoutMs` is given up (on a dead network a connection attempt
+   * can hang for minutes, and the next try must not wait for it).
+   */
+  connect(timeoutMs = 10_000): Promise<void> {
     this.#drop(undefined);
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(this.url);
       this.#socket = socket;
+      const timer = setTimeout(() => {
+        if (socket.readyState !== WebSocket.CONNECTING) return;
+        this.#drop(socket);
+        reject(new Error('the server did not answer in time'));
+      }, timeoutMs);
       socket.onopen = () => {
+        clearTimeout(timer);
         this.#lastHeard = Date.now();
         this.#startHeartbeat(socket);
         resolve();
