@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   // Resuming after a lost connection
   'resume.invalid',
   'resume.expired',
+  // The server itself
+  'server.restarting',
   // Who you are and what you may do
   'auth.unauthenticated',
   'auth.invalid_credentials',

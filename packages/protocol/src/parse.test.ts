@@ -491,6 +491,7 @@ describe('ServerMessage', () => {
     'participant-left': { type: 'participant-left', participantId: 'p2' },
     'meeting-ended': { type: 'meeting-ended', reason: 'ended-by-host', redirectUrl: 'https://univ.example/after' },
     'media-reset': { type: 'media-reset' },
+    restarting: { type: 'restarting' },
     ok: { type: 'ok', rid: 3 },
     pong: { type: 'pong' },
     error: { type: 'error', rid: 4, code: 'protocol.invalid', message: 'invalid join: name: too short' },

@@ -663,6 +663,12 @@ export const MeetingEndedMessage = z.object({
  */
 export const MediaResetMessage = z.object({ type: z.literal('media-reset') });
 
+/**
+ * Amphi is stopping to restart (an upgrade): the connection closes next (1012) and the client
+ * resumes by itself once the server answers again. The meeting goes on.
+ */
+export const RestartingMessage = z.object({ type: z.literal('restarting') });
+
 export const OkMessage = z.object({ type: z.literal('ok'), rid: RequestId.optional() });
 export const PongMessage = z.object({ type: z.literal('pong'), rid: RequestId.optional() });
 
@@ -685,6 +691,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   ParticipantLeftMessage,
   MeetingEndedMessage,
   MediaResetMessage,
+  RestartingMessage,
   OkMessage,
   PongMessage,
   ErrorMessage,

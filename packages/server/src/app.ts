@@ -5,7 +5,8 @@ import type { Config } from './config.ts';
 import type { Logger } from './Logger.ts';
 import { SessionService } from './auth/SessionService.ts';
 import { generatePassword, hashPassword } from './auth/passwords.ts';
-import { MeetingRegistry } from './domain/MeetingRegistry.ts';
+import { keptLiveMeetings, MeetingRegistry } from './domain/MeetingRegistry.ts';
+import { DEFAULT_RESUME_GRACE_S } from './domain/LiveMeeting.ts';
 import { buildHttpApp } from './http/buildHttpApp.ts';
 import { SsoSignIn } from './auth/sso/SsoSignIn.ts';
 import { findJanusLibDir, generateSecrets, renderJanusConfig, writeJanusConfig } from './janus/JanusConfig.ts';
@@ -68,11 +69,13 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     cleanups.push(() => media.close());
     await media.start();
 
-    // Sessions a crash left open end where their last record ends.
-    await storage.attendance.closeDangling();
-    // Documents belong to live meetings, which do not outlive the process: start empty.
+    // The meetings that were live when Amphi stopped (a restart, an upgrade, a crash) go on.
+    const kept = await keptLiveMeetings(storage.liveMeetings, config.meetings.resumeGraceSeconds ?? DEFAULT_RESUME_GRACE_S, new Date(), log);
+    // Other sessions a crash left open end where their last record ends.
+    await storage.attendance.closeDangling(new Set(kept.map((k) => k.snapshot.sessionId)));
+    // Documents belong to live meetings: only those of the meetings that go on are kept.
     const documentFiles = new DocumentFiles(path.join(config.dataDir, 'documents'));
-    await documentFiles.sweep();
+    await documentFiles.sweep(new Set(kept.map((k) => k.meetingId)));
     const converterDir = path.join(config.dataDir, 'converting');
     fs.rmSync(converterDir, { recursive: true, force: true });
     fs.mkdirSync(converterDir, { recursive: true, mode: 0o750 });
@@ -112,8 +115,9 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
     await recorder.recover();
     cleanups.push(() => recorder.idle());
 
-    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles, recorder);
-    cleanups.push(async () => live.shutdown());
+    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles, recorder, storage.liveMeetings);
+    const restored = await live.restore(kept);
+    if (restored > 0) log.info('live meetings go on after the restart', { meetings: restored });
 
     // Cloud recordings past their retention go (files and records), their owners warned a week before.
     const retention = new RetentionJob({ catalog: storage.recordings, shares: storage.recordingShares, users: storage.users, mailer, dir: config.recordings.dir,
@@ -151,6 +155,9 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       sso: config.sso ? new SsoSignIn(config.sso, config.publicUrl, { users: storage.users, identities: storage.identities, dataDir: config.dataDir }) : undefined,
     });
     cleanups.push(() => http.close());
+    // First thing on stop (cleanups run last-in first): meetings are kept for the next start and
+    // everyone is told to stay on the page, before the HTTP server closes their connections.
+    cleanups.push(() => live.suspend());
     await http.listen({ host: config.host, port: config.port });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -30,6 +30,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'meeting.not_participant': 404,
   'resume.invalid': 403,
   'resume.expired': 410,
+  'server.restarting': 503,
   'auth.unauthenticated': 401,
   'auth.invalid_credentials': 401,
   'auth.forbidden': 403,

@@ -27,8 +27,9 @@ export interface RunningAmphi {
  * Starts Amphi through its real entry point (the built packages/server/dist/main.js, which starts
  * Janus) on a free port with a fresh data folder, and waits until it says it is running.
  */
-export async function startAmphi(env: Record<string, string> = {}, opts: { presetAdmin?: boolean; host?: string } = {}): Promise<RunningAmphi> {
-  const port = await freePort();
+export async function startAmphi(env: Record<string, string> = {}, opts: { presetAdmin?: boolean; host?: string; port?: number } = {}): Promise<RunningAmphi> {
+  // `port`: the same one as an Amphi started before (a restart: its pages come back to it).
+  const port = opts.port ?? (await freePort());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-'));
   const admin = { email: 'organiser@univ.example', password: 'correct horse battery staple' };
   // `host`: serve on another address of the test namespace (one a browser on its own network reaches).

@@ -161,6 +161,8 @@ export class MeetingSession extends Emitter<Events> {
   readonly #reconnection: Reconnection;
   /** A media restart was asked and not answered yet (one at a time). */
   #restartingMedia = false;
+  /** The server said it is restarting: the reconnection banner says so. */
+  serverRestarting = false;
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -230,6 +232,7 @@ export class MeetingSession extends Emitter<Events> {
 
   #connectionChanged(state: ConnectionState): void {
     if (state.kind === 'connected') {
+      this.serverRestarting = false;
       this.emit('notice', 'notice.reconnected');
       // The media connections ran on by themselves; if the cut was long enough to break them, rebuild them.
       void this.#checkMedia();
@@ -734,6 +737,11 @@ export class MeetingSession extends Emitter<Events> {
         void this.#onJoined(m);
         break;
       case 'resumed':
+        break;
+      case 'restarting':
+        // The connection closes next (1012) and Reconnection brings us back.
+        this.serverRestarting = true;
+        this.emit('change');
         break;
       case 'waiting':
         break;

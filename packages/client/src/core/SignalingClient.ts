@@ -207,6 +207,8 @@ export class SignalingClient extends Emitter<Events> {
     } catch {
       return;
     }
+    // A snapshot starts the numbering again (after a restart, the server's count is new).
+    if (parsed.type === 'resumed' && parsed.snapshot) this.#lastSeq = 0;
     const rid = 'rid' in parsed ? parsed.rid : undefined;
     if (rid !== undefined) {
       const pending = this.#pending.get(rid);

@@ -12,9 +12,12 @@ export class DocumentFiles implements DocumentStore {
   constructor(private readonly dir: string) {}
 
   /** Removes what a previous run left (its meetings are no longer live). */
-  async sweep(): Promise<void> {
-    await fs.rm(this.dir, { recursive: true, force: true });
+  /** Removes every meeting's documents but those of `keep` (meetings that go on after a restart). */
+  async sweep(keep: ReadonlySet<string> = new Set()): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o750 });
+    for (const entry of await fs.readdir(this.dir)) {
+      if (!keep.has(entry)) await fs.rm(path.join(this.dir, entry), { recursive: true, force: true });
+    }
   }
 
   async put(meetingId: string, documentId: string, pdf: Buffer): Promise<void> {

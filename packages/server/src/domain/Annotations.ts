@@ -42,6 +42,18 @@ export class Annotations {
   constructor(private readonly meeting: LiveMeeting) {}
 
   /** The next newcomer's colour. */
+  /** Everything drawn, for storage (MeetingSnapshot). */
+  snapshot(): { nextColor: number; surfaces: [string, Stroke[]][] } {
+    return { nextColor: this.#nextColor, surfaces: [...this.#surfaces].map(([surface, state]) => [surface, [...state.strokes.values()]]) };
+  }
+
+  restore(snapshot: { nextColor: number; surfaces: [string, Stroke[]][] }): void {
+    this.#nextColor = snapshot.nextColor;
+    for (const [surface, strokes] of snapshot.surfaces) {
+      this.#surfaces.set(surface, { strokes: new Map(strokes.map((s) => [s.id, s])), points: strokes.reduce((n, s) => n + s.points.length, 0) });
+    }
+  }
+
   nextColor(): string {
     return ANNOTATION_COLORS[this.#nextColor++ % ANNOTATION_COLORS.length]!;
   }

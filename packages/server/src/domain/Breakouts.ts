@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { BreakoutPlan, PlannedAssignment } from '../ports/MeetingDirectory.ts';
 import type { LiveMeeting } from './LiveMeeting.ts';
 import type { Participant } from './Participant.ts';
+import type { BreakoutsSnapshot } from './MeetingSnapshot.ts';
 import { assertModerator, isModerator } from './permissions.ts';
 
 /** How long people see "the rooms are closing" before they are brought back, unless a host says. */
@@ -51,6 +52,34 @@ export class Breakouts {
       closingAt: this.#closingAt?.toISOString() ?? null,
       boards: [...this.#boards],
     };
+  }
+
+  /** The rooms and who is in which, for storage (MeetingSnapshot). */
+  snapshot(): BreakoutsSnapshot {
+    return {
+      status: this.#status,
+      rooms: this.#rooms.map((r) => ({ ...r })),
+      assignments: [...this.#assignments],
+      allowChoose: this.#allowChoose,
+      endsAt: this.#endsAt?.toISOString() ?? null,
+      closingAt: this.#closingAt?.toISOString() ?? null,
+      boards: [...this.#boards],
+    };
+  }
+
+  /** Back from storage after a restart: open rooms stay open and their clocks run on from where they were. */
+  restore(s: BreakoutsSnapshot): void {
+    this.#status = s.status;
+    this.#rooms = s.rooms.map((r) => ({ ...r }));
+    this.#assignments.clear();
+    for (const [p, r] of s.assignments) this.#assignments.set(p, r);
+    this.#allowChoose = s.allowChoose;
+    this.#endsAt = s.endsAt ? new Date(s.endsAt) : null;
+    this.#closingAt = s.closingAt ? new Date(s.closingAt) : null;
+    this.#boards.clear();
+    for (const b of s.boards) this.#boards.add(b);
+    if (this.#status === 'closing' && this.#closingAt) this.#setTimer(Math.max(0, this.#closingAt.getTime() - Date.now()), () => this.#bringEveryoneBack());
+    else if (this.#status === 'open' && this.#endsAt) this.#setTimer(Math.max(0, this.#endsAt.getTime() - Date.now()), () => this.#startClosing(DEFAULT_CLOSE_COUNTDOWN_S));
   }
 
   get isOpen(): boolean {

@@ -22,6 +22,16 @@ export class Chat {
 
   constructor(private readonly meeting: LiveMeeting) {}
 
+  /** Every room's public chat, for storage (MeetingSnapshot). */
+  snapshot(): [string, ChatMessage[]][] {
+    return [...this.#histories].map(([room, messages]) => [room, [...messages]]);
+  }
+
+  restore(histories: [string, ChatMessage[]][]): void {
+    this.#histories.clear();
+    for (const [room, messages] of histories) this.#histories.set(room, [...messages]);
+  }
+
   /** The public chat of a room (null: the main room). */
   history(room: string | null = null): ChatMessage[] {
     return [...(this.#histories.get(room ?? 'main') ?? [])];

@@ -14,6 +14,10 @@ export class Documents {
 
   constructor(private readonly meeting: LiveMeeting) {}
 
+  restore(documents: DocumentInfo[]): void {
+    for (const d of documents) this.#documents.set(d.id, d);
+  }
+
   list(): DocumentInfo[] {
     return [...this.#documents.values()];
   }

@@ -18,9 +18,10 @@ import { Breakouts } from './Breakouts.ts';
 import { normaliseName } from './names.ts';
 import { CloudRecording } from './CloudRecording.ts';
 import type { CloudRecorder } from '../ports/CloudRecorder.ts';
-import { Participant } from './Participant.ts';
+import { hashCredential, Participant } from './Participant.ts';
 import { assertModerator, isModerator } from './permissions.ts';
 import { Subscription } from './Subscription.ts';
+import { SNAPSHOT_VERSION, type MeetingSnapshot } from './MeetingSnapshot.ts';
 
 const PEER_READY_TIMEOUT_MS = 20_000;
 /** Videos a participant receives until their client says which it shows (a gallery page). */
@@ -112,12 +113,17 @@ export class LiveMeeting {
   #ended = false;
   /** Why and where to, once ended for everyone (those reconnecting learn it when they resume). */
   endedWith: { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null } | undefined;
-  /** The last resume credentials of those who left: presenting one is "too late", not a forgery. */
+  /** The last resume credentials (hashed) of those who left: presenting one is "too late", not a forgery. */
   readonly #departed = new Set<string>();
   #closed = false;
   readonly #log: Logger;
-  /** This time the meeting is live (the attendance report's unit). */
-  readonly sessionId = crypto.randomUUID();
+  /** This time the meeting is live (the attendance report's unit; kept across a server restart). */
+  sessionId: string = crypto.randomUUID();
+  /**
+   * Called whenever something that a snapshot holds may have changed (every broadcast, arrival,
+   * departure): the registry writes the snapshot to storage soon after. Set by the registry.
+   */
+  onChanged: (meeting: LiveMeeting) => void = () => {};
   /** Attendance writes, in order (a stay must follow its session's row). */
   #attendanceQueue: Promise<void> = Promise.resolve();
 
@@ -158,8 +164,81 @@ export class LiveMeeting {
     this.annotations = new Annotations(this);
     this.breakouts = new Breakouts(this, normaliseName);
     this.recording = new CloudRecording(this, recorder, () => this.#ensureRoom('main'));
+  }
+
+  /** A new session of the meeting starts (the attendance report gets a row for it). */
+  begin(): void {
     const started = new Date();
     this.#record((log) => log.sessionStarted(this.id, this.sessionId, started));
+  }
+
+  /** What of the meeting outlives the process (see MeetingSnapshot). */
+  snapshot(): MeetingSnapshot {
+    return {
+      version: SNAPSHOT_VERSION,
+      sessionId: this.sessionId,
+      state: structuredClone(this.state),
+      unmuteCount: this.#unmuteCount,
+      handCounter: this.moderation.handCounter,
+      participants: [...this.#participants.values()].map((p) => ({
+        id: p.id,
+        name: p.name,
+        role: p.role,
+        userId: p.userId ?? null,
+        clientId: p.clientId ?? null,
+        credentialHash: p.credentialHash,
+        audio: p.audio,
+        video: p.video,
+        hand: p.hand,
+        room: p.room,
+        isStaff: p.isStaff,
+        externalUserId: p.externalUserId ?? null,
+        color: p.color,
+        joinedAt: p.joinedAt.toISOString(),
+        unmutedSeq: p.unmutedSeq,
+        cameraUsed: p.cameraUsed,
+      })),
+      chat: this.chat.snapshot(),
+      polls: this.polls.snapshot(),
+      documents: this.documents.list(),
+      annotations: this.annotations.snapshot(),
+      breakouts: this.breakouts.snapshot(),
+    };
+  }
+
+  /**
+   * The meeting goes on after a restart of the server, from its last snapshot: the same session,
+   * state, chat, polls, documents, drawings and breakout rooms, and everyone in it reconnecting
+   * (their place kept for the grace period, as after a dropped connection) until they resume.
+   * Shares and local recordings do not survive: the media they ran on is gone.
+   */
+  restore(s: MeetingSnapshot): void {
+    this.sessionId = s.sessionId;
+    Object.assign(this.state, structuredClone(s.state));
+    this.state.recording = { active: false, startedAt: null, paused: false };
+    this.#unmuteCount = s.unmuteCount;
+    this.moderation.handCounter = s.handCounter;
+    this.chat.restore(s.chat);
+    this.polls.restore(s.polls);
+    this.documents.restore(s.documents);
+    this.annotations.restore(s.annotations);
+    this.breakouts.restore(s.breakouts);
+    for (const ps of s.participants) {
+      const p = new Participant(ps.name, ps.role, ps.userId ?? undefined, ps.clientId ?? undefined, undefined, { audio: ps.audio, video: ps.video }, ps.id);
+      p.restoreCredentialHash(ps.credentialHash);
+      p.needsSnapshot = true;
+      p.hand = ps.hand;
+      p.room = ps.room;
+      p.isStaff = ps.isStaff;
+      p.externalUserId = ps.externalUserId ?? undefined;
+      p.color = ps.color;
+      p.joinedAt = new Date(ps.joinedAt);
+      p.unmutedSeq = ps.unmutedSeq;
+      p.cameraUsed = ps.cameraUsed;
+      p.subscription = new Subscription(p.channel, () => p.peer, () => this.#streamsFor(p), (d) => this.#describe(d), this.#log);
+      this.#participants.set(p.id, p);
+      this.#startGrace(p);
+    }
   }
 
   #record(write: (log: AttendanceLog) => Promise<void>): void {
@@ -273,6 +352,7 @@ export class LiveMeeting {
     this.#record((log) => log.joined(this.sessionId, { participantId: p.id, name: p.name, role: p.role, userId: p.userId ?? null, at: p.joinedAt }));
     input.onParticipant(p, this);
     p.channel.send(this.#joinedMessage(p, input.rid));
+    this.polls.sendResultsTo(p);
     this.annotations.sendStageTo(p);
     this.#openMedia(p);
     return p;
@@ -310,8 +390,13 @@ export class LiveMeeting {
    */
   disconnected(p: Participant, sink: ParticipantChannel): void {
     if (!p.channel.detach(sink) || p.state === 'left' || this.#ended || !this.#participants.has(p.id)) return;
-    p.reconnecting = true;
+    this.#startGrace(p);
     this.broadcast({ type: 'participant-updated', participant: p.info() });
+  }
+
+  /** p is reconnecting: they keep their place for the grace period, then leave. */
+  #startGrace(p: Participant): void {
+    p.reconnecting = true;
     clearTimeout(p.graceTimer);
     p.graceTimer = setTimeout(() => {
       if (p.reconnecting) {
@@ -333,14 +418,16 @@ export class LiveMeeting {
     let p: Participant | undefined;
     for (const candidate of this.#participants.values()) if (candidate.holdsCredential(input.credential)) p = candidate;
     if (!p) {
-      if (this.#departed.has(input.credential)) throw new AppError('resume.expired', 'your place in the meeting was not kept; join again');
+      if (this.#departed.has(hashCredential(input.credential))) throw new AppError('resume.expired', 'your place in the meeting was not kept; join again');
       throw new AppError('resume.invalid', 'this resume credential is not valid (used already, or not from this meeting)');
     }
     // The credential alone is not enough: it works only in the browser it was given to.
     if (p.clientId !== input.clientId) throw new AppError('resume.invalid', 'this resume credential belongs to another browser');
     const credential = p.rotateResumeCredential();
     const previous = p.channel.sink;
-    const snapshot = !p.channel.canReplayFrom(input.lastSeq);
+    // After a restart the outbox is new: its numbers are not the ones the client counted.
+    const snapshot = p.needsSnapshot || !p.channel.canReplayFrom(input.lastSeq);
+    p.needsSnapshot = false;
     clearTimeout(p.graceTimer);
     p.graceTimer = undefined;
     input.sink.send({ type: 'resumed', rid: input.rid, credential, snapshot });
@@ -348,9 +435,10 @@ export class LiveMeeting {
       p.channel.detach(previous);
       previous.close(CLOSE_CODES.replaced, 'resumed elsewhere');
     }
-    if (!p.channel.attach(input.sink, input.lastSeq)) {
+    if (!p.channel.attach(input.sink, snapshot ? null : input.lastSeq)) {
       // Too much happened meanwhile: the whole picture again, and media built anew with it.
       p.channel.send(this.#joinedMessage(p, undefined));
+      this.polls.sendResultsTo(p);
       this.annotations.sendStageTo(p);
       this.rebuildMedia(p, false);
     }
@@ -501,7 +589,7 @@ export class LiveMeeting {
     // Only a live feed is in anyone's subscription: others renegotiate only when one goes.
     const hadFeed = p.state === 'live' && this.#contributes(p);
     p.transition('left');
-    this.#departed.add(p.resumeCredential);
+    this.#departed.add(p.credentialHash);
     clearTimeout(p.graceTimer);
     p.reconnecting = false;
     const leftAt = new Date();
@@ -554,6 +642,25 @@ export class LiveMeeting {
     void this.#close();
   }
 
+  /**
+   * Amphi stops to restart: everyone is told to stay on the page. Those waiting to be let in
+   * cannot resume: they are sent away as before, to join again.
+   */
+  suspend(): void {
+    const redirectUrl = this.#settings.redirectUrl ?? this.policy.redirectUrl;
+    for (const w of [...this.#waiting.values()]) {
+      w.input.channel.send({ type: 'meeting-ended', reason: 'server-shutdown', redirectUrl });
+      w.input.channel.close(CLOSE_CODES.serverShutdown, 'server-shutdown');
+    }
+    this.#waiting.clear();
+    this.broadcast({ type: 'restarting' });
+  }
+
+  /** Closes every participant's connection (not their place: they resume on a new one). */
+  disconnectAll(code: number, reason: string): void {
+    for (const p of this.#participants.values()) p.channel.sink?.close(code, reason);
+  }
+
   /** The media server went away: every peer and the room are gone. */
   mediaDown(): void {
     this.#generation++;
@@ -579,17 +686,20 @@ export class LiveMeeting {
 
   /** Sends to everyone in the meeting, serialized once (it goes to up to hundreds of sockets). */
   broadcast(message: ServerMessage): void {
+    this.onChanged(this);
     const serialized = JSON.stringify(message);
     for (const p of this.#participants.values()) p.channel.send(message, serialized);
   }
 
   /** Sends to everyone in one room (null: the main room). */
   broadcastToRoom(room: string | null, message: ServerMessage): void {
+    this.onChanged(this);
     const serialized = JSON.stringify(message);
     for (const p of this.#participants.values()) if (p.room === room) p.channel.send(message, serialized);
   }
 
   sendToModerators(message: ServerMessage): void {
+    this.onChanged(this);
     const serialized = JSON.stringify(message);
     for (const p of this.#participants.values()) if (isModerator(p.role)) p.channel.send(message, serialized);
   }

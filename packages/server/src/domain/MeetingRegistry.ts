@@ -11,10 +11,44 @@ import type { Participant } from './Participant.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import type { MeetingPolicy } from './MeetingSettings.ts';
 import { JoinTickets } from './JoinTickets.ts';
+import type { LiveMeetingStore } from '../ports/LiveMeetingStore.ts';
+import type { MeetingRecordForLive } from './LiveMeeting.ts';
+import { parseSnapshot, type MeetingSnapshot } from './MeetingSnapshot.ts';
+
+/** A stored live meeting that a new process takes up (see keptLiveMeetings). */
+export interface KeptLiveMeeting {
+  meetingId: string;
+  snapshot: MeetingSnapshot;
+}
+
+/**
+ * The live meetings' snapshots worth taking up at start; the others (unreadable, or older than
+ * the grace period: nobody would still be waiting) are removed from storage.
+ */
+export async function keptLiveMeetings(store: LiveMeetingStore, graceSeconds: number, now: Date, log: Logger): Promise<KeptLiveMeeting[]> {
+  const kept: KeptLiveMeeting[] = [];
+  for (const row of await store.all()) {
+    const snapshot = parseSnapshot(row.snapshot);
+    if (snapshot && now.getTime() - row.updatedAt.getTime() <= graceSeconds * 1_000) {
+      kept.push({ meetingId: row.meetingId, snapshot });
+      continue;
+    }
+    log.info('dropping a live meeting’s snapshot', { meeting: row.meetingId, readable: snapshot !== undefined, updatedAt: row.updatedAt.toISOString() });
+    await store.remove(row.meetingId);
+  }
+  return kept;
+}
+
+/** A live meeting's snapshot is written at most this often (and at once when Amphi stops). */
+export const SNAPSHOT_EVERY_MS = 300;
+/** The WebSocket close code "service restart" (RFC 6455): clients come back by themselves. */
+export const RESTART_CLOSE_CODE = 1012;
 
 /**
  * The meetings that have people in them right now. A meeting becomes live with its first
- * arrival and stops being live when the last one leaves or a host ends it.
+ * arrival and stops being live when the last one leaves or a host ends it. With a
+ * LiveMeetingStore, each live meeting's snapshot is kept in storage as it changes, and a new
+ * process restores the meetings that were live (restore()): a restart does not end them.
  */
 export class MeetingRegistry {
   readonly #live = new Map<string, LiveMeeting>();
@@ -26,6 +60,12 @@ export class MeetingRegistry {
   readonly #ended = new Map<string, { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null; until: number }>();
   /** One-use join tickets that the BBB API issues and `join` redeems. */
   readonly tickets = new JoinTickets();
+  /** Snapshot writes: one scheduled per meeting at a time, chained so they land in order. */
+  readonly #writes = new Map<string, { timer: ReturnType<typeof setTimeout> | undefined; chain: Promise<void> }>();
+  /** Amphi is stopping to restart: nobody new gets in. */
+  #draining = false;
+  /** The last snapshots before the restart are written: nothing after them counts. */
+  #frozen = false;
 
   constructor(
     private readonly media: MediaBackend,
@@ -36,6 +76,7 @@ export class MeetingRegistry {
     private readonly attendance?: AttendanceLog,
     private readonly documentStore?: DocumentStore,
     private readonly recorder?: CloudRecorder,
+    private readonly store?: LiveMeetingStore,
   ) {
     media.on('down', () => {
       for (const m of this.#live.values()) m.mediaDown();
@@ -55,6 +96,7 @@ export class MeetingRegistry {
   }
 
   async join(meetingId: string, input: JoinInput): Promise<{ meeting: LiveMeeting; result: JoinResult }> {
+    if (this.#draining) throw new AppError('server.restarting', 'Amphi is restarting; try again in a few seconds');
     // Redeemed before the meeting is opened: a used or foreign ticket must not make it live.
     const ticket = input.ticket !== undefined ? this.tickets.redeem(input.ticket, meetingId) : undefined;
     if (input.ticket !== undefined && !ticket) throw new AppError('auth.forbidden', 'this join link was already used or has expired; go back and join again');
@@ -108,30 +150,114 @@ export class MeetingRegistry {
       opening = (async () => {
         const record = await this.directory.byId(meetingId);
         if (!record) throw new AppError('meeting.not_found', 'no meeting has this id');
-        const [banned, plan] = await Promise.all([this.directory.bannedKeys(meetingId), this.directory.breakoutPlan(meetingId)]);
-        const meeting = new LiveMeeting(
-          record,
-          this.media,
-          this.policy,
-          this.iceServers,
-          banned,
-          (id, keys) => void this.directory.addBans(id, keys).catch((err) => this.log.error('could not store a removal', { err: String(err) })),
-          this.log,
-          (m) => {
-            if (this.#live.get(m.id) === m) this.#live.delete(m.id);
-            if (m.endedWith) this.#ended.set(m.id, { ...m.endedWith, until: Date.now() + m.graceSeconds * 1_000 });
-          },
-          this.attendance,
-          this.documentStore,
-          this.recorder,
-        );
-        meeting.breakouts.loadPlan(plan);
+        const meeting = await this.#create(record);
+        meeting.begin();
         this.#live.set(meetingId, meeting);
         return meeting;
       })().finally(() => this.#opening.delete(meetingId));
       this.#opening.set(meetingId, opening);
     }
     return opening;
+  }
+
+  /** A live meeting for the stored one, wired to this registry (not yet in #live). */
+  async #create(record: MeetingRecordForLive): Promise<LiveMeeting> {
+    const meetingId = record.id;
+    const [banned, plan] = await Promise.all([this.directory.bannedKeys(meetingId), this.directory.breakoutPlan(meetingId)]);
+    const meeting = new LiveMeeting(
+      record,
+      this.media,
+      this.policy,
+      this.iceServers,
+      banned,
+      (id, keys) => void this.directory.addBans(id, keys).catch((err) => this.log.error('could not store a removal', { err: String(err) })),
+      this.log,
+      (m) => {
+        if (this.#live.get(m.id) === m) this.#live.delete(m.id);
+        if (m.endedWith) this.#ended.set(m.id, { ...m.endedWith, until: Date.now() + m.graceSeconds * 1_000 });
+        this.#forget(m);
+      },
+      this.attendance,
+      this.documentStore,
+      this.recorder,
+    );
+    meeting.breakouts.loadPlan(plan);
+    if (this.store) meeting.onChanged = (m) => this.#saveSoon(m);
+    return meeting;
+  }
+
+  /** The meeting changed: its snapshot is written within SNAPSHOT_EVERY_MS. */
+  #saveSoon(m: LiveMeeting): void {
+    let w = this.#writes.get(m.id);
+    if (!w) this.#writes.set(m.id, (w = { timer: undefined, chain: Promise.resolve() }));
+    if (w.timer || m.ended || this.#frozen) return;
+    const entry = w;
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      this.#save(m);
+    }, SNAPSHOT_EVERY_MS);
+    entry.timer.unref?.();
+  }
+
+  #save(m: LiveMeeting): Promise<void> {
+    const w = this.#writes.get(m.id);
+    const store = this.store;
+    if (!w || !store || m.ended || this.#live.get(m.id) !== m) return Promise.resolve();
+    const text = JSON.stringify(m.snapshot());
+    w.chain = w.chain.then(() => store.save(m.id, text, new Date())).catch((err) => this.log.error('could not store a live meeting', { meeting: m.id, err: String(err) }));
+    return w.chain;
+  }
+
+  /** The meeting is no longer live: its snapshot goes (after any write still under way). */
+  #forget(m: LiveMeeting): void {
+    const store = this.store;
+    if (!store) return;
+    const w = this.#writes.get(m.id) ?? { timer: undefined, chain: Promise.resolve() };
+    clearTimeout(w.timer);
+    this.#writes.delete(m.id);
+    void w.chain.then(() => store.remove(m.id)).catch((err) => this.log.error('could not remove a live meeting’s snapshot', { meeting: m.id, err: String(err) }));
+  }
+
+  /**
+   * At start: the meetings that were live when Amphi stopped go on (from keptLiveMeetings),
+   * everyone in them reconnecting until they resume or their grace period ends.
+   */
+  async restore(kept: KeptLiveMeeting[]): Promise<number> {
+    let restored = 0;
+    for (const { meetingId, snapshot } of kept) {
+      const record = await this.directory.byId(meetingId);
+      if (!record || this.#live.has(meetingId) || snapshot.participants.length === 0) {
+        await this.store?.remove(meetingId);
+        continue;
+      }
+      const meeting = await this.#create(record);
+      meeting.restore(snapshot);
+      this.#live.set(record.id, meeting);
+      restored++;
+      this.log.info('restored a live meeting', { meeting: record.id, participants: meeting.size });
+    }
+    return restored;
+  }
+
+  /**
+   * Amphi is stopping to restart (SIGTERM): nobody new gets in, everyone is told to stay on the
+   * page, every live meeting's snapshot is written, and every connection is closed with 1012 so
+   * that clients come back by themselves. Meetings are not ended.
+   */
+  async suspend(): Promise<void> {
+    this.#draining = true;
+    const meetings = [...this.#live.values()].filter((m) => !m.ended);
+    for (const m of meetings) m.suspend();
+    await Promise.all(
+      meetings.map((m) => {
+        clearTimeout(this.#writes.get(m.id)?.timer);
+        if (this.#writes.get(m.id)) this.#writes.get(m.id)!.timer = undefined;
+        else this.#writes.set(m.id, { timer: undefined, chain: Promise.resolve() });
+        return this.#save(m);
+      }),
+    );
+    this.#frozen = true;
+    for (const m of meetings) m.disconnectAll(RESTART_CLOSE_CODE, 'Amphi is restarting');
   }
 
   /** Sends everyone away (server shutdown). */

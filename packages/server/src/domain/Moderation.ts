@@ -12,6 +12,15 @@ import { assertHost, assertModerator, isModerator, mayRename, mayUnmute } from '
 export class Moderation {
   #handCounter = 0;
 
+  /** The raised-hands queue's running count (MeetingSnapshot keeps it so the queue order survives). */
+  get handCounter(): number {
+    return this.#handCounter;
+  }
+
+  set handCounter(n: number) {
+    this.#handCounter = n;
+  }
+
   constructor(private readonly meeting: LiveMeeting) {}
 
   assertMayUnmute(p: Participant): void {

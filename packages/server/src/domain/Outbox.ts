@@ -80,11 +80,12 @@ export class Outbox implements ParticipantChannel {
 
   /**
    * A new connection takes over: the messages after `lastSeq` are sent to it, and everything
-   * after. Returns false, replaying nothing, when some of them are gone (see canReplayFrom).
+   * after. Returns false, replaying nothing, when some of them are gone (see canReplayFrom) or
+   * when `lastSeq` is null (the client starts from a snapshot).
    */
-  attach(sink: ParticipantChannel, lastSeq: number): boolean {
+  attach(sink: ParticipantChannel, lastSeq: number | null): boolean {
     this.#sink = sink;
-    if (!this.canReplayFrom(lastSeq)) return false;
+    if (lastSeq === null || !this.canReplayFrom(lastSeq)) return false;
     for (let seq = lastSeq + 1; seq <= this.#seq; seq++) {
       const text = this.#kept[seq - this.#firstSeq]!;
       sink.send(JSON.parse(text) as ServerMessage, sequenced(seq, text));

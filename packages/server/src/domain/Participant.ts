@@ -35,7 +35,8 @@ export function canTransition(from: MediaState, to: MediaState): boolean {
 /** Someone in a live meeting: who they are, what they send, and their media. */
 export class Participant {
   readonly id: string;
-  readonly joinedAt = new Date();
+  /** When they joined this meeting session (kept across a restart of the server). */
+  joinedAt = new Date();
   name: string;
   role: Role;
   audio: boolean;
@@ -68,10 +69,16 @@ export class Participant {
    * one missed: the participant's channel for the whole meeting, whatever socket is under it.
    */
   readonly channel: Outbox;
-  /** Their credential for `resume`, replaced at each resume (see rotateResumeCredential). */
-  #resumeCredential = newResumeCredential();
+  /**
+   * Their credential for `resume`, replaced at each resume (see rotateResumeCredential). Only its
+   * hash is kept in storage: after a restart the credential is unknown here until it is rotated.
+   */
+  #resumeCredential: string | undefined;
+  #credentialHash: string;
   /** Their connection dropped: their place is kept until they resume or the grace period ends. */
   reconnecting = false;
+  /** Restored after a restart: their next resume gets the whole picture, never a replay. */
+  needsSnapshot = false;
   /** Ends the grace period (they are removed as if they had left). */
   graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Request ids already received, so that one repeated after a resume is not done twice. */
@@ -99,7 +106,7 @@ export class Participant {
     role: Role,
     readonly userId: string | undefined,
     readonly clientId: string | undefined,
-    channel: ParticipantChannel,
+    channel: ParticipantChannel | undefined,
     sending: { audio: boolean; video: boolean },
     id: string = crypto.randomUUID(),
   ) {
@@ -110,20 +117,37 @@ export class Participant {
     this.video = sending.video;
     this.peerReady = new Promise(() => {});
     this.channel = new Outbox(channel);
+    this.#resumeCredential = newResumeCredential();
+    this.#credentialHash = hashCredential(this.#resumeCredential);
   }
 
   get resumeCredential(): string {
+    if (this.#resumeCredential === undefined) throw new Error('the resume credential is known only by its hash until it is rotated');
     return this.#resumeCredential;
+  }
+
+  /** What storage keeps of the resume credential. */
+  get credentialHash(): string {
+    return this.#credentialHash;
+  }
+
+  /** Restored from storage: the credential the client holds is known by its hash. */
+  restoreCredentialHash(hash: string): void {
+    this.#resumeCredential = undefined;
+    this.#credentialHash = hash;
   }
 
   /** Whether `credential` is theirs (compared in constant time). */
   holdsCredential(credential: string): boolean {
-    return timingSafeEqualText(this.#resumeCredential, credential);
+    const given = crypto.createHash('sha256').update(credential).digest();
+    const held = Buffer.from(this.#credentialHash, 'base64url');
+    return held.length === given.length && crypto.timingSafeEqual(given, held);
   }
 
   /** A resume uses the credential up: the next one needs the new credential. */
   rotateResumeCredential(): string {
     this.#resumeCredential = newResumeCredential();
+    this.#credentialHash = hashCredential(this.#resumeCredential);
     return this.#resumeCredential;
   }
 
@@ -158,8 +182,7 @@ function newResumeCredential(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 
-function timingSafeEqualText(a: string, b: string): boolean {
-  const ha = crypto.createHash('sha256').update(a).digest();
-  const hb = crypto.createHash('sha256').update(b).digest();
-  return crypto.timingSafeEqual(ha, hb);
+/** SHA-256 of a credential, base64url (43 characters). */
+export function hashCredential(credential: string): string {
+  return crypto.createHash('sha256').update(credential).digest('base64url');
 }

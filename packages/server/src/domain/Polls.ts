@@ -3,6 +3,7 @@ import type { PollDraft, PollResults, PollView } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { LiveMeeting } from './LiveMeeting.ts';
 import type { Participant } from './Participant.ts';
+import type { PollSnapshot } from './MeetingSnapshot.ts';
 import { assertModerator } from './permissions.ts';
 
 interface Poll {
@@ -36,6 +37,19 @@ export class Polls {
 
   constructor(private readonly meeting: LiveMeeting) {}
 
+  /** The polls with their counts and voters, for storage (MeetingSnapshot). */
+  snapshot(): PollSnapshot[] {
+    return [...this.#polls.values()].map((p) => ({ view: p.view, counts: [...p.counts], voters: [...p.voters], votes: p.votes ? [...p.votes] : null, shared: p.shared }));
+  }
+
+  restore(polls: PollSnapshot[]): void {
+    for (const p of polls) {
+      // An anonymous poll never holds who chose what, even if a stored snapshot said so.
+      const votes = p.view.anonymous ? undefined : new Map(p.votes ?? []);
+      this.#polls.set(p.view.id, { view: p.view, counts: [...p.counts], voters: new Set(p.voters), votes, shared: p.shared, resultsTimer: undefined, resultsDue: false });
+    }
+  }
+
   views(): PollView[] {
     return [...this.#polls.values()].map((p) => p.view);
   }
@@ -57,6 +71,8 @@ export class Polls {
     if (unique.some((c) => c >= poll.view.options.length)) throw new AppError('protocol.invalid', 'no such option');
     if (poll.view.kind === 'single' && unique.length !== 1) throw new AppError('protocol.invalid', 'choose one option');
     poll.voters.add(p.id);
+    // Results may be held back (no broadcast yet): the vote must reach storage all the same.
+    this.meeting.onChanged(this.meeting);
     for (const c of unique) poll.counts[c]!++;
     poll.votes?.set(p.id, { name: p.name, choices: unique });
     if (poll.resultsTimer) {
@@ -108,6 +124,16 @@ export class Polls {
     poll.shared = true;
     this.#stopHolding(poll);
     this.#sendResults(poll);
+  }
+
+  /** Someone (re)arrives: the results they may see now, as the others already have them. */
+  sendResultsTo(p: Participant): void {
+    const moderator = p.role === 'host' || p.role === 'cohost';
+    for (const poll of this.#polls.values()) {
+      if (poll.voters.size === 0 || (!moderator && !poll.shared)) continue;
+      const counts: PollResults = { pollId: poll.view.id, counts: [...poll.counts], voters: poll.voters.size };
+      p.channel.send({ type: 'poll-results', results: moderator && poll.votes ? { ...counts, votes: [...poll.votes.values()] } : counts });
+    }
   }
 
   /** Hosts get the results live (names too for a named poll); everyone once they are shared. */

@@ -71,9 +71,11 @@ export class AttendanceRepository implements AttendanceLog {
    * After a crash, sessions and stays were never closed: end them at the last moment anything
    * was recorded for that session, so the report does not count the downtime.
    */
-  async closeDangling(): Promise<void> {
+  async closeDangling(except: ReadonlySet<string> = new Set()): Promise<void> {
     const open = await this.db.selectFrom('meeting_sessions').select(['id', 'started_at']).where('ended_at', 'is', null).execute();
     for (const s of open) {
+      // A meeting that goes on after the restart keeps its session open.
+      if (except.has(s.id)) continue;
       const last = await this.db
         .selectFrom('attendance')
         .select([sql<string | null>`max(coalesce(left_at, joined_at))`.as('t')])

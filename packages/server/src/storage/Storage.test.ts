@@ -10,7 +10,7 @@ import { migrationProvider } from './migrations.ts';
 import { BACKENDS, rawDb } from './testing/backends.ts';
 import { Storage } from './Storage.ts';
 
-const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans', '0007_staff_and_recordings', '0008_recording_shares', '0009_identities', '0010_licences_and_audit', '0011_settings', '0012_bbb_api', '0013_lti_tool'];
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans', '0007_staff_and_recordings', '0008_recording_shares', '0009_identities', '0010_licences_and_audit', '0011_settings', '0012_bbb_api', '0013_lti_tool', '0014_live_meetings'];
 /** What later migrations add to a meeting that had none of it. */
 const UNSCHEDULED = { description: '', schedule: null, personal: false };
 
@@ -322,6 +322,26 @@ for (const backend of BACKENDS) {
         assert.equal((await storage.attendance.sessionsOf('abc-defg-hjk'))[0]?.endedAt, t(20).toISOString());
         await storage.meetings.delete('abc-defg-hjk', u.id);
         assert.deepEqual(await storage.attendance.attendanceOf('s1'), [], 'the report goes with its meeting');
+      });
+    });
+
+    describe('live meetings', () => {
+      it('keeps one snapshot per live meeting, replaced on each save; it goes when removed or with its meeting', async () => {
+        const u = await storage.users.create({ email: 'l@example.org', name: 'L', passwordHash: null, isAdmin: false });
+        await storage.meetings.create({ id: 'abc-defg-hjk', title: 'T', ownerId: u.id, now: new Date() });
+        await storage.meetings.create({ id: 'xyz-defg-hjk', title: 'U', ownerId: u.id, now: new Date() });
+        const t = (s: number) => new Date(Date.UTC(2026, 11, 4, 10, 0, s));
+        await storage.liveMeetings.save('abc-defg-hjk', '{"n":1}', t(1));
+        await storage.liveMeetings.save('abc-defg-hjk', '{"n":2}', t(2));
+        await storage.liveMeetings.save('xyz-defg-hjk', '{"n":3}', t(3));
+        assert.deepEqual(await storage.liveMeetings.all(), [
+          { meetingId: 'abc-defg-hjk', snapshot: '{"n":2}', updatedAt: t(2) },
+          { meetingId: 'xyz-defg-hjk', snapshot: '{"n":3}', updatedAt: t(3) },
+        ]);
+        await storage.liveMeetings.remove('xyz-defg-hjk');
+        await storage.meetings.delete('abc-defg-hjk', u.id);
+        assert.deepEqual(await storage.liveMeetings.all(), []);
+        await assert.rejects(storage.liveMeetings.save('gone-defg-hjk', '{}', t(4)), 'no snapshot for a meeting that does not exist');
       });
     });
 

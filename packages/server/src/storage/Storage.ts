@@ -19,6 +19,7 @@ import { SettingsRepository } from './SettingsRepository.ts';
 import { IdentityRepository } from './IdentityRepository.ts';
 import { BbbRepository } from './BbbRepository.ts';
 import { LtiRepository } from './LtiRepository.ts';
+import { LiveMeetingRepository } from './LiveMeetingRepository.ts';
 
 /** The database and its repositories. Owns the connection; close() releases it. */
 export class Storage {
@@ -35,6 +36,7 @@ export class Storage {
   readonly identities: IdentityRepository;
   readonly bbb: BbbRepository;
   readonly lti: LtiRepository;
+  readonly liveMeetings: LiveMeetingRepository;
   #closed = false;
 
   private constructor(readonly db: Kysely<Database>) {
@@ -51,6 +53,7 @@ export class Storage {
     this.identities = new IdentityRepository(db);
     this.bbb = new BbbRepository(db);
     this.lti = new LtiRepository(db);
+    this.liveMeetings = new LiveMeetingRepository(db);
   }
 
   /** Opens the database named by the config and brings its schema up to date. */

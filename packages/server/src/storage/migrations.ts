@@ -310,6 +310,18 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('lti_resource_links_meeting').on('lti_resource_links').column('amphi_meeting_id').execute();
     },
   },
+  '0014_live_meetings': {
+    async up(db: Kysely<any>) {
+      // What of each live meeting outlives the process (MeetingSnapshot, JSON), so that a restart
+      // of Amphi does not end its meetings. A row lives while its meeting is live.
+      await db.schema
+        .createTable('live_meetings')
+        .addColumn('meeting_id', 'text', (c) => c.primaryKey().references('meetings.id').onDelete('cascade'))
+        .addColumn('snapshot', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -167,6 +167,14 @@ export interface IdentitiesTable {
   last_seen_at: string;
 }
 
+/** A live meeting's snapshot (domain/MeetingSnapshot.ts), while it is live. */
+export interface LiveMeetingsTable {
+  meeting_id: string;
+  /** JSON. */
+  snapshot: string;
+  updated_at: string;
+}
+
 export interface SettingsTable {
   key: string;
   /** JSON. */
@@ -270,4 +278,5 @@ export interface Database {
   lti_registrations: LtiRegistrationsTable;
   lti_keys: LtiKeysTable;
   lti_resource_links: LtiResourceLinksTable;
+  live_meetings: LiveMeetingsTable;
 }

@@ -12,7 +12,7 @@ export function ConnectionBanner({ session }: { session: MeetingSession }) {
   return (
     <div className="connection-banner" role="status" aria-live="polite" data-testid="reconnecting-banner" data-attempt={connection.attempt}>
       <span className="spinner" aria-hidden="true" />
-      <span>{t('connection.reconnecting')}</span>
+      <span>{t(session.serverRestarting ? 'connection.restarting' : 'connection.reconnecting')}</span>
     </div>
   );
 }

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { freePort, startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
+import { launchBrowser, newParticipantPage } from './harness/browser.ts';
+import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, joinThroughWaitingRoom, openPanel, selfId, waitForRemoteTiles } from './harness/flows.ts';
+
+/*
+ * A restart of the Amphi server does not end a class: killed (a crash) or stopped with SIGTERM
+ * (an upgrade), then started again on the same data, every page comes back by itself to the
+ * same meeting, with its roles, chat, poll and stage, and media flows again.
+ */
+describe('three people in a class while Amphi is killed and started again', { timeout: 400_000 }, () => {
+  let amphi: RunningAmphi;
+  let browser: Browser;
+  let port: number;
+  let dataDir: string;
+  let env: Record<string, string>;
+  const pages: Page[] = [];
+  const ids: string[] = [];
+  let pollId = '';
+
+  before(async () => {
+    port = await freePort();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-restart-'));
+    env = { AMPHI_DATA_DIR: dataDir };
+    amphi = await startAmphi(env, { port });
+    browser = await launchBrowser();
+    for (let i = 0; i < 3; i++) pages.push((await newParticipantPage(browser)).page);
+  });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await amphi?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Everyone is back in the same meeting, without a reload, and as they were. */
+  async function everyoneBack(since: number, what: string): Promise<void> {
+    for (const page of pages) await page.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 30_000 });
+    console.log(`# ${what}: every page back ${Date.now() - since} ms after Amphi answered again`);
+    for (const [i, page] of pages.entries()) {
+      assert.equal(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage), true, 'the page was not reloaded');
+      assert.equal(await page.getByTestId('waiting-screen').count(), 0, 'nobody is back in the waiting room');
+      assert.equal(await page.getByTestId('end-screen').count(), 0);
+      assert.equal(await selfId(page), ids[i], 'the same participant');
+      await waitForRemoteTiles(page, 2);
+    }
+    assert.equal(await pages[1]!.locator(`[data-participant-id="${ids[0]}"] .badge`).first().textContent(), 'Host', 'the host is still host');
+    // The chat so far, the poll with its vote, and the whiteboard on the stage.
+    await openPanel(pages[2]!, 'chat');
+    await pages[2]!.getByText('before the restart').waitFor({ timeout: 10_000 });
+    await openPanel(pages[0]!, 'polls');
+    await pages[0]!.locator(`[data-poll-id="${pollId}"] [data-option="1"][data-count="1"]`).waitFor({ timeout: 10_000 });
+    for (const page of pages) await page.getByTestId('whiteboard').waitFor({ timeout: 10_000 });
+    await expectMediaFlowing(pages, ids, { timeoutMs: 30_000 });
+  }
+
+  test('a class under way: a host, two guests admitted, chat, a poll with a vote, the whiteboard', async () => {
+    const link = await createMeetingAsOrganiser(pages[0]!, amphi.url, amphi.admin, 'Restart-proof class');
+    await joinByLink(pages[0]!, link, 'Alice Organiser');
+    await joinThroughWaitingRoom(pages[1]!, pages[0]!, link, 'Bob Guest');
+    await joinThroughWaitingRoom(pages[2]!, pages[0]!, link, 'Carol Guest');
+    for (const page of pages) ids.push(await selfId(page));
+    for (const page of pages) await waitForRemoteTiles(page, 2);
+    await openPanel(pages[1]!, 'chat');
+    await pages[1]!.getByLabel('Message').fill('before the restart');
+    await pages[1]!.getByLabel('Message').press('Enter');
+    await openPanel(pages[0]!, 'polls');
+    await pages[0]!.getByLabel('Question').fill('Which chapter next?');
+    await pages[0]!.getByLabel('Options (one per line)').fill('Groups\nRings\nFields');
+    await pages[0]!.getByRole('button', { name: 'Launch poll' }).click();
+    await pages[2]!.getByTestId('polls-panel').waitFor({ timeout: 5_000 });
+    await pages[2]!.getByRole('radio', { name: 'Rings' }).check();
+    await pages[2]!.getByRole('button', { name: 'Vote' }).click();
+    await pages[2]!.getByText('Thank you, your vote is in.').waitFor();
+    pollId = (await pages[0]!.locator('[data-poll-id]').first().getAttribute('data-poll-id'))!;
+    await pages[0]!.locator(`[data-poll-id="${pollId}"] [data-option="1"][data-count="1"]`).waitFor({ timeout: 5_000 });
+    await openPanel(pages[0]!, 'documents');
+    await pages[0]!.getByTestId('open-whiteboard').click();
+    for (const page of pages) await page.getByTestId('whiteboard').waitFor({ timeout: 10_000 });
+    await expectMediaFlowing(pages, ids);
+    for (const page of pages) await page.evaluate(() => ((window as unknown as { __samePage: boolean }).__samePage = true));
+    // What the pages show is written to storage within a fraction of a second.
+    await new Promise((r) => setTimeout(r, 1_000));
+  });
+
+  test('SIGKILL, then started again: every page is back by itself, as it was', async () => {
+    amphi.process.kill('SIGKILL');
+    await new Promise((r) => amphi.process.once('exit', r));
+    await pages[0]!.getByTestId('reconnecting-banner').waitFor({ timeout: 15_000 });
+    amphi = await startAmphi(env, { port });
+    await everyoneBack(Date.now(), 'SIGKILL');
+  });
+
+  test('SIGTERM (an upgrade): “Amphi is restarting, stay on this page”, then the same', async () => {
+    amphi.process.kill('SIGTERM');
+    await pages[1]!.getByText('Amphi is restarting').waitFor({ timeout: 10_000 });
+    await new Promise((r) => amphi.process.once('exit', r));
+    amphi = await startAmphi(env, { port });
+    await everyoneBack(Date.now(), 'SIGTERM');
+  });
+});
