@@ -17,6 +17,8 @@ export interface OwnNetwork {
   /** Takes the link down (both directions, no packet passes) until `restore()`. */
   cut(): void;
   restore(): void;
+  /** Limits what reaches the person (their downlink) to `kbit` kbit/s (a token bucket), or lifts it (null). */
+  limitDownlink(kbit: number | null): void;
   close(): void;
 }
 
@@ -59,6 +61,16 @@ export function createOwnNetwork(): OwnNetwork {
     // its addresses and routes (as a Wi-Fi that stops carrying traffic does).
     cut: () => ip('link', 'set', outer, 'down'),
     restore: () => ip('link', 'set', outer, 'up'),
+    // What leaves the test namespace's end goes to the person: shaping it shapes their downlink.
+    limitDownlink: (kbit) => {
+      try {
+        execFileSync('tc', ['qdisc', 'del', 'dev', outer, 'root'], { stdio: 'ignore' });
+      } catch {
+        /* no limit was set */
+      }
+      // A token bucket (this kernel has no netem): 20 kB of burst, packets queued at most 150 ms.
+      if (kbit !== null) execFileSync('tc', ['qdisc', 'add', 'dev', outer, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '20kb', 'latency', '150ms']);
+    },
     close: () => {
       try {
         execFileSync('sh', ['-c', `ip netns pids ${ns} | xargs -r kill -9`], { stdio: 'ignore' });

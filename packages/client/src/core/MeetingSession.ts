@@ -23,6 +23,10 @@ import { SignalingClient, SignalingError } from './SignalingClient.ts';
 import { StageContent } from './StageContent.ts';
 import { LocalRecorder } from './LocalRecorder.ts';
 import { Reconnection, type AttemptResult, type ConnectionState } from './Reconnection.ts';
+import { ReceiveQuality, type ReceiveLevel, type VideoSample } from './ReceiveQuality.ts';
+
+/** How often the received videos are checked for a downlink that cannot carry them. */
+const RECEIVE_SAMPLE_MS = 2_000;
 
 /** Close codes after which there is nothing to resume (a message said why, or we left). */
 const FINAL_CLOSE_CODES = new Set<number>([CLOSE_CODES.meetingEnded, CLOSE_CODES.left, CLOSE_CODES.serverShutdown, CLOSE_CODES.denied, CLOSE_CODES.removed, 1000]);
@@ -104,7 +108,9 @@ export interface SessionOptions {
  */
 export const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
   { rid: 'h', maxBitrate: 900_000 },
-  { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 200_000 },
+  // 120 kbit/s: a thumbnail needs no more, and two small cameras with their sound then fit in a
+  // 500 kbit/s downlink (tests/e2e/weakNetwork.test.ts).
+  { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 120_000 },
 ];
 
 export class MeetingSession extends Emitter<Events> {
@@ -163,6 +169,13 @@ export class MeetingSession extends Emitter<Events> {
   #restartingMedia = false;
   /** The server said it is restarting: the reconnection banner says so. */
   serverRestarting = false;
+  /** What our downlink carries: every camera's best layer where shown large, only small layers, or no video. */
+  readonly #receiveQuality = new ReceiveQuality((level, before) => this.#receiveLevelChanged(level, before));
+  /** Whose videos the screen shows, and which large, as the UI last said (before the downlink's cap). */
+  #wantedView: { videos: string[]; large: string[] | undefined } | undefined;
+  #receiveSampler: ReturnType<typeof setInterval> | undefined;
+  #lastVideoStats = new Map<string, { at: number; frames: number; lost: number; received: number }>();
+  #lastSamples: VideoSample[] = [];
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -304,6 +317,7 @@ export class MeetingSession extends Emitter<Events> {
 
   async #onJoined(joined: ServerMessageOf<'joined'>): Promise<void> {
     this.#resume = joined.resume;
+    this.#receiveSampler ??= setInterval(() => void this.#sampleReceived().catch(() => {}), RECEIVE_SAMPLE_MS);
     this.#signaling.resumable = true;
     this.self = joined.self;
     this.meeting = joined.meeting;
@@ -588,7 +602,60 @@ export class MeetingSession extends Emitter<Events> {
    * them are shown large (they come in a camera's best layer, the others in its small one).
    */
   setView(videos: string[], large?: string[]) {
-    return this.#act({ type: 'set-view', videos: videos.slice(0, 49), ...(large ? { large: large.slice(0, 49) } : {}) });
+    this.#wantedView = { videos: videos.slice(0, 49), large: large?.slice(0, 49) };
+    return this.#sendView();
+  }
+
+  /** What the downlink carries now (see ReceiveQuality): the UI says when video is paused. */
+  get receiveLevel(): ReceiveLevel {
+    return this.#receiveQuality.level;
+  }
+
+  /** The UI's view, capped by what the downlink carries: small layers only, or no video at all. */
+  #sendView() {
+    const wanted = this.#wantedView ?? { videos: [], large: undefined };
+    const level = this.#receiveQuality.level;
+    const videos = level === 'audio-only' ? [] : wanted.videos;
+    const large = level === 'full' ? wanted.large : [];
+    return this.#act({ type: 'set-view', videos, ...(large ? { large } : {}) });
+  }
+
+  #receiveLevelChanged(level: ReceiveLevel, before: ReceiveLevel): void {
+    console.info(`amphi: downlink: ${before} → ${level}`, JSON.stringify(this.#lastSamples));
+    if (!this.#wantedView) return;
+    void this.#sendView();
+    if (level === 'audio-only') this.emit('notice', 'notice.videoPausedWeak');
+    else if (before === 'audio-only') this.emit('notice', 'notice.videoBack');
+    this.emit('change');
+  }
+
+  /** Every RECEIVE_SAMPLE_MS: how the videos we should be receiving are doing (frame rate, loss). */
+  async #sampleReceived(): Promise<void> {
+    const pc = this.#subscriber;
+    if (this.state !== 'joined' || this.connection.kind !== 'connected') return;
+    const shown = new Set(this.#receiveQuality.level === 'audio-only' ? [] : (this.#wantedView?.videos ?? []));
+    const expected = new Map<string, string>();
+    for (const [id, r] of this.remotes) if (r.videoTrack && r.info.video && shown.has(id)) expected.set(r.videoTrack.id, id);
+    const samples: VideoSample[] = [];
+    if (pc && expected.size > 0) {
+      const now = performance.now();
+      const seen = new Map<string, { at: number; frames: number; lost: number; received: number }>();
+      (await pc.getStats()).forEach((s: { type: string; kind?: string; trackIdentifier?: string; framesDecoded?: number; packetsLost?: number; packetsReceived?: number }) => {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'video' || !s.trackIdentifier || !expected.has(s.trackIdentifier)) return;
+        seen.set(s.trackIdentifier, { at: now, frames: s.framesDecoded ?? 0, lost: s.packetsLost ?? 0, received: s.packetsReceived ?? 0 });
+      });
+      for (const [track, cur] of seen) {
+        const prev = this.#lastVideoStats.get(track);
+        // A video seen for the first time (just subscribed) has nothing to compare with yet.
+        if (!prev || cur.at - prev.at < RECEIVE_SAMPLE_MS / 2) continue;
+        const lost = Math.max(0, cur.lost - prev.lost);
+        const got = Math.max(0, cur.received - prev.received);
+        samples.push({ fps: ((cur.frames - prev.frames) * 1000) / (cur.at - prev.at), loss: lost + got > 0 ? lost / (lost + got) : 1 });
+      }
+      this.#lastVideoStats = seen;
+    }
+    this.#lastSamples = samples;
+    this.#receiveQuality.sample(Date.now(), samples);
   }
   sendChat(text: string, to: string | null) {
     return this.#act({ type: 'chat-send', text, ...(to ? { to } : {}) });
@@ -703,6 +770,7 @@ export class MeetingSession extends Emitter<Events> {
 
   #shutdown(): void {
     this.#reconnection.stop();
+    clearInterval(this.#receiveSampler);
     // A recording in this browser is finished and saved, whatever ended the meeting for us.
     void this.stopLocalRecording();
     void this.#dropScreen();
