@@ -113,6 +113,8 @@ export class LiveMeeting {
   #ended = false;
   /** Why and where to, once ended for everyone (those reconnecting learn it when they resume). */
   endedWith: { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null } | undefined;
+  /** Browsers (clientIds) a host let in from the waiting room this session: they are not sent back to it. */
+  readonly #admittedBrowsers = new Set<string>();
   /** The last resume credentials (hashed) of those who left: presenting one is "too late", not a forgery. */
   readonly #departed = new Set<string>();
   #closed = false;
@@ -180,6 +182,7 @@ export class LiveMeeting {
       state: structuredClone(this.state),
       unmuteCount: this.#unmuteCount,
       handCounter: this.moderation.handCounter,
+      admitted: [...this.#admittedBrowsers],
       participants: [...this.#participants.values()].map((p) => ({
         id: p.id,
         name: p.name,
@@ -218,6 +221,7 @@ export class LiveMeeting {
     this.state.recording = { active: false, startedAt: null, paused: false };
     this.#unmuteCount = s.unmuteCount;
     this.moderation.handCounter = s.handCounter;
+    for (const clientId of s.admitted) this.#admittedBrowsers.add(clientId);
     this.chat.restore(s.chat);
     this.polls.restore(s.polls);
     this.documents.restore(s.documents);
@@ -315,8 +319,10 @@ export class LiveMeeting {
       }
       if (this.state.locked) throw new AppError('meeting.locked', 'the meeting is locked');
       if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
-      // The waiting room holds everyone who is not signed in, whether or not a host is there yet.
-      if (input.waitingRoom ?? (this.#settings.waitingRoom && input.userId === undefined)) {
+      // The waiting room holds everyone who is not signed in, whether or not a host is there yet,
+      // except a browser a host already let in this session (back after a lost connection).
+      const admittedBefore = input.clientId !== undefined && this.#admittedBrowsers.has(input.clientId);
+      if (!admittedBefore && (input.waitingRoom ?? (this.#settings.waitingRoom && input.userId === undefined))) {
         if (this.#waiting.size >= this.capacity) throw new AppError('meeting.full', 'the waiting room is full');
         const waiter: Waiter = { id: crypto.randomUUID(), since: new Date(), input };
         this.#waiting.set(waiter.id, waiter);
@@ -475,6 +481,7 @@ export class LiveMeeting {
         if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
         this.#waiting.delete(w.id);
         this.#admit(w.input, false, w.id);
+        if (w.input.clientId) this.#admittedBrowsers.add(w.input.clientId);
         admitted++;
       }
     } finally {

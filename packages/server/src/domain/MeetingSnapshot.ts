@@ -58,6 +58,8 @@ export const MeetingSnapshot = z.object({
   state: MeetingState,
   unmuteCount: z.number().int(),
   handCounter: z.number().int(),
+  /** Browsers a host let in this session (they skip the waiting room if they come back). */
+  admitted: z.array(z.string()).default([]),
   participants: z.array(ParticipantSnapshot),
   chat: z.array(z.tuple([z.string(), z.array(ChatMessage)])),
   polls: z.array(PollSnapshot),

@@ -180,4 +180,19 @@ describe('resuming after a lost connection', () => {
     assert.equal(oldPeer.callsOf('close').length, 1, 'the old media is closed');
     assert.notEqual(w.peer(bob), oldPeer, 'new media is opened');
   });
+
+  test('someone a host admitted, back after the grace period with the same browser, is not sent to the waiting room again', async () => {
+    const w = new World({ settings: { waitingRoom: true }, policy: { resumeGraceSeconds: 0.05 } });
+    const host = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const waiting = await w.waits('Gus', { clientId: clientIdFor('gus') });
+    host.meeting.admit(host.participant, waiting.waiterId);
+    const gus = waiting.member();
+    gus.meeting.disconnected(gus.participant, gus.channel);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(host.meeting.size, 1, 'the grace period is over');
+    const again = await w.arrive('Gus', { clientId: clientIdFor('gus') });
+    assert.equal(again.result.kind, 'joined', 'admitted this session: straight in');
+    const other = await w.arrive('Gus', { clientId: clientIdFor('gus-other-browser') });
+    assert.equal(other.result.kind, 'waiting', 'another browser waits as anyone would');
+  });
 });
