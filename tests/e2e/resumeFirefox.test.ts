@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Browser as Firefox, Page as FirefoxPage } from 'puppeteer-core';
-import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
+import { freePort, startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage, receivedStats } from './harness/browser.ts';
 import { ensureDefaultRoute, firefoxReceived, launchFirefox, newFirefoxPage } from './harness/firefox.ts';
 import { admit, createMeetingAsOrganiser, joinByLink, selfId, waitForRemoteTiles } from './harness/flows.ts';
 
 /*
  * The same resume with one participant in Firefox ESR (WebDriver BiDi): every signaling
- * connection is cut at the server side; the Firefox page takes its place again without a reload
- * and media flows both ways.
+ * connection is cut at the server side, then Amphi is killed and started again; each time the
+ * Firefox page takes its place again without a reload and media flows both ways.
  */
 describe('a participant in Firefox keeps the meeting when the signaling connections are cut', { timeout: 300_000 }, () => {
   let amphi: RunningAmphi;
@@ -20,10 +23,15 @@ describe('a participant in Firefox keeps the meeting when the signaling connecti
   let host: Page;
   let fox: FirefoxPage;
   let dropRoute: () => void = () => {};
+  let port: number;
+  let env: Record<string, string>;
+  let foxId = '';
 
   before(async () => {
     dropRoute = ensureDefaultRoute();
-    amphi = await startAmphi();
+    port = await freePort();
+    env = { AMPHI_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-firefox-')) };
+    amphi = await startAmphi(env, { port });
     chromium = await launchBrowser();
     host = (await newParticipantPage(chromium)).page;
     firefox = await launchFirefox();
@@ -33,6 +41,7 @@ describe('a participant in Firefox keeps the meeting when the signaling connecti
     await firefox?.close().catch(() => {});
     await chromium?.close().catch(() => {});
     await amphi?.stop();
+    fs.rmSync(env.AMPHI_DATA_DIR!, { recursive: true, force: true });
     dropRoute();
   });
 
@@ -64,7 +73,7 @@ describe('a participant in Firefox keeps the meeting when the signaling connecti
     await admit(host, 'Fox Guest');
     await fox.waitForSelector('nav[aria-label="Meeting controls"]', { timeout: 15_000 });
     await waitForRemoteTiles(host, 1);
-    const foxId = (await host.$$eval('[data-participant-id]:not([data-self])', (els) => els.map((e) => (e as HTMLElement).dataset.participantId!)))[0]!;
+    foxId = (await host.$$eval('[data-participant-id]:not([data-self])', (els) => els.map((e) => (e as HTMLElement).dataset.participantId!)))[0]!;
     await mediaFlows(foxId);
     await fox.evaluate(() => ((window as unknown as { __samePage: boolean }).__samePage = true));
 
@@ -83,6 +92,21 @@ describe('a participant in Firefox keeps the meeting when the signaling connecti
     assert.equal(await fox.$('[data-testid="waiting-screen"]'), null, 'not back in the waiting room');
     assert.equal(await host.locator(`[data-participant-id="${foxId}"]`).count(), 1, 'the host still sees the same Fox');
     assert.equal(await selfId(host).then((id) => id !== foxId), true);
+    await mediaFlows(foxId);
+  });
+
+  test('Amphi is killed and started again: Firefox is back in the meeting by itself, with media', async () => {
+    amphi.process.kill('SIGKILL');
+    await new Promise((r) => amphi.process.once('exit', r));
+    await fox.waitForSelector('[data-testid="reconnecting-banner"]', { timeout: 15_000 });
+    amphi = await startAmphi(env, { port });
+    const answering = Date.now();
+    await fox.waitForSelector('[data-testid="reconnecting-banner"]', { hidden: true, timeout: 30_000 });
+    console.log(`# Firefox back ${Date.now() - answering} ms after Amphi answered again`);
+    assert.equal(await fox.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage), true, 'no reload');
+    assert.equal(await fox.$('[data-testid="waiting-screen"]'), null, 'not back in the waiting room');
+    await host.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 30_000 });
+    assert.equal(await host.locator(`[data-participant-id="${foxId}"]`).count(), 1, 'the host sees the same Fox');
     await mediaFlows(foxId);
   });
 });
