@@ -249,4 +249,19 @@ describe('a student whose own network goes away for 10 s', { timeout: 300_000 },
     assert.equal(await student.getByTestId('waiting-screen').count(), 0, 'not sent back to the waiting room');
     await waitForRemoteTiles(host, 1);
   });
+
+  test('a cut long enough to fail the media connections (35 s): an ICE restart brings media back on the same connections', async () => {
+    const ids = [await selfId(host), await selfId(student)];
+    const connections = () => student.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
+    const before = await connections();
+    own.cut();
+    // Chromium declares a connection failed some 30 s after its consent checks stop being answered.
+    await student.waitForFunction(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.some((pc) => pc.connectionState === 'failed'), undefined, { timeout: 45_000 });
+    own.restore();
+    const restoredAt = Date.now();
+    await student.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 20_000 });
+    await expectMediaFlowing([host, student], ids, { windowMs: 1_000, timeoutMs: 30_000 });
+    console.log(`# after a 35 s cut: media flowing both ways ${Date.now() - restoredAt} ms after the link came back`);
+    assert.equal(await connections(), before, 'the same connections, restarted, not new ones');
+  });
 });

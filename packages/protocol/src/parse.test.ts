@@ -15,6 +15,7 @@ const VALID: Record<ClientMessageType, Record<string, unknown>> = {
   leave: { type: 'leave', rid: 5 },
   resume: { type: 'resume', rid: 5, meetingId: 'abc-defg-hjk', credential: 'A'.repeat(43), clientId: 'browser-id-123456', lastSeq: 42 },
   'media-restart': { type: 'media-restart', rid: 5 },
+  'ice-restart': { type: 'ice-restart', rid: 5 },
   'end-meeting': { type: 'end-meeting', rid: 6 },
   ping: { type: 'ping', rid: 7 },
   admit: { type: 'admit', rid: 8, participantId: 'w1' },

@@ -351,6 +351,13 @@ export const ResumeMessage = z.object({
  */
 export const MediaRestartMessage = z.object({ type: z.literal('media-restart'), rid: RequestId.optional() });
 
+/**
+ * The browser's receiving connection lost its network path: the server sends a `subscribe-offer`
+ * with new ICE credentials (an ICE restart) for the same streams. (The sending connection is
+ * restarted by the browser itself: a `publish` with an ICE-restart offer.)
+ */
+export const IceRestartMessage = z.object({ type: z.literal('ice-restart'), rid: RequestId.optional() });
+
 /** Host only: end the meeting for everyone. */
 export const EndMeetingMessage = z.object({ type: z.literal('end-meeting'), rid: RequestId.optional() });
 
@@ -470,6 +477,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   LeaveMessage,
   ResumeMessage,
   MediaRestartMessage,
+  IceRestartMessage,
   EndMeetingMessage,
   PingMessage,
   AdmitMessage,

@@ -27,6 +27,8 @@ import { ReceiveQuality, type ReceiveLevel, type VideoSample } from './ReceiveQu
 
 /** How often the received videos are checked for a downlink that cannot carry them. */
 const RECEIVE_SAMPLE_MS = 2_000;
+/** How long an ICE restart has to bring a failed media connection back before media is rebuilt. */
+const ICE_RESTART_WAIT_MS = 10_000;
 
 /** Close codes after which there is nothing to resume (a message said why, or we left). */
 const FINAL_CLOSE_CODES = new Set<number>([CLOSE_CODES.meetingEnded, CLOSE_CODES.left, CLOSE_CODES.serverShutdown, CLOSE_CODES.denied, CLOSE_CODES.removed, 1000]);
@@ -259,19 +261,44 @@ export class MeetingSession extends Emitter<Events> {
     this.emit('change');
   }
 
-  /** Asks the server for new media when a connection of ours has failed (a new network, a long cut). */
+  /**
+   * A media connection of ours failed (a new network, a long cut): first an ICE restart on the
+   * same connections (new candidates, nothing else rebuilt); if that has not brought them back
+   * within ICE_RESTART_WAIT_MS, the server builds our media anew (`media-restart`).
+   */
   async #checkMedia(): Promise<void> {
     if (this.state !== 'joined' || this.connection.kind !== 'connected' || this.#restartingMedia) return;
-    const failed = [this.#publisher, this.#subscriber].some((pc) => pc?.connectionState === 'failed');
-    if (!failed) return;
+    const failed = (pc: RTCPeerConnection | undefined) => pc !== undefined && (pc.connectionState === 'failed' || pc.iceConnectionState === 'failed');
+    if (!failed(this.#publisher) && !failed(this.#subscriber)) return;
     this.#restartingMedia = true;
+    const epoch = this.#mediaEpoch;
     try {
-      await this.#signaling.request({ type: 'media-restart' }, 'ok');
+      console.info('amphi: media connection failed: restarting ICE');
+      if (failed(this.#subscriber)) await this.#signaling.request({ type: 'ice-restart' }, 'ok');
+      if (failed(this.#publisher)) await this.#restartPublisherIce(this.#publisher!);
+      await new Promise((r) => setTimeout(r, ICE_RESTART_WAIT_MS));
+      if (epoch === this.#mediaEpoch && this.state === 'joined' && (failed(this.#publisher) || failed(this.#subscriber))) {
+        console.info('amphi: ICE restart did not help: new media');
+        await this.#signaling.request({ type: 'media-restart' }, 'ok');
+      }
     } catch (err) {
       console.warn('amphi: media restart refused', err);
     } finally {
       this.#restartingMedia = false;
     }
+  }
+
+  /** The sending connection again, on new ICE credentials: a renegotiation that keeps every track. */
+  async #restartPublisherIce(pc: RTCPeerConnection): Promise<void> {
+    await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+    const mid = (sender: RTCRtpSender | undefined) => (sender ? pc.getTransceivers().find((t) => t.sender === sender)?.mid ?? undefined : undefined);
+    const screenMid = this.#screenTrack ? mid(this.#senders.screen) : undefined;
+    const screenAudioMid = this.#screenAudioTrack ? mid(this.#senders.screenAudio) : undefined;
+    const reply = await this.#signaling.request(
+      { type: 'publish', sdp: pc.localDescription!.sdp, ...(screenMid ? { screenMid } : {}), ...(screenAudioMid ? { screenAudioMid } : {}) },
+      'publish-answer',
+    );
+    if (this.#publisher === pc) await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
   }
 
   get localStream(): MediaStream {

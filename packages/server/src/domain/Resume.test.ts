@@ -195,4 +195,22 @@ describe('resuming after a lost connection', () => {
     const other = await w.arrive('Gus', { clientId: clientIdFor('gus-other-browser') });
     assert.equal(other.result.kind, 'waiting', 'another browser waits as anyone would');
   });
+
+  test('an ICE restart of the receiving connection: the same streams offered on new credentials, in turn with other offers', async () => {
+    const w = new World();
+    const ada = await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    await w.goLive(ada);
+    await w.goLive(bob);
+    await w.settle(bob);
+    const offers = bob.channel.ofType('subscribe-offer').length;
+    bob.participant.subscription.restartIce();
+    await flush();
+    assert.equal(w.peer(bob).callsOf('restartSubscriberIce').length, 1);
+    const offer = bob.channel.last('subscribe-offer');
+    assert.equal(bob.channel.ofType('subscribe-offer').length, offers + 1);
+    assert.match(offer.sdp, /^ice restart offer/);
+    await w.answerLatest(bob);
+    assert.equal(w.peer(bob).callsOf('answerSubscription').at(-1)?.sdp, `answer to ${offer.sdp}`);
+  });
 });

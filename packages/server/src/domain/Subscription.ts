@@ -1,6 +1,6 @@
 import type { SubscribedStream } from '@amphi/protocol';
 import type { Logger } from '../Logger.ts';
-import type { MediaPeer, StreamRef, SubscribedMedia } from '../ports/MediaBackend.ts';
+import type { MediaPeer, StreamRef, SubscribedMedia, SubscriptionOffer } from '../ports/MediaBackend.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 
 const ANSWER_TIMEOUT_MS = 15_000;
@@ -19,6 +19,8 @@ export class Subscription {
   #negotiationId = 0;
   #pending: { id: number; resolve: (sdp: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | undefined;
   #closed = false;
+  /** The browser asked for an ICE restart of its receiving connection: the next offer makes one. */
+  #iceRestart = false;
   /** Bumped by reset() and close(): a renegotiation begun before then was on a dead peer. */
   #epoch = 0;
 
@@ -42,6 +44,16 @@ export class Subscription {
       this.#running = true;
       queueMicrotask(() => void this.#run());
     }
+  }
+
+  /**
+   * The browser's receiving connection lost its path: it gets an offer with new ICE credentials,
+   * in turn with the other offers (never two in flight).
+   */
+  restartIce(): void {
+    if (this.#closed) return;
+    this.#iceRestart = true;
+    this.refresh();
   }
 
   /** The browser's answer to offer `negotiationId`. Returns false if no such offer is waiting. */
@@ -88,9 +100,20 @@ export class Subscription {
         const remove = [...this.#current].filter(([k]) => !wanted.has(k)).map(([, s]) => s);
         // Cameras kept but shown at another size: a layer switch, no renegotiation.
         const relayer = [...wanted].filter(([k, s]) => this.#current.has(k) && layerOf(this.#current.get(k)!) !== layerOf(s)).map(([, s]) => s);
-        if (add.length === 0 && remove.length === 0 && relayer.length === 0) continue;
+        const iceRestart = this.#iceRestart;
+        this.#iceRestart = false;
+        if (add.length === 0 && remove.length === 0 && relayer.length === 0 && !iceRestart) continue;
         const epoch = this.#epoch;
         try {
+          if (iceRestart) {
+            // The same streams on new ICE credentials; what else changed follows in the next turn.
+            if (add.length > 0 || remove.length > 0 || relayer.length > 0) this.#dirty = true;
+            const restart = await peer.restartSubscriberIce();
+            if (epoch !== this.#epoch || !restart) continue;
+            await this.#offer(peer, restart);
+            failures = 0;
+            continue;
+          }
           if (relayer.length > 0) {
             await peer.setLayers(relayer);
             if (epoch !== this.#epoch) continue;
@@ -102,22 +125,7 @@ export class Subscription {
           if (epoch !== this.#epoch) continue;
           this.#current = wanted;
           if (!offer) continue;
-          const id = ++this.#negotiationId;
-          const streams: SubscribedStream[] = [];
-          for (const s of offer.streams) {
-            const described = this.describe(s);
-            if (described) streams.push(described);
-          }
-          const answered = new Promise<string>((resolve, reject) => {
-            const timer = setTimeout(() => {
-              if (this.#pending?.id === id) this.#pending = undefined;
-              reject(new Error('no answer to subscription offer'));
-            }, ANSWER_TIMEOUT_MS);
-            this.#pending = { id, resolve, reject, timer };
-          });
-          this.channel.send({ type: 'subscribe-offer', negotiationId: id, sdp: offer.sdp, streams });
-          const answerSdp = await answered;
-          await peer.answerSubscription(answerSdp);
+          await this.#offer(peer, offer);
           failures = 0;
         } catch (err) {
           if (this.#closed) return;
@@ -135,6 +143,26 @@ export class Subscription {
     } finally {
       this.#running = false;
     }
+  }
+
+  /** One offer: sent to the browser, its answer (or a time-out) awaited and handed to the media server. */
+  async #offer(peer: MediaPeer, offer: SubscriptionOffer): Promise<void> {
+    const id = ++this.#negotiationId;
+    const streams: SubscribedStream[] = [];
+    for (const s of offer.streams) {
+      const described = this.describe(s);
+      if (described) streams.push(described);
+    }
+    const answered = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.#pending?.id === id) this.#pending = undefined;
+        reject(new Error('no answer to subscription offer'));
+      }, ANSWER_TIMEOUT_MS);
+      this.#pending = { id, resolve, reject, timer };
+    });
+    this.channel.send({ type: 'subscribe-offer', negotiationId: id, sdp: offer.sdp, streams });
+    const answerSdp = await answered;
+    await peer.answerSubscription(answerSdp);
   }
 }
 

@@ -33,6 +33,8 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
   #feedId: number | undefined;
   #mids: PublishedMids = {};
   #subscriber: VideoRoomHandle | undefined;
+  /** What the subscriber connection carries (for offers that do not list it again, an ICE restart's). */
+  #subscribedStreams: SubscribedMedia[] = [];
   /** Subscriber m-line by publisher stream ("feed/mid"), to unsubscribe by sub_mid even once the feed is gone. */
   #subscribedMids = new Map<string, string>();
   #closed = false;
@@ -174,10 +176,23 @@ export class JanusPeer extends TypedEmitter<MediaPeerEvents> implements MediaPee
       }
       this.#subscribedMids.clear();
       for (const s of streams) this.#subscribedMids.set(`${s.feedId}/${s.feedMid}`, s.mid);
+      this.#subscribedStreams = streams;
       if (!reply.jsep) return null;
       return { sdp: reply.jsep.sdp, streams };
     } catch (err) {
       throw asMediaError(err, 'subscribe');
+    }
+  }
+
+  async restartSubscriberIce(): Promise<SubscriptionOffer | null> {
+    this.#assertOpen();
+    if (!this.#subscriber) return null;
+    try {
+      const raw = await withTimeout(this.#subscriber.configure({ restart: true }), TIMEOUT_MS, 'ICE restart');
+      const reply = SubscriptionReply.parse(raw);
+      return reply.jsep ? { sdp: reply.jsep.sdp, streams: this.#subscribedStreams } : null;
+    } catch (err) {
+      throw asMediaError(err, 'restart ICE');
     }
   }
 

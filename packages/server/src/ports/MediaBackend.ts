@@ -102,6 +102,12 @@ export interface MediaPeer extends TypedEmitter<MediaPeerEvents> {
    * offer for the browser, or null when the media server had nothing to renegotiate.
    */
   updateSubscription(change: { add: StreamRef[]; remove: StreamRef[] }): Promise<SubscriptionOffer | null>;
+  /**
+   * The browser's receiving connection lost its network path (a new address, a long cut): the
+   * media server offers it again with new ICE credentials (an ICE restart), keeping every stream.
+   * Null when nothing is subscribed.
+   */
+  restartSubscriberIce(): Promise<SubscriptionOffer | null>;
   /** Switches subscribed cameras to another layer (no renegotiation). */
   setLayers(streams: StreamRef[]): Promise<void>;
   /** Hands the browser's answer to the latest subscription offer to the media server. */

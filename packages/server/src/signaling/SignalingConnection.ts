@@ -139,6 +139,12 @@ export class SignalingConnection implements ParticipantChannel {
         return this.#join(message);
       case 'resume':
         return this.#resume(message);
+      case 'ice-restart': {
+        const { participant } = this.#joined();
+        participant.subscription.restartIce();
+        this.#ok(message.rid);
+        return;
+      }
       case 'media-restart': {
         const { meeting, participant } = this.#joined();
         meeting.rebuildMedia(participant, true);

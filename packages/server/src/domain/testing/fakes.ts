@@ -38,6 +38,7 @@ export type PeerCall =
   | { method: 'setSending'; sending: Sending }
   | { method: 'updateSubscription'; add: number[]; remove: number[] }
   | { method: 'setLayers'; streams: string[] }
+  | { method: 'restartSubscriberIce' }
   | { method: 'answerSubscription'; sdp: string }
   | { method: 'trickle'; target: PeerTarget; candidate: IceCandidate }
   | { method: 'close' };
@@ -102,6 +103,12 @@ export class FakePeer extends TypedEmitter<MediaPeerEvents> implements MediaPeer
       return { mid: `s${feedId}-${feedMid}`, feedId, feedMid, kind: audio ? ('audio' as const) : ('video' as const) };
     });
     return { sdp: `subscription offer ${++this.#offers} for ${this.display}`, streams };
+  }
+
+  async restartSubscriberIce(): Promise<SubscriptionOffer | null> {
+    this.calls.push({ method: 'restartSubscriberIce' });
+    if (this.subscribedStreams.size === 0) return null;
+    return { sdp: `ice restart offer ${++this.#offers} for ${this.display}`, streams: [] };
   }
 
   async setLayers(streams: StreamRef[]): Promise<void> {
