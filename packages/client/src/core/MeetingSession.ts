@@ -673,11 +673,14 @@ export class MeetingSession extends Emitter<Events> {
       });
       for (const [track, cur] of seen) {
         const prev = this.#lastVideoStats.get(track);
-        // A video seen for the first time (just subscribed) has nothing to compare with yet.
-        if (!prev || cur.at - prev.at < RECEIVE_SAMPLE_MS / 2) continue;
+        // A video seen for the first time (just subscribed), or not started yet (waiting for its
+        // first keyframe), has nothing to judge yet.
+        if (!prev || prev.frames === 0 || cur.at - prev.at < RECEIVE_SAMPLE_MS / 2) continue;
         const lost = Math.max(0, cur.lost - prev.lost);
         const got = Math.max(0, cur.received - prev.received);
-        samples.push({ fps: ((cur.frames - prev.frames) * 1000) / (cur.at - prev.at), loss: lost + got > 0 ? lost / (lost + got) : 1 });
+        // Nothing at all arrived: the sender stopped or lost their own network; our downlink is not the cause.
+        if (lost + got === 0) continue;
+        samples.push({ fps: ((cur.frames - prev.frames) * 1000) / (cur.at - prev.at), loss: lost / (lost + got) });
       }
       this.#lastVideoStats = seen;
     }

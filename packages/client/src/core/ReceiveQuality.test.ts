@@ -27,12 +27,12 @@ describe('ReceiveQuality', () => {
 
   test('one weak sample (a keyframe wait) is not enough; two in a row step down to the small layer', () => {
     const { q, feed } = run();
-    feed(1, [good, frozen]);
+    feed(1, [frozen, frozen]);
     assert.equal(q.level, 'full');
     feed(1, [good, good]);
-    feed(1, [good, frozen]);
+    feed(1, [frozen, lossy]);
     assert.equal(q.level, 'full');
-    feed(1, [lossy, good]);
+    feed(1, [lossy, lossy]);
     assert.equal(q.level, 'small');
   });
 
@@ -83,5 +83,14 @@ describe('ReceiveQuality', () => {
     assert.ok(waits[1]! > waits[0]!, `the second try waited longer: ${waits}`);
     assert.ok(waits.every((w) => w <= MAX_HOLD_MS + 2_000), `${waits}`);
     assert.notEqual(q.level, 'audio-only', 'failed tries at full never push below small');
+  });
+
+  test('one weak video among good ones is its sender’s uplink, not our downlink: no step down', () => {
+    const { q, feed } = run();
+    feed(5, [good, frozen, good]);
+    feed(5, [good, frozen]);
+    assert.equal(q.level, 'full');
+    feed(2, [frozen, frozen, good]);
+    assert.equal(q.level, 'small', 'most of them weak: the downlink');
   });
 });

@@ -61,7 +61,10 @@ export class ReceiveQuality {
       this.#settling--;
       return;
     }
-    const weak = videos.some((v) => v.fps < FROZEN_FPS || v.loss > HEAVY_LOSS);
+    // A downlink that cannot carry what it is sent hurts every video on it; one weak video among
+    // good ones is its sender's uplink, which a smaller layer here would not help.
+    const weakOnes = videos.filter((v) => v.fps < FROZEN_FPS || v.loss > HEAVY_LOSS).length;
+    const weak = weakOnes > 0 && weakOnes * 2 > videos.length;
     if (weak && this.#level !== 'audio-only') {
       this.#weak++;
       this.#steadySince = undefined;
