@@ -83,7 +83,8 @@ describe('resuming at the protocol level', { timeout: 60_000 }, () => {
     assert.equal(host.received.filter((m) => m.type === 'participant-left').length, 0, 'Bob never left');
     assert.equal(host.received.filter((m) => m.type === 'participant-joined').length, 1, 'and did not join twice');
 
-    // The old credential is used up: a second tab presenting it is refused, nobody new appears.
+    // A second tab presenting the credential while this connection is alive is refused; nobody new appears.
+    await back.request({ type: 'ping' });
     const twice = await (await WsClient.open(amphi.url)).request({ type: 'resume', meetingId: meeting.id, credential: resume.credential, clientId, lastSeq });
     assert.equal(twice.code, 'resume.invalid');
 

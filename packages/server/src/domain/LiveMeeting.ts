@@ -34,6 +34,11 @@ export const MAX_VIDEOS = 49;
  * is in nobody's subscription: a lecture's muted audience costs each viewer nothing.
  */
 export const QUIET_AUDIO_LINES = 16;
+/**
+ * A connection that sent something this recently is alive: a resume for its participant is a
+ * second tab, not a comeback (a client resumes only after 6 s without hearing from the server).
+ */
+export const LIVE_CONNECTION_MS = 3_000;
 /** How long a participant whose connection dropped keeps their place (AMPHI_RESUME_GRACE_S). */
 export const DEFAULT_RESUME_GRACE_S = 60;
 
@@ -415,9 +420,10 @@ export class LiveMeeting {
 
   /**
    * Someone comes back on a new connection with the resume credential this meeting gave them
-   * (in this browser): same participant, role, room and devices. They get `resumed` with a new
-   * credential, then the messages they missed, or a fresh `joined` and new media when those
-   * are no longer kept. A connection the participant still had is closed (they moved on).
+   * (in this browser): same participant, role, room and devices. They get `resumed`, then the
+   * messages they missed, or a fresh `joined` and new media when those are no longer kept. A
+   * connection the participant still had is closed (they moved on), unless it is plainly alive
+   * (it spoke within LIVE_CONNECTION_MS: a second tab presenting the credential is refused).
    */
   resume(input: { credential: string; clientId: string; lastSeq: number; sink: ParticipantChannel; rid: number | undefined }): Participant {
     if (this.#ended) throw new AppError('meeting.ended', 'this meeting has ended');
@@ -425,12 +431,13 @@ export class LiveMeeting {
     for (const candidate of this.#participants.values()) if (candidate.holdsCredential(input.credential)) p = candidate;
     if (!p) {
       if (this.#departed.has(hashCredential(input.credential))) throw new AppError('resume.expired', 'your place in the meeting was not kept; join again');
-      throw new AppError('resume.invalid', 'this resume credential is not valid (used already, or not from this meeting)');
+      throw new AppError('resume.invalid', 'this resume credential is not valid (not from this meeting)');
     }
     // The credential alone is not enough: it works only in the browser it was given to.
     if (p.clientId !== input.clientId) throw new AppError('resume.invalid', 'this resume credential belongs to another browser');
-    const credential = p.rotateResumeCredential();
     const previous = p.channel.sink;
+    if (previous && (previous.idleMs?.() ?? Infinity) < LIVE_CONNECTION_MS) throw new AppError('resume.invalid', 'this place is in use by a live connection (another tab?)');
+    const credential = p.credentialForResume();
     // After a restart the outbox is new: its numbers are not the ones the client counted.
     const snapshot = p.needsSnapshot || !p.channel.canReplayFrom(input.lastSeq);
     p.needsSnapshot = false;

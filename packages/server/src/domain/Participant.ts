@@ -70,11 +70,13 @@ export class Participant {
    */
   readonly channel: Outbox;
   /**
-   * Their credential for `resume`, replaced at each resume (see rotateResumeCredential). Only its
+   * Their credential for `resume` (see credentialForResume). Only its
    * hash is kept in storage: after a restart the credential is unknown here until it is rotated.
    */
   #resumeCredential: string | undefined;
   #credentialHash: string;
+  /** After a restart: the stored credential's hash, until the client has the new one (see credentialForResume). */
+  #previousHash: string | undefined;
   /** Their connection dropped: their place is kept until they resume or the grace period ends. */
   reconnecting = false;
   /** Restored after a restart: their next resume gets the whole picture, never a replay. */
@@ -122,7 +124,20 @@ export class Participant {
   }
 
   get resumeCredential(): string {
-    if (this.#resumeCredential === undefined) throw new Error('the resume credential is known only by its hash until it is rotated');
+    if (this.#resumeCredential === undefined) throw new Error('the resume credential is known only by its hash until it is replaced');
+    return this.#resumeCredential;
+  }
+
+  /**
+   * The credential to hand out in `resumed`. It stays the same while their place is kept (a
+   * `resumed` lost with its socket must not lock them out); after a restart, when only its hash is
+   * known, a new one is made, and the old one stays valid until the new one has been used.
+   */
+  credentialForResume(): string {
+    if (this.#resumeCredential !== undefined) return this.#resumeCredential;
+    this.#previousHash = this.#credentialHash;
+    this.#resumeCredential = newResumeCredential();
+    this.#credentialHash = hashCredential(this.#resumeCredential);
     return this.#resumeCredential;
   }
 
@@ -137,18 +152,19 @@ export class Participant {
     this.#credentialHash = hash;
   }
 
-  /** Whether `credential` is theirs (compared in constant time). */
+  /** Whether `credential` is theirs (compared in constant time): the current one, or the one it replaced. */
   holdsCredential(credential: string): boolean {
     const given = crypto.createHash('sha256').update(credential).digest();
-    const held = Buffer.from(this.#credentialHash, 'base64url');
-    return held.length === given.length && crypto.timingSafeEqual(given, held);
-  }
-
-  /** A resume uses the credential up: the next one needs the new credential. */
-  rotateResumeCredential(): string {
-    this.#resumeCredential = newResumeCredential();
-    this.#credentialHash = hashCredential(this.#resumeCredential);
-    return this.#resumeCredential;
+    const matches = (hash: string | undefined) => {
+      const held = hash === undefined ? undefined : Buffer.from(hash, 'base64url');
+      return held !== undefined && held.length === given.length && crypto.timingSafeEqual(given, held);
+    };
+    if (matches(this.#credentialHash)) {
+      // The new one is in use: the one it replaced is no longer needed.
+      this.#previousHash = undefined;
+      return true;
+    }
+    return matches(this.#previousHash);
   }
 
   /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { CLOSE_CODES } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
-import { cleanUpWorlds, clientIdFor, FakeChannel, flush, OWNER_ID, World, type Member } from './testing/fakes.ts';
+import { cleanUpWorlds, clientIdFor, FakeChannel, flush, MEETING_ID, OWNER_ID, World, type Member } from './testing/fakes.ts';
 import { OUTBOX_CAPACITY } from './Outbox.ts';
 
 afterEach(cleanUpWorlds);
@@ -65,7 +65,7 @@ describe('resuming after a lost connection', () => {
     const resumed = sink.sent[0]!;
     assert.equal(resumed.type, 'resumed');
     assert.ok(resumed.type === 'resumed' && resumed.rid === 3 && resumed.snapshot === false);
-    assert.ok(resumed.type === 'resumed' && resumed.credential !== credential, 'the credential is replaced');
+    assert.ok(resumed.type === 'resumed' && resumed.credential === credential, 'the credential stays while the place is kept');
     const replayed = sink.sent.slice(1).map((m) => m.type);
     assert.ok(replayed.includes('chat') && replayed.includes('participant-updated'), `missed messages replayed: ${replayed}`);
     assert.equal(sink.ofType('chat').length, 1, 'the chat line comes once');
@@ -80,13 +80,25 @@ describe('resuming after a lost connection', () => {
     assert.equal(sink.last('reaction').reaction, '🎉');
   });
 
-  test('the credential is used up by a resume: a replay (or a second tab) is refused and makes no one new', async () => {
+  test('a second tab presenting the credential while the connection is alive is refused, and makes no one new', async () => {
     const w = new World();
     await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
     const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
-    const credential = bob.participant.resumeCredential;
-    resume(w, bob);
-    assert.equal(code(() => resume(w, bob, { credential })), 'resume.invalid');
+    const alive = Object.assign(new FakeChannel(), { idleMs: () => 0 });
+    w.registry.resume(MEETING_ID, { credential: bob.participant.resumeCredential, clientId: bob.participant.clientId!, lastSeq: bob.participant.channel.lastSeq, sink: alive, rid: 1 });
+    assert.equal(code(() => resume(w, bob)), 'resume.invalid');
+    assert.equal(bob.meeting.size, 2);
+    assert.deepEqual(alive.closes, [], 'the live connection goes on');
+  });
+
+  test('a resumed lost with its socket: the same credential works again, and the dead socket is left behind', async () => {
+    const w = new World();
+    await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('bob') });
+    const first = resume(w, bob);
+    const again = resume(w, bob);
+    assert.equal(again.result?.participant, bob.participant);
+    assert.deepEqual(first.sink.closes.map((c) => c.code), [CLOSE_CODES.replaced]);
     assert.equal(bob.meeting.size, 2);
   });
 

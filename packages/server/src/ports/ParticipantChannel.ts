@@ -6,4 +6,6 @@ export interface ParticipantChannel {
   send(message: ServerMessage, serialized?: string): void;
   /** Closes the client's connection after the last message; the connection reports back by calling leave. */
   close(code: number, reason: string): void;
+  /** Milliseconds since the client last sent anything on this connection (unknown: undefined). */
+  idleMs?(): number;
 }

@@ -56,6 +56,7 @@ export class SignalingConnection implements ParticipantChannel {
   /** Heartbeat: a WebSocket ping every HEARTBEAT_MS; a socket that has not answered the last one is dead. */
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #alive = true;
+  #lastHeard = performance.now();
 
   constructor(
     private readonly socket: WebSocket,
@@ -88,6 +89,10 @@ export class SignalingConnection implements ParticipantChannel {
     this.#heartbeat.unref?.();
   }
 
+  idleMs(): number {
+    return performance.now() - this.#lastHeard;
+  }
+
   /** Writes to this socket (the participant's outbox calls it with numbered messages). */
   send(message: ServerMessage, serialized?: string): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(serialized ?? JSON.stringify(message));
@@ -105,6 +110,7 @@ export class SignalingConnection implements ParticipantChannel {
   }
 
   async #receive(raw: Buffer): Promise<void> {
+    this.#lastHeard = performance.now();
     // One client flooding the server must not slow everyone else's meeting: excess frames are
     // dropped unread (ICE trickle bursts stay far below the limit).
     if (!this.#rate.hit('frames')) {
