@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import type WebSocket from 'ws';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage } from './harness/browser.ts';
-import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, joinThroughWaitingRoom, openPanel, selfId, waitForRemoteTiles } from './harness/flows.ts';
+import { admit, createMeetingAsOrganiser, expectMediaFlowing, inMeeting, joinByLink, joinThroughWaitingRoom, openAndJoin, openPanel, selfId, waitForRemoteTiles } from './harness/flows.ts';
 import { createMeeting, signInCookie, WsClient, type Received } from './harness/wsClient.ts';
 import { createOwnNetwork, type OwnNetwork } from './harness/ownNetwork.ts';
 
@@ -140,6 +140,7 @@ describe('three people in Chromium keep their meeting when every signaling conne
   let browser: Browser;
   const pages: Page[] = [];
   const ids: string[] = [];
+  let link = '';
 
   before(async () => {
     amphi = await startAmphi();
@@ -152,7 +153,7 @@ describe('three people in Chromium keep their meeting when every signaling conne
   });
 
   test('all back without a reload: same roles, no waiting room, media flowing, a chat line sent during the cut delivered once', async () => {
-    const link = await createMeetingAsOrganiser(pages[0]!, amphi.url, amphi.admin, 'Continuity 101');
+    link = await createMeetingAsOrganiser(pages[0]!, amphi.url, amphi.admin, 'Continuity 101');
     await joinByLink(pages[0]!, link, 'Alice Organiser');
     await joinThroughWaitingRoom(pages[1]!, pages[0]!, link, 'Bob Guest');
     await joinThroughWaitingRoom(pages[2]!, pages[0]!, link, 'Carol Guest');
@@ -202,6 +203,19 @@ describe('three people in Chromium keep their meeting when every signaling conne
     }
     await new Promise((r) => setTimeout(r, 1_000));
     for (const page of pages) assert.equal(await page.getByText('sent while reconnecting').count(), 1, 'the chat line came once');
+  });
+
+  test('someone in the waiting room through the same cut: still waiting afterwards, and let in by the host', async () => {
+    const dana = (await newParticipantPage(browser)).page;
+    await openAndJoin(dana, link, 'Dana Guest');
+    await dana.getByTestId('waiting-screen').waitFor({ timeout: 15_000 });
+    const port = portOf(amphi.url);
+    for (const until = Date.now() + 1_500; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) cutConnections(port);
+    await dana.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 20_000 });
+    assert.equal(await dana.getByTestId('waiting-screen').count(), 1, 'back in the waiting room, not “Connection lost”');
+    await pages[0]!.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 20_000 });
+    await admit(pages[0]!, 'Dana Guest');
+    await inMeeting(dana);
   });
 });
 

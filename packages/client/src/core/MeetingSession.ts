@@ -196,6 +196,11 @@ export class MeetingSession extends Emitter<Events> {
       onChange: (state) => this.#connectionChanged(state),
     });
     this.#signaling.on('closed', (code) => {
+      // In the waiting room there is no place to resume: the person asks to join again, and waits again.
+      if (this.state === 'waiting' && !FINAL_CLOSE_CODES.has(code)) {
+        this.#reconnection.lost();
+        return;
+      }
       if (this.state === 'joined' && this.#resume && !FINAL_CLOSE_CODES.has(code)) {
         if (code === CLOSE_CODES.replaced) {
           // This meeting went on in another tab or window of this browser.
@@ -221,6 +226,7 @@ export class MeetingSession extends Emitter<Events> {
 
   /** One try to take our place again on a new socket (see Reconnection). */
   async #attemptResume(_attemptId: number): Promise<AttemptResult> {
+    if (this.state === 'waiting') return this.#attemptRejoin();
     const resume = this.#resume;
     if (!resume || this.state !== 'joined') return { fatal: 'resume.expired' };
     try {
@@ -245,6 +251,37 @@ export class MeetingSession extends Emitter<Events> {
     }
   }
 
+  /** Back in the waiting room on a new socket (or let in meanwhile): the same join again. */
+  async #attemptRejoin(): Promise<AttemptResult> {
+    try {
+      await this.#signaling.connect(4_000);
+    } catch {
+      return 'retry';
+    }
+    try {
+      const reply = await this.#signaling.request(this.#joinMessage(), ['joined', 'waiting'], 5_000, true);
+      if (reply.type === 'joined') await this.#onJoined(reply as ServerMessageOf<'joined'>);
+      return 'resumed';
+    } catch (err) {
+      if (err instanceof SignalingError) return err.code === 'server.restarting' ? 'retry' : { fatal: err.code };
+      return 'retry';
+    }
+  }
+
+  #joinMessage(): Parameters<SignalingClient['request']>[0] {
+    return {
+      type: 'join',
+      meetingId: this.opts.meetingId,
+      name: this.opts.name,
+      audio: this.audioOn,
+      video: this.videoOn,
+      clientId: this.opts.clientId,
+      ...(this.opts.passcode ? { passcode: this.opts.passcode } : {}),
+      ...(this.opts.invite ? { invite: this.opts.invite } : {}),
+      ...(this.opts.ticket ? { ticket: this.opts.ticket } : {}),
+    };
+  }
+
   #connectionChanged(state: ConnectionState): void {
     if (state.kind === 'connected') {
       this.serverRestarting = false;
@@ -252,7 +289,7 @@ export class MeetingSession extends Emitter<Events> {
       // The media connections ran on by themselves; if the cut was long enough to break them, rebuild them.
       void this.#checkMedia();
       setTimeout(() => void this.#checkMedia(), 5_000);
-    } else if (state.kind === 'gave-up' && this.state === 'joined') {
+    } else if (state.kind === 'gave-up' && (this.state === 'joined' || this.state === 'waiting')) {
       this.error = { code: state.reason, message: 'could not reconnect' };
       this.#setState('disconnected');
       this.#shutdown();
@@ -317,20 +354,7 @@ export class MeetingSession extends Emitter<Events> {
   async start(): Promise<void> {
     try {
       await this.#signaling.connect();
-      const reply = await this.#signaling.request(
-        {
-          type: 'join',
-          meetingId: this.opts.meetingId,
-          name: this.opts.name,
-          audio: this.audioOn,
-          video: this.videoOn,
-          clientId: this.opts.clientId,
-          ...(this.opts.passcode ? { passcode: this.opts.passcode } : {}),
-          ...(this.opts.invite ? { invite: this.opts.invite } : {}),
-          ...(this.opts.ticket ? { ticket: this.opts.ticket } : {}),
-        },
-        ['joined', 'waiting'],
-      );
+      const reply = await this.#signaling.request(this.#joinMessage(), ['joined', 'waiting']);
       if (reply.type === 'waiting') {
         this.meeting = reply.meeting;
         this.#setState('waiting');

@@ -15,7 +15,7 @@ import { PreJoin, type JoinChoice } from './prejoin/PreJoin.tsx';
 import { RoomView, type PanelName } from './room/RoomView.tsx';
 import { DocumentsPanel } from './stage/DocumentsPanel.tsx';
 import { BreakoutBanner } from './breakouts/BreakoutBanner.tsx';
-import { ConnectionBanner } from './room/ConnectionBanner.tsx';
+import { ConnectionBanner } from './connection/ConnectionBanner.tsx';
 import { BreakoutsPanel } from './breakouts/BreakoutsPanel.tsx';
 import { hasStage, StageView } from './stage/StageView.tsx';
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
@@ -124,7 +124,13 @@ export function MeetingPage({ meetingId }: { meetingId: string }) {
       </main>
     );
   else if (!session || session.state === 'connecting') content = <PreJoin meeting={meeting} defaultName={ticket?.name ?? meeting.invitee?.name ?? userName} invite={meeting.invitee ? invite : undefined} onJoin={join} busy={Boolean(session)} />;
-  else if (session.state === 'waiting') content = <WaitingScreen session={session} />;
+  else if (session.state === 'waiting')
+    content = (
+      <>
+        <ConnectionBanner session={session} />
+        <WaitingScreen session={session} />
+      </>
+    );
   else if (session.state === 'joined')
     content = (
       <RoomView

@@ -657,14 +657,13 @@ export class LiveMeeting {
   }
 
   /**
-   * Amphi stops to restart: everyone is told to stay on the page. Those waiting to be let in
-   * cannot resume: they are sent away as before, to join again.
+   * Amphi stops to restart: everyone is told to stay on the page. Those waiting to be let in have
+   * no place to resume: their page asks to join again once Amphi is back, and they wait again.
    */
-  suspend(): void {
-    const redirectUrl = this.#settings.redirectUrl ?? this.policy.redirectUrl;
+  suspend(restartCode: number): void {
     for (const w of [...this.#waiting.values()]) {
-      w.input.channel.send({ type: 'meeting-ended', reason: 'server-shutdown', redirectUrl });
-      w.input.channel.close(CLOSE_CODES.serverShutdown, 'server-shutdown');
+      w.input.channel.send({ type: 'restarting' });
+      w.input.channel.close(restartCode, 'Amphi is restarting');
     }
     this.#waiting.clear();
     this.broadcast({ type: 'restarting' });

@@ -247,7 +247,7 @@ export class MeetingRegistry {
   async suspend(): Promise<void> {
     this.#draining = true;
     const meetings = [...this.#live.values()].filter((m) => !m.ended);
-    for (const m of meetings) m.suspend();
+    for (const m of meetings) m.suspend(RESTART_CLOSE_CODE);
     await Promise.all(
       meetings.map((m) => {
         clearTimeout(this.#writes.get(m.id)?.timer);

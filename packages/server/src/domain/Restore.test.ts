@@ -134,4 +134,16 @@ describe('a live meeting outlives the Amphi process', () => {
     assert.equal(ada.meeting.ended, false, 'the meeting is not ended');
     await assert.rejects(w.registry.join(MEETING_ID, joinInput('Late')), (err: unknown) => err instanceof AppError && err.code === 'server.restarting');
   });
+
+  test('SIGTERM with someone in the waiting room: told Amphi restarts and closed with 1012, to ask again once it is back', async () => {
+    const store = new MemoryStore();
+    const w = worldWith(store);
+    (w.directory.meetings.get(MEETING_ID)!.settings as { waitingRoom: boolean }).waitingRoom = true;
+    await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
+    const gus = await w.waits('Gus', { clientId: clientIdFor('gus') });
+    await w.registry.suspend();
+    assert.equal(gus.channel.last('restarting').type, 'restarting');
+    assert.deepEqual(gus.channel.closes.map((c) => c.code), [RESTART_CLOSE_CODE]);
+    assert.equal(gus.channel.ofType('meeting-ended').length, 0, 'the meeting is not over for them');
+  });
 });
