@@ -528,6 +528,11 @@ export class MeetingSession extends Emitter<Events> {
       await this.#senders.screenAudio?.replaceTrack(audio ?? null);
       return;
     }
+    // A renegotiation is accepted only on a connection that is up: the first publish may still be
+    // on its way (someone shares right after joining), so wait for it rather than be refused.
+    await this.#publishing;
+    await connected(pc);
+    if (this.#publisher !== pc) return this.#ensurePublisher();
     const stream = new MediaStream(audio ? [video, audio] : [video]);
     let screen = pc.getTransceivers().find((t) => t.sender === this.#senders.screen);
     if (screen) await screen.sender.replaceTrack(video);
@@ -1152,4 +1157,22 @@ export function clientIdOf(storage: Pick<Storage, 'getItem' | 'setItem'>): strin
     storage.setItem('amphi.clientId', id);
   }
   return id;
+}
+
+/** Resolves once the connection is up (or has closed or failed: the caller goes on, and may be refused). */
+function connected(pc: RTCPeerConnection, timeoutMs = 20_000): Promise<void> {
+  const settled = () => pc.connectionState === 'connected' || pc.connectionState === 'failed' || pc.connectionState === 'closed';
+  if (settled()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function done() {
+      clearTimeout(timer);
+      pc.removeEventListener('connectionstatechange', check);
+      resolve();
+    }
+    function check() {
+      if (settled()) done();
+    }
+    pc.addEventListener('connectionstatechange', check);
+  });
 }

@@ -801,3 +801,18 @@ describe('sharing a screen', () => {
     assert.equal(host.participant.sharing, true);
   });
 });
+
+describe('LiveMeeting: a renegotiation that overtakes the first publish', () => {
+  test('a screen added while the first connection is still coming up waits for it instead of being refused', async () => {
+    const w = new World();
+    const ada = await w.join('Ada', OWNER_ID);
+    await ada.meeting.publish(ada.participant, 'first offer');
+    assert.equal(ada.participant.state, 'publishing');
+    const adding = ada.meeting.publish(ada.participant, 'offer with a screen', { video: '2' });
+    await flush();
+    w.peer(ada).up();
+    assert.ok(typeof (await adding) === 'string');
+    assert.equal(ada.participant.state, 'live');
+    assert.deepEqual(w.peer(ada).callsOf('publish').map((c) => c.sdp), ['first offer', 'offer with a screen']);
+  });
+});

@@ -24,6 +24,8 @@ import { Subscription } from './Subscription.ts';
 import { SNAPSHOT_VERSION, type MeetingSnapshot } from './MeetingSnapshot.ts';
 
 const PEER_READY_TIMEOUT_MS = 20_000;
+/** How long a renegotiation waits for the first publish's connection to come up. */
+const PUBLISH_UP_WAIT_MS = 5_000;
 /** Videos a participant receives until their client says which it shows (a gallery page). */
 export const DEFAULT_VIDEOS = 25;
 /** Most videos one participant may ask for (the largest gallery page). */
@@ -537,6 +539,13 @@ export class LiveMeeting {
   async publish(p: Participant, sdp: string, screen?: ScreenMids): Promise<string> {
     const peer = await withTimeout(p.peerReady, PEER_READY_TIMEOUT_MS, 'media', () => new AppError('media.unavailable', 'the media server is not available'));
     if (p.state === 'left') throw new AppError('protocol.out_of_order', 'you have left the meeting');
+    // A renegotiation (a screen added) that overtakes the first publish's connection coming up
+    // waits for it, a few seconds at most, instead of being refused.
+    if (p.state === 'publishing' && p.peer === peer) {
+      let stop: () => void = () => {};
+      await withTimeout(new Promise<void>((resolve) => (stop = peer.once('publisherUp', () => resolve()))), PUBLISH_UP_WAIT_MS, 'publisher up').catch(() => {});
+      stop();
+    }
     if (p.state === 'live') {
       const answer = await peer.publish(sdp, { audio: p.audio, video: p.video }, screen);
       for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
