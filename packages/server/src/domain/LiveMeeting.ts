@@ -706,22 +706,30 @@ export class LiveMeeting {
     }
   }
 
+  /**
+   * What is told to people may be a change the snapshot holds. Who speaks and reactions are
+   * not kept: they come many times a second in a lively class and must not cause writes.
+   */
+  #changed(message: ServerMessage): void {
+    if (message.type !== 'speaking' && message.type !== 'reaction') this.onChanged(this);
+  }
+
   /** Sends to everyone in the meeting, serialized once (it goes to up to hundreds of sockets). */
   broadcast(message: ServerMessage): void {
-    this.onChanged(this);
+    this.#changed(message);
     const serialized = JSON.stringify(message);
     for (const p of this.#participants.values()) p.channel.send(message, serialized);
   }
 
   /** Sends to everyone in one room (null: the main room). */
   broadcastToRoom(room: string | null, message: ServerMessage): void {
-    this.onChanged(this);
+    this.#changed(message);
     const serialized = JSON.stringify(message);
     for (const p of this.#participants.values()) if (p.room === room) p.channel.send(message, serialized);
   }
 
   sendToModerators(message: ServerMessage): void {
-    this.onChanged(this);
+    this.#changed(message);
     const serialized = JSON.stringify(message);
     for (const p of this.#participants.values()) if (isModerator(p.role)) p.channel.send(message, serialized);
   }

@@ -188,21 +188,25 @@ export class MeetingRegistry {
 
   /** The meeting changed: its snapshot is written within SNAPSHOT_EVERY_MS. */
   #saveSoon(m: LiveMeeting): void {
-    let w = this.#writes.get(m.id);
-    if (!w) this.#writes.set(m.id, (w = { timer: undefined, chain: Promise.resolve() }));
+    const w = this.#writesOf(m);
     if (w.timer || m.ended || this.#frozen) return;
-    const entry = w;
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
-      this.#save(m);
-    }, SNAPSHOT_EVERY_MS);
-    entry.timer.unref?.();
+    w.timer = setTimeout(() => void this.#save(m), SNAPSHOT_EVERY_MS);
+    w.timer.unref?.();
   }
 
+  #writesOf(m: LiveMeeting): { timer: ReturnType<typeof setTimeout> | undefined; chain: Promise<void> } {
+    let w = this.#writes.get(m.id);
+    if (!w) this.#writes.set(m.id, (w = { timer: undefined, chain: Promise.resolve() }));
+    return w;
+  }
+
+  /** Writes the snapshot now (a write scheduled by #saveSoon is taken by this one). */
   #save(m: LiveMeeting): Promise<void> {
-    const w = this.#writes.get(m.id);
+    const w = this.#writesOf(m);
+    clearTimeout(w.timer);
+    w.timer = undefined;
     const store = this.store;
-    if (!w || !store || m.ended || this.#live.get(m.id) !== m) return Promise.resolve();
+    if (!store || m.ended || this.#live.get(m.id) !== m) return Promise.resolve();
     const text = JSON.stringify(m.snapshot());
     w.chain = w.chain.then(() => store.save(m.id, text, new Date())).catch((err) => this.log.error('could not store a live meeting', { meeting: m.id, err: String(err) }));
     return w.chain;
@@ -248,14 +252,7 @@ export class MeetingRegistry {
     this.#draining = true;
     const meetings = [...this.#live.values()].filter((m) => !m.ended);
     for (const m of meetings) m.suspend(RESTART_CLOSE_CODE);
-    await Promise.all(
-      meetings.map((m) => {
-        clearTimeout(this.#writes.get(m.id)?.timer);
-        if (this.#writes.get(m.id)) this.#writes.get(m.id)!.timer = undefined;
-        else this.#writes.set(m.id, { timer: undefined, chain: Promise.resolve() });
-        return this.#save(m);
-      }),
-    );
+    await Promise.all(meetings.map((m) => this.#save(m)));
     this.#frozen = true;
     for (const m of meetings) m.disconnectAll(RESTART_CLOSE_CODE, 'Amphi is restarting');
   }

@@ -131,15 +131,14 @@ export class Polls {
     const moderator = p.role === 'host' || p.role === 'cohost';
     for (const poll of this.#polls.values()) {
       if (poll.voters.size === 0 || (!moderator && !poll.shared)) continue;
-      const counts: PollResults = { pollId: poll.view.id, counts: [...poll.counts], voters: poll.voters.size };
-      p.channel.send({ type: 'poll-results', results: moderator && poll.votes ? { ...counts, votes: [...poll.votes.values()] } : counts });
+      const { counts, withNames } = resultsOf(poll);
+      p.channel.send({ type: 'poll-results', results: moderator ? withNames : counts });
     }
   }
 
   /** Hosts get the results live (names too for a named poll); everyone once they are shared. */
   #sendResults(poll: Poll): void {
-    const counts: PollResults = { pollId: poll.view.id, counts: [...poll.counts], voters: poll.voters.size };
-    const withNames: PollResults = poll.votes ? { ...counts, votes: [...poll.votes.values()] } : counts;
+    const { counts, withNames } = resultsOf(poll);
     const forHosts = { type: 'poll-results' as const, results: withNames };
     const forOthers = { type: 'poll-results' as const, results: counts };
     // Serialised once each, not once per person.
@@ -157,4 +156,10 @@ export class Polls {
     if (!poll) throw new AppError('meeting.not_participant', 'no such poll in this meeting');
     return poll;
   }
+}
+
+/** A poll's results: counts for everyone, and with who chose what (named polls) for hosts. */
+function resultsOf(poll: Poll): { counts: PollResults; withNames: PollResults } {
+  const counts: PollResults = { pollId: poll.view.id, counts: [...poll.counts], voters: poll.voters.size };
+  return { counts, withNames: poll.votes ? { ...counts, votes: [...poll.votes.values()] } : counts };
 }

@@ -272,11 +272,11 @@ export class SignalingConnection implements ParticipantChannel {
 
   #closed(): void {
     clearInterval(this.#heartbeat);
-    const wasJoined = this.#state === 'joined' || (this.#state === 'closed' && this.#participant !== undefined);
     this.#state = 'closed';
     const meeting = this.#meeting;
     const participant = this.#participant;
-    if (wasJoined && meeting && participant) {
+    // A participant is set only once joined (and cleared by leave).
+    if (meeting && participant) {
       // Not a leave: the participant may come back on a new connection (resume).
       this.#meeting = undefined;
       this.#participant = undefined;
