@@ -1,72 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage } from './harness/browser.ts';
 import { joinByLink, openPanel, signIn } from './harness/flows.ts';
+import { download, inspect, run, waitReady } from './harness/recordings.ts';
 import { signInCookie, WsClient } from './harness/wsClient.ts';
-
-const run = promisify(execFile);
-
-interface RecordingView {
-  id: string;
-  status: string;
-  durationS: number | null;
-}
-
-async function recordings(context: BrowserContext, url: string): Promise<RecordingView[]> {
-  const res = await context.request.get(`${url}/api/recordings`);
-  assert.equal(res.status(), 200, await res.text());
-  return ((await res.json()) as { recordings: RecordingView[] }).recordings;
-}
-
-async function waitReady(context: BrowserContext, url: string, timeoutMs = 90_000): Promise<RecordingView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const all = await recordings(context, url);
-    const done = all.find((r) => r.status === 'ready' || r.status === 'failed');
-    if (done) return done;
-    if (Date.now() > deadline) assert.fail(`no recording became ready: ${JSON.stringify(all)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/**
- * ffprobe's view of the file: codecs and duration; and how bright a frame from its middle is,
- * in the box where the active speaker's camera goes beside a shared screen (the fake screen of
- * headless Chromium is mostly dark; the fake camera is bright).
- */
-async function inspect(file: string): Promise<{ video: string; audio: string; duration: number; lit: number }> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name:format=duration', '-of', 'json', file]);
-  const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[]; format: { duration: string } };
-  const duration = Number(probe.format.duration);
-  const frame = await run('ffmpeg', ['-v', 'error', '-ss', String(duration / 2), '-i', file, '-frames:v', '1', '-vf', 'crop=320:240:960:0,scale=32:24,format=rgb24', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 20 });
-  const pixels = frame.stdout as Buffer;
-  // The share of the frame that is clearly lit: a black frame (nothing decoded) has none.
-  // (By the brightest channel: the fake camera's dark green is nearly black in grey.)
-  let litPixels = 0;
-  for (let i = 0; i + 2 < pixels.length; i += 3) if (Math.max(pixels[i]!, pixels[i + 1]!, pixels[i + 2]!) > 48) litPixels++;
-  const lit = litPixels / Math.max(1, pixels.length / 3);
-  return {
-    video: probe.streams.find((s) => s.codec_type === 'video')?.codec_name ?? '',
-    audio: probe.streams.find((s) => s.codec_type === 'audio')?.codec_name ?? '',
-    duration,
-    lit,
-  };
-}
-
-async function download(context: BrowserContext, url: string, id: string): Promise<string> {
-  const res = await context.request.get(`${url}/api/recordings/${id}/file?download=1`);
-  assert.equal(res.status(), 200);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-rec-')), 'recording.mp4');
-  fs.writeFileSync(file, await res.body());
-  return file;
-}
 
 describe('cloud recording', { timeout: 300_000 }, () => {
   let amphi: RunningAmphi;
@@ -177,12 +119,13 @@ describe('cloud recording', { timeout: 300_000 }, () => {
   });
 });
 
-describe('a recording survives the server being killed', { timeout: 300_000 }, () => {
-  test('SIGKILL mid-recording, restart: the recording is processed from what was written', async () => {
+describe('a recording whose meeting does not come back from a crash', { timeout: 300_000 }, () => {
+  test('SIGKILL mid-recording, and nobody comes back: the recording is processed from what was written', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-kill-'));
     const browser = await launchBrowser();
     // Short segments: one is made before the kill, the rest after the restart.
-    const env = { AMPHI_DATA_DIR: dataDir, AMPHI_RECORDING_SEGMENT_S: '2' };
+    // A short grace period: the meeting goes on after the restart, but its host does not come back.
+    const env = { AMPHI_DATA_DIR: dataDir, AMPHI_RECORDING_SEGMENT_S: '2', AMPHI_RESUME_GRACE_S: '5' };
     let amphi = await startAmphi(env);
     try {
       const host = (await newParticipantPage(browser)).page;

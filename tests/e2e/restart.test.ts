@@ -6,12 +6,14 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage } from './harness/browser.ts';
+import { download, inspect, litShare, waitReady } from './harness/recordings.ts';
 import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, joinThroughWaitingRoom, openPanel, selfId, waitForRemoteTiles } from './harness/flows.ts';
 
 /*
  * A restart of the Amphi server does not end a class: killed (a crash) or stopped with SIGTERM
  * (an upgrade), then started again on the same data, every page comes back by itself to the
- * same meeting, with its roles, chat, poll and stage, and media flows again.
+ * same meeting, with its roles, chat, poll and stage, and media flows again; the cloud recording
+ * under way goes on, and makes one MP4 of before and after.
  */
 describe('three people in a class while Amphi is killed and started again', { timeout: 400_000 }, () => {
   let amphi: RunningAmphi;
@@ -22,11 +24,16 @@ describe('three people in a class while Amphi is killed and started again', { ti
   const pages: Page[] = [];
   const ids: string[] = [];
   let pollId = '';
+  /** When the recording started, the stretches of it that must be in the MP4, and how long Amphi was down (ms). */
+  let recordingStarted = 0;
+  const recordedAtLeast: number[] = [];
+  const downtimes: number[] = [];
+  let since = 0;
 
   before(async () => {
     port = await freePort();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-e2e-restart-'));
-    env = { AMPHI_DATA_DIR: dataDir };
+    env = { AMPHI_DATA_DIR: dataDir, AMPHI_RECORDING_SEGMENT_S: '3' };
     amphi = await startAmphi(env, { port });
     browser = await launchBrowser();
     for (let i = 0; i < 3; i++) pages.push((await newParticipantPage(browser)).page);
@@ -38,9 +45,10 @@ describe('three people in a class while Amphi is killed and started again', { ti
   });
 
   /** Everyone is back in the same meeting, without a reload, and as they were. */
-  async function everyoneBack(since: number, what: string): Promise<void> {
+  async function everyoneBack(answered: number, what: string): Promise<void> {
     for (const page of pages) await page.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 30_000 });
-    console.log(`# ${what}: every page back ${Date.now() - since} ms after Amphi answered again`);
+    since = Date.now();
+    console.log(`# ${what}: every page back ${since - answered} ms after Amphi answered again`);
     for (const [i, page] of pages.entries()) {
       assert.equal(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage), true, 'the page was not reloaded');
       assert.equal(await page.getByTestId('waiting-screen').count(), 0, 'nobody is back in the waiting room');
@@ -55,7 +63,14 @@ describe('three people in a class while Amphi is killed and started again', { ti
     await openPanel(pages[0]!, 'polls');
     await pages[0]!.locator(`[data-poll-id="${pollId}"] [data-option="1"][data-count="1"]`).waitFor({ timeout: 10_000 });
     for (const page of pages) await page.getByTestId('whiteboard').waitFor({ timeout: 10_000 });
+    for (const page of pages) await page.getByTestId('recording-indicator').filter({ hasText: /^\s*Recording\s*$/ }).waitFor({ timeout: 10_000 });
     await expectMediaFlowing(pages, ids, { timeoutMs: 30_000 });
+  }
+
+  /** Amphi goes down now: what was recorded since it was last back counts. */
+  function goingDown(): number {
+    recordedAtLeast.push(Date.now() - since);
+    return Date.now();
   }
 
   test('a class under way: a host, two guests admitted, chat, a poll with a vote, the whiteboard', async () => {
@@ -82,24 +97,58 @@ describe('three people in a class while Amphi is killed and started again', { ti
     await pages[0]!.getByTestId('open-whiteboard').click();
     for (const page of pages) await page.getByTestId('whiteboard').waitFor({ timeout: 10_000 });
     await expectMediaFlowing(pages, ids);
+    await pages[0]!.getByTestId('toggle-recording').click();
+    for (const page of pages) await page.getByTestId('recording-indicator').waitFor({ timeout: 10_000 });
+    recordingStarted = since = Date.now();
     for (const page of pages) await page.evaluate(() => ((window as unknown as { __samePage: boolean }).__samePage = true));
     // What the pages show is written to storage within a fraction of a second.
-    await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, 3_000));
   });
 
   test('SIGKILL, then started again: every page is back by itself, as it was', async () => {
+    const down = goingDown();
     amphi.process.kill('SIGKILL');
     await new Promise((r) => amphi.process.once('exit', r));
     await pages[0]!.getByTestId('reconnecting-banner').waitFor({ timeout: 15_000 });
+    // Down for a few seconds, long enough that a recording which kept the gap would show it.
+    await new Promise((r) => setTimeout(r, 4_000));
     amphi = await startAmphi(env, { port });
+    downtimes.push(Date.now() - down);
     await everyoneBack(Date.now(), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 3_000));
   });
 
   test('SIGTERM (an upgrade): “Amphi is restarting, stay on this page”, then the same', async () => {
+    const down = goingDown();
     amphi.process.kill('SIGTERM');
     await pages[1]!.getByText('Amphi is restarting').waitFor({ timeout: 10_000 });
     await new Promise((r) => amphi.process.once('exit', r));
+    await new Promise((r) => setTimeout(r, 4_000));
     amphi = await startAmphi(env, { port });
+    downtimes.push(Date.now() - down);
     await everyoneBack(Date.now(), 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 3_000));
+  });
+
+  test('the cloud recording went on through both: one MP4 of before and after, the downtime cut out', async () => {
+    recordedAtLeast.push(Date.now() - since);
+    await pages[0]!.getByTestId('toggle-recording').click();
+    await pages[1]!.getByTestId('recording-indicator').waitFor({ state: 'detached', timeout: 10_000 });
+    const wall = Date.now() - recordingStarted;
+    const ready = await waitReady(pages[0]!.context(), amphi.url);
+    assert.equal(ready.status, 'ready', JSON.stringify(ready));
+    const file = await download(pages[0]!.context(), amphi.url, ready.id);
+    const facts = await inspect(file);
+    const least = recordedAtLeast.reduce((a, b) => a + b, 0) / 1000;
+    const most = (wall - downtimes.reduce((a, b) => a + b, 0)) / 1000;
+    console.log(`# recording: ${facts.duration.toFixed(1)} s of MP4; at least ${least.toFixed(1)} s recorded, at most ${most.toFixed(1)} s; ${(wall / 1000).toFixed(1)} s from start to stop`);
+    assert.equal(facts.video, 'h264');
+    // Each time, the recording goes on once someone publishes again: a moment after their page is back.
+    assert.ok(facts.duration >= least - 1.5 * downtimes.length && facts.duration <= most + 1.5, `the MP4 covers before and after the restarts, without the downtime: ${facts.duration} s`);
+    // Pictures from before the first restart and after the last one.
+    for (const at of [1.5, facts.duration - 1.5]) {
+      const lit = await litShare(file, at);
+      assert.ok(lit > 0.2, `the cameras are in the picture at ${at.toFixed(1)} s (${(lit * 100).toFixed(0)} % lit)`);
+    }
   });
 });

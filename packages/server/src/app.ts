@@ -112,12 +112,13 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
         await mailer.send(recordingReadyMail({ to: owner.email, name: owner.name, title: recording.title, durationS: recording.durationS ?? 0, link: new URL('/', config.publicUrl).toString() }));
       },
     });
-    await recorder.recover();
     cleanups.push(() => recorder.idle());
 
     const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles, recorder, storage.liveMeetings);
     const restored = await live.restore(kept);
     if (restored > 0) log.info('live meetings go on after the restart', { meetings: restored });
+    // After the restore: the recordings of meetings that go on go on with them.
+    await recorder.recover();
 
     // Cloud recordings past their retention go (files and records), their owners warned a week before.
     const retention = new RetentionJob({ catalog: storage.recordings, shares: storage.recordingShares, users: storage.users, mailer, dir: config.recordings.dir,

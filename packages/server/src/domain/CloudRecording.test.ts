@@ -1,31 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, mock, test } from 'node:test';
-import type { CloudRecorder } from '../ports/CloudRecorder.ts';
-import type { RecordingManifest } from '../ports/RecordingProcessor.ts';
-import { cleanUpWorlds, flush, OWNER_ID, rejectsWithCode, World } from './testing/fakes.ts';
+import { cleanUpWorlds, FakeRecorder, flush, OWNER_ID, rejectsWithCode, World } from './testing/fakes.ts';
 
 afterEach(cleanUpWorlds);
-
-class FakeRecorder implements CloudRecorder {
-  room = true;
-  async hasRoom() {
-    return this.room;
-  }
-  readonly begun: { id: string; ownerId: string; title: string }[] = [];
-  readonly ended: string[] = [];
-  readonly manifests: RecordingManifest[] = [];
-  async begin(input: { meetingId: string; ownerId: string; title: string }) {
-    const id = `rec-${this.begun.length + 1}`;
-    this.begun.push({ id, ownerId: input.ownerId, title: input.title });
-    return { id, rawDir: `/recordings/${id}` };
-  }
-  async describe(_id: string, manifest: RecordingManifest) {
-    this.manifests.push(structuredClone(manifest));
-  }
-  end(id: string) {
-    this.ended.push(id);
-  }
-}
 
 /** A meeting whose host is staff, with Bob; both live. */
 async function staffHostAndBob() {
@@ -162,6 +139,48 @@ describe('cloud recording', () => {
     assert.equal(bob.channel.last('meeting-state').state.recording.active, false);
     assert.equal(host.meeting.ended, false);
     mock.timers.reset();
+  });
+
+  test('the media server restarts mid-recording: the recording goes on into the same folder once people publish again, the gap left out', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const { recorder, w, host, bob } = await staffHostAndBob();
+    const hostFeed = String(host.participant.peer!.feedId);
+    await host.meeting.recording.start(host.participant);
+    t.mock.timers.tick(5_000);
+    w.media.down();
+    t.mock.timers.tick(3_000);
+    w.media.reset();
+    await flush();
+    assert.deepEqual(recorder.ended, [], 'not cut short');
+    assert.deepEqual(bob.channel.last('meeting-state').state.recording, { active: true, startedAt: new Date(1_000_000).toISOString(), paused: false }, 'people still see it recording');
+    const fresh = w.media.rooms.at(-1)!;
+    assert.notEqual(fresh, w.media.rooms[0]);
+    assert.equal(fresh.recordingDir, null, 'nothing to write until someone publishes');
+    t.mock.timers.tick(1_000);
+    await w.goLive(bob);
+    await flush();
+    assert.equal(fresh.recordingDir, '/recordings/rec-1', 'the same recording, on the new room');
+    const manifest = recorder.manifests.at(-1)!;
+    assert.deepEqual(manifest.pauses, [{ from: 1_005_000, to: 1_009_000 }], 'from the loss to the first publisher: left out of the MP4');
+    assert.ok(manifest.feeds[hostFeed], 'the feeds from before the restart keep their names');
+    assert.ok(manifest.feeds[String(bob.participant.peer!.feedId)]);
+    await host.meeting.recording.stop(host.participant);
+    assert.deepEqual(recorder.ended, ['rec-1']);
+  });
+
+  test('a host pausing while the recording is interrupted keeps it paused once media is back', async () => {
+    const { w, host, bob } = await staffHostAndBob();
+    await host.meeting.recording.start(host.participant);
+    w.media.down();
+    w.media.reset();
+    await flush();
+    await host.meeting.recording.pause(host.participant, true);
+    assert.equal(bob.channel.last('meeting-state').state.recording.paused, true);
+    await w.goLive(bob);
+    await flush();
+    assert.equal(w.media.rooms.at(-1)!.recordingDir, null, 'still paused');
+    await host.meeting.recording.pause(host.participant, false);
+    assert.equal(w.media.rooms.at(-1)!.recordingDir, '/recordings/rec-1');
   });
 
   test('without a recorder the server says recording is unavailable', async () => {

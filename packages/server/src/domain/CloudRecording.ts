@@ -3,6 +3,7 @@ import type { CloudRecorder } from '../ports/CloudRecorder.ts';
 import type { MediaRoom } from '../ports/MediaBackend.ts';
 import type { RecordingManifest } from '../ports/RecordingProcessor.ts';
 import type { LiveMeeting } from './LiveMeeting.ts';
+import type { RecordingSnapshot } from './MeetingSnapshot.ts';
 import type { Participant } from './Participant.ts';
 import { isModerator } from './permissions.ts';
 
@@ -12,14 +13,24 @@ const DISK_CHECK_MS = 5_000;
 interface Active {
   id: string;
   startedAt: Date;
-  room: MediaRoom;
+  /** The media room it records; none once the media it ran on went away (until it goes on). */
+  room: MediaRoom | undefined;
   rawDir: string;
-  /** Since when it is paused, if it is. */
+  /** Since when nothing is written, if so: paused by a host, or interrupted. */
   pausedAt: Date | undefined;
+  /**
+   * The media it ran on went away (Amphi or the media server restarted): it goes on by itself
+   * once someone in the main room publishes again, and the MP4 leaves the gap out, as a pause.
+   * People still see it recording.
+   */
+  interrupted: boolean;
   pauses: { from: number; to: number }[];
   /** Who started talking when, for the active speaker's picture. */
   speakers: { feed: string; at: number }[];
+  /** Every feed it has recorded (people who left and feeds from before a restart included). */
+  feeds: RecordingManifest['feeds'];
 }
+
 
 /** Speaker changes are written to the manifest at most this often (and at pause and stop). */
 const SPEAKERS_WRITE_MS = 2_000;
@@ -68,14 +79,15 @@ export class CloudRecording {
       if (!(await recorder.hasRoom())) throw new AppError('recording.disk_full', 'the server’s recording disk is full; recording cannot start');
       const room = await this.mainRoom();
       const { id, rawDir } = await recorder.begin({ meetingId: this.meeting.id, ownerId: by.userId!, title: this.meeting.title });
-      await recorder.describe(id, this.#manifest());
+      const active: Active = { id, startedAt: new Date(), room, rawDir, pausedAt: undefined, interrupted: false, pauses: [], speakers: [], feeds: {} };
+      await this.#describe(active);
       try {
         await room.setRecording(rawDir);
       } catch (err) {
         recorder.end(id);
         throw err;
       }
-      this.#active = { id, startedAt: new Date(), room, rawDir, pausedAt: undefined, pauses: [], speakers: [] };
+      this.#active = active;
       this.meeting.log.info('cloud recording started', { recording: id, by: by.id });
       this.#watchDisk();
       this.#announce();
@@ -93,25 +105,17 @@ export class CloudRecording {
     return this.#serial(async () => {
       const active = this.#active;
       if (!active) throw new AppError('protocol.out_of_order', 'nothing is being recorded');
-      if (paused === (active.pausedAt !== undefined)) return;
-      if (paused) {
+      if (active.interrupted) {
+        // Nothing is written yet: a pause asked for now just keeps it so once media is back.
+        if (paused) active.interrupted = false;
+      } else if (paused === (active.pausedAt !== undefined)) {
+        return;
+      } else if (paused) {
         const from = new Date();
-        await active.room.setRecording(null);
+        await active.room?.setRecording(null);
         active.pausedAt = from;
       } else {
-        // Taken before Janus resumes: its first packets may come before its reply does, and
-        // a file that starts after the pause ends must be moved back by the whole pause. The
-        // manifest says so before the first packet is written, as the MP4 is made while recording.
-        const pause = { from: active.pausedAt!.getTime(), to: Date.now() };
-        active.pauses.push(pause);
-        await this.#describe(active);
-        try {
-          await active.room.setRecording(active.rawDir);
-        } catch (err) {
-          active.pauses.splice(active.pauses.indexOf(pause), 1);
-          throw err;
-        }
-        active.pausedAt = undefined;
+        await this.#write(active);
       }
       this.#announce();
     });
@@ -125,10 +129,45 @@ export class CloudRecording {
     this.meeting.broadcast({ type: 'participant-updated', participant: p.info() });
   }
 
-  /** Someone published or started sharing: the layout must know whose streams are whose. */
+  /**
+   * Someone published or started sharing: the layout must know whose streams are whose. An
+   * interrupted recording goes on once someone in the main room publishes again.
+   */
   streamsChanged(): void {
     const active = this.#active;
-    if (active) void this.#describe(active);
+    if (!active) return;
+    if (!active.interrupted) {
+      void this.#describe(active);
+      return;
+    }
+    if (![...this.meeting.participants()].some((p) => p.room === null && p.state === 'live' && p.peer?.feedId !== undefined)) return;
+    void this.#serial(async () => {
+      if (this.#active !== active || !active.interrupted) return;
+      await this.#write(active);
+      active.interrupted = false;
+      this.meeting.log.info('cloud recording goes on', { recording: active.id, gapMs: active.pauses.at(-1)!.to - active.pauses.at(-1)!.from });
+    }).catch((err) => this.meeting.log.warn('could not carry on recording', { recording: active.id, err: String(err) }));
+  }
+
+  /**
+   * Writing starts again after a pause or an interruption. The pause is taken before the media
+   * server resumes: its first packets may come before its reply does, and a file that starts
+   * after the pause ends must be moved back by the whole pause. The manifest says so before the
+   * first packet is written, as the MP4 is made while recording.
+   */
+  async #write(active: Active): Promise<void> {
+    const room = active.room ?? (await this.mainRoom());
+    const pause = { from: active.pausedAt!.getTime(), to: Date.now() };
+    active.pauses.push(pause);
+    await this.#describe(active);
+    try {
+      await room.setRecording(active.rawDir);
+    } catch (err) {
+      active.pauses.splice(active.pauses.indexOf(pause), 1);
+      throw err;
+    }
+    active.room = room;
+    active.pausedAt = undefined;
   }
 
   /** Someone started talking: the recording shows the active speaker. */
@@ -146,20 +185,58 @@ export class CloudRecording {
 
   #describe(active: Active): Promise<void> {
     if (!this.recorder) return Promise.resolve();
-    return this.recorder.describe(active.id, { ...this.#manifest(), pauses: active.pauses, speakers: active.speakers }).catch((err) => this.meeting.log.warn('could not describe the recording', { err: String(err) }));
+    this.#noteFeeds(active);
+    return this.recorder.describe(active.id, { feeds: active.feeds, pauses: active.pauses, speakers: active.speakers }).catch((err) => this.meeting.log.warn('could not describe the recording', { err: String(err) }));
   }
 
-  /** The media server went away with the room: what was written is kept and processed. */
+  /**
+   * The media server went away with the room (it restarted): the recording is interrupted, and
+   * goes on once people publish again on the new one.
+   */
   mediaLost(): void {
-    clearInterval(this.#diskCheck);
-    clearTimeout(this.#speakersWrite);
-    this.#speakersWrite = undefined;
     const active = this.#active;
     if (!active) return;
-    this.#active = undefined;
-    void this.#describe(active).then(() => this.recorder?.end(active.id));
-    this.meeting.log.warn('cloud recording cut short: the media server went away', { recording: active.id });
-    this.#announce();
+    active.room = undefined;
+    if (active.pausedAt) return;
+    active.pausedAt = new Date();
+    active.interrupted = true;
+    this.meeting.log.warn('cloud recording interrupted: the media server went away', { recording: active.id });
+  }
+
+  /** What a restart keeps of the recording under way. */
+  snapshot(): RecordingSnapshot | null {
+    const active = this.#active;
+    if (!active) return null;
+    return { id: active.id, startedAt: active.startedAt.toISOString(), pausedAt: active.pausedAt && !active.interrupted ? active.pausedAt.getTime() : null };
+  }
+
+  /**
+   * After a restart of Amphi, the meeting's recording goes on into the same folder: from when
+   * the media server last wrote (the downtime is left out of the MP4, as a pause) until someone
+   * publishes again. If it cannot (its files are gone), the meeting goes on without it.
+   */
+  async restore(s: RecordingSnapshot | null): Promise<void> {
+    if (!s || !this.recorder) return;
+    const kept = await this.recorder.carryOn(s.id).catch((err: unknown) => {
+      this.meeting.log.warn('could not carry on a recording', { recording: s.id, err: String(err) });
+      return undefined;
+    });
+    if (!kept) return;
+    const { manifest } = kept;
+    this.#active = {
+      id: s.id,
+      startedAt: new Date(s.startedAt),
+      room: undefined,
+      rawDir: kept.rawDir,
+      pausedAt: s.pausedAt !== null ? new Date(s.pausedAt) : kept.mediaUntil,
+      interrupted: s.pausedAt === null,
+      pauses: manifest.pauses ?? [],
+      speakers: manifest.speakers ?? [],
+      feeds: manifest.feeds,
+    };
+    this.meeting.state.recording = this.state();
+    this.#watchDisk();
+    this.meeting.log.info('cloud recording carried over the restart', { recording: s.id });
   }
 
   /** The meeting ends: the recording ends with it. */
@@ -168,7 +245,8 @@ export class CloudRecording {
   }
 
   state(): { active: boolean; startedAt: string | null; paused: boolean } {
-    return { active: this.#active !== undefined, startedAt: this.#active?.startedAt.toISOString() ?? null, paused: this.#active?.pausedAt !== undefined };
+    const active = this.#active;
+    return { active: active !== undefined, startedAt: active?.startedAt.toISOString() ?? null, paused: active?.pausedAt !== undefined && !active.interrupted };
   }
 
   /** While recording: a full disk stops the recording (what was written is kept), and the meeting goes on. */
@@ -197,22 +275,22 @@ export class CloudRecording {
     this.#active = undefined;
     // Stopping makes Janus close its files; if the room is already gone they are closed anyway.
     if (active.pausedAt) active.pauses.push({ from: active.pausedAt.getTime(), to: Date.now() });
-    else await active.room.setRecording(null).catch((err) => this.meeting.log.warn('could not stop recording cleanly', { err: String(err) }));
+    else await active.room?.setRecording(null).catch((err) => this.meeting.log.warn('could not stop recording cleanly', { err: String(err) }));
     await this.#describe(active);
     this.recorder?.end(active.id);
     this.meeting.log.info('cloud recording stopped', { recording: active.id });
     if (!this.meeting.ended) this.#announce();
   }
 
-  #manifest(): RecordingManifest {
-    const feeds: RecordingManifest['feeds'] = {};
+  /** Whose feed is whose, as of now, added to what the recording already knows. */
+  #noteFeeds(active: Active): void {
     for (const p of this.meeting.participants()) {
       const feedId = p.peer?.feedId;
       if (feedId === undefined) continue;
       const screen = p.peer?.publishedMids.screen;
-      feeds[String(feedId)] = { name: p.name, screenMids: screen !== undefined ? [screen] : [] };
+      const known = active.feeds[String(feedId)]?.screenMids ?? [];
+      active.feeds[String(feedId)] = { name: p.name, screenMids: screen !== undefined && !known.includes(screen) ? [...known, screen] : known };
     }
-    return { feeds };
   }
 
   #announce(): void {

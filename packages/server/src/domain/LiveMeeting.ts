@@ -213,6 +213,7 @@ export class LiveMeeting {
       documents: this.documents.list(),
       annotations: this.annotations.snapshot(),
       breakouts: this.breakouts.snapshot(),
+      recording: this.recording.snapshot(),
     };
   }
 
@@ -220,7 +221,8 @@ export class LiveMeeting {
    * The meeting goes on after a restart of the server, from its last snapshot: the same session,
    * state, chat, polls, documents, drawings and breakout rooms, and everyone in it reconnecting
    * (their place kept for the grace period, as after a dropped connection) until they resume.
-   * Shares and local recordings do not survive: the media they ran on is gone.
+   * Shares and local recordings do not survive: the media they ran on is gone. A cloud
+   * recording goes on (the registry restores it next: it needs its files).
    */
   restore(s: MeetingSnapshot): void {
     this.sessionId = s.sessionId;

@@ -236,6 +236,7 @@ export class MeetingRegistry {
       }
       const meeting = await this.#create(record);
       meeting.restore(snapshot);
+      await meeting.recording.restore(snapshot.recording);
       this.#live.set(record.id, meeting);
       restored++;
       this.log.info('restored a live meeting', { meeting: record.id, participants: meeting.size });

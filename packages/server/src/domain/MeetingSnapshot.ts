@@ -51,6 +51,15 @@ export const BreakoutsSnapshot = z.object({
 });
 export type BreakoutsSnapshot = z.infer<typeof BreakoutsSnapshot>;
 
+/** What of a recording under way a restart of Amphi keeps (the rest is in its manifest, on disk). */
+export const RecordingSnapshot = z.object({
+  id: z.string(),
+  startedAt: z.string(),
+  /** Unix ms since when a host has paused it; null when it was recording. */
+  pausedAt: z.number().nullable(),
+});
+export type RecordingSnapshot = z.infer<typeof RecordingSnapshot>;
+
 export const MeetingSnapshot = z.object({
   version: z.literal(SNAPSHOT_VERSION),
   /** This time the meeting is live (the attendance report's unit): a restart does not start a new one. */
@@ -66,6 +75,8 @@ export const MeetingSnapshot = z.object({
   documents: z.array(DocumentInfo),
   annotations: z.object({ nextColor: z.number().int(), surfaces: z.array(z.tuple([z.string(), z.array(Stroke)])) }),
   breakouts: BreakoutsSnapshot,
+  /** The cloud recording under way, if any: it goes on after the restart. */
+  recording: RecordingSnapshot.nullable().default(null),
 });
 export type MeetingSnapshot = z.infer<typeof MeetingSnapshot>;
 

@@ -4,7 +4,7 @@ import { createLogger } from '../Logger.ts';
 import type { LiveMeetingStore, StoredLiveMeeting } from '../ports/LiveMeetingStore.ts';
 import { AppError } from '../errors.ts';
 import { keptLiveMeetings, MeetingRegistry, RESTART_CLOSE_CODE, SNAPSHOT_EVERY_MS } from './MeetingRegistry.ts';
-import { cleanUpWorlds, clientIdFor, FakeChannel, flush, joinInput, MEETING_ID, OWNER_ID, World, type Member } from './testing/fakes.ts';
+import { cleanUpWorlds, clientIdFor, FakeChannel, FakeRecorder, flush, joinInput, MEETING_ID, OWNER_ID, World, type Member } from './testing/fakes.ts';
 import { parseSnapshot } from './MeetingSnapshot.ts';
 
 afterEach(cleanUpWorlds);
@@ -26,15 +26,15 @@ class MemoryStore implements LiveMeetingStore {
 const log = createLogger('silent');
 
 /** A World whose registry keeps snapshots in `store`. */
-function worldWith(store: MemoryStore, grace = 60): World {
+function worldWith(store: MemoryStore, grace = 60, recorder?: FakeRecorder): World {
   const w = new World({ policy: { resumeGraceSeconds: grace } });
-  (w as { registry: MeetingRegistry }).registry = new MeetingRegistry(w.media, w.directory, w.policy, w.iceServers, log, undefined, undefined, undefined, store);
+  (w as { registry: MeetingRegistry }).registry = new MeetingRegistry(w.media, w.directory, w.policy, w.iceServers, log, undefined, undefined, recorder, store);
   return w;
 }
 
 /** A second process over the same storage and meeting records. */
-async function restart(before: World, store: MemoryStore): Promise<{ w: World; restored: number }> {
-  const w = worldWith(store, before.policy.resumeGraceSeconds);
+async function restart(before: World, store: MemoryStore, recorder?: FakeRecorder): Promise<{ w: World; restored: number }> {
+  const w = worldWith(store, before.policy.resumeGraceSeconds, recorder);
   for (const [id, record] of before.directory.meetings) w.directory.meetings.set(id, record);
   const kept = await keptLiveMeetings(store, before.policy.resumeGraceSeconds ?? 60, new Date(), log);
   return { w, restored: await w.registry.restore(kept) };
@@ -106,6 +106,50 @@ describe('a live meeting outlives the Amphi process', () => {
     assert.deepEqual(joined.breakouts.rooms.map((r) => r.name), ['Room A']);
     assert.equal(joined.participants[0]?.reconnecting, true, 'Ada has not come back yet');
     assert.throws(() => live.polls.vote(participant!, poll.id, [1]), (err: unknown) => err instanceof AppError && err.code === 'protocol.out_of_order', 'Bob’s vote was kept: no second one');
+  });
+
+  test('a cloud recording under way goes on into the same folder once people publish again; the downtime is left out', async () => {
+    const store = new MemoryStore();
+    const before = worldWith(store, 60, new FakeRecorder());
+    const ada = await before.join('Ada', OWNER_ID, { clientId: clientIdFor('ada'), isStaff: true });
+    await before.goLive(ada);
+    await ada.meeting.recording.start(ada.participant);
+    const adaFeed = String(ada.participant.peer!.feedId);
+    const credential = ada.participant.resumeCredential;
+    await settleWrites();
+
+    // What the media server had written, as the new process finds it on disk.
+    const recorder = new FakeRecorder();
+    const mediaUntil = new Date(Date.now() - 2_000);
+    recorder.onDisk.set('rec-1', { manifest: { feeds: { [adaFeed]: { name: 'Ada', screenMids: [] } }, pauses: [], speakers: [] }, mediaUntil });
+    const { w } = await restart(before, store, recorder);
+    const live = w.registry.get(MEETING_ID)!;
+    assert.equal(live.state.recording.active, true, 'still recording: everyone resuming is told');
+    const { participant } = resumeIn(w, ada, credential);
+    await live.publish(participant!, 'offer after the restart');
+    w.media.peerOf(participant!).up();
+    await flush();
+    await flush();
+    const room = w.media.rooms.find((r) => r.recordingDir !== null);
+    assert.equal(room?.recordingDir, '/recordings/rec-1', 'the same recording, on the new media room');
+    const manifest = recorder.manifests.at(-1)!;
+    assert.equal(manifest.pauses?.length, 1);
+    assert.equal(manifest.pauses![0]!.from, mediaUntil.getTime(), 'the gap starts where the media server stopped writing');
+    assert.ok(manifest.feeds[adaFeed] && manifest.feeds[String(participant!.peer!.feedId)], 'old and new feeds both named');
+    await live.recording.stop(participant!);
+    assert.deepEqual(recorder.ended, ['rec-1']);
+  });
+
+  test('a recording whose files are gone does not go on; the meeting does', async () => {
+    const store = new MemoryStore();
+    const before = worldWith(store, 60, new FakeRecorder());
+    const ada = await before.join('Ada', OWNER_ID, { clientId: clientIdFor('ada'), isStaff: true });
+    await before.goLive(ada);
+    await ada.meeting.recording.start(ada.participant);
+    await settleWrites();
+    const { w, restored } = await restart(before, store, new FakeRecorder());
+    assert.equal(restored, 1);
+    assert.equal(w.registry.get(MEETING_ID)!.state.recording.active, false);
   });
 
   test('people who do not come back within the grace period leave; a stale snapshot is dropped', async () => {

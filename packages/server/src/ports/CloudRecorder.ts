@@ -13,4 +13,10 @@ export interface CloudRecorder {
   hasRoom(): Promise<boolean>;
   /** The recording stopped: it is processed into an MP4 in the background. */
   end(id: string): void;
+  /**
+   * After a restart of Amphi, a recording its meeting goes on with: its folder, what its
+   * manifest says so far, and when the media server last wrote into it (where the downtime
+   * begins). Undefined when it cannot go on (already processed, or its files are gone).
+   */
+  carryOn(id: string): Promise<{ rawDir: string; manifest: RecordingManifest; mediaUntil: Date } | undefined>;
 }

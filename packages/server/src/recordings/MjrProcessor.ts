@@ -1,18 +1,13 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import type { Logger } from '../Logger.ts';
-import { MANIFEST_FILE, type RecordingManifest, type RecordingProcessor } from '../ports/RecordingProcessor.ts';
+import type { RecordingManifest, RecordingProcessor } from '../ports/RecordingProcessor.ts';
+import { readManifest } from './manifest.ts';
 import { composeArgs } from './layout.ts';
 import { MjrIndex } from './mjr.ts';
 import { clipsIn, placeStreams, speakerIntervals, type Clip, type PlacedStream } from './timeline.ts';
 
-const Manifest = z.object({
-  feeds: z.record(z.string(), z.object({ name: z.string(), screenMids: z.array(z.string()) })),
-  pauses: z.array(z.object({ from: z.number(), to: z.number() })).optional(),
-  speakers: z.array(z.object({ feed: z.string(), at: z.number() })).optional(),
-});
 /** videoroom-<room>-user-<feed>-<time>-<audio|video>-<mid>.mjr */
 const FILE_NAME = /-user-(\d+)-\d+-(audio|video)-([A-Za-z0-9]+)\.mjr$/;
 /** While recording, a segment is made once the streams are this far past its end (files are written with a little delay). */
@@ -168,12 +163,4 @@ async function segmentsDone(rawDir: string): Promise<number> {
   let k = 0;
   while (names.has(path.basename(segmentFile(rawDir, k)))) k++;
   return k;
-}
-
-async function readManifest(rawDir: string): Promise<RecordingManifest> {
-  try {
-    return Manifest.parse(JSON.parse(await fs.readFile(path.join(rawDir, MANIFEST_FILE), 'utf8')));
-  } catch {
-    return { feeds: {} };
-  }
 }

@@ -6,6 +6,7 @@ import type { CloudRecorder } from '../ports/CloudRecorder.ts';
 import type { OutgoingMail } from '../ports/Mailer.ts';
 import type { RecordingCatalog, RecordingRecord } from '../ports/RecordingCatalog.ts';
 import { MANIFEST_FILE, type RecordingManifest, type RecordingProcessor } from '../ports/RecordingProcessor.ts';
+import { readManifest } from './manifest.ts';
 
 export interface RecordingServiceOptions {
   catalog: RecordingCatalog;
@@ -43,10 +44,24 @@ export class RecordingService implements CloudRecorder {
     const rawDir = path.join(this.options.dir, id);
     await fs.mkdir(rawDir, { recursive: true, mode: 0o750 });
     await this.options.catalog.create({ id, ...input, startedAt: new Date() });
+    this.#run(id);
+    return { id, rawDir };
+  }
+
+  async carryOn(id: string): Promise<{ rawDir: string; manifest: RecordingManifest; mediaUntil: Date } | undefined> {
+    const record = await this.options.catalog.byId(id);
+    const rawDir = path.join(this.options.dir, id);
+    if (record?.status !== 'recording' || !(await fs.stat(rawDir).catch(() => undefined))?.isDirectory()) return undefined;
+    this.#run(id);
+    return { rawDir, manifest: await readManifest(rawDir), mediaUntil: await this.#lastWrite(id, '.mjr') };
+  }
+
+  /** While it goes on, what can be made of its MP4 is made every few seconds. */
+  #run(id: string): void {
+    if (this.#running.has(id)) return;
     const running = { timer: setInterval(() => this.#advance(id), this.options.advanceEveryMs ?? 10_000), queued: false };
     running.timer.unref?.();
     this.#running.set(id, running);
-    return { id, rawDir };
   }
 
   async describe(id: string, manifest: RecordingManifest): Promise<void> {
@@ -71,9 +86,13 @@ export class RecordingService implements CloudRecorder {
     void this.#enqueue(id, endedAt);
   }
 
-  /** Processes what a crash left behind (status recording or processing). */
+  /**
+   * Processes what a crash left behind (status recording or processing), except the recordings
+   * that restored meetings carry on with (carryOn, called first).
+   */
   async recover(): Promise<void> {
     for (const recording of await this.options.catalog.unfinished()) {
+      if (this.#running.has(recording.id)) continue;
       this.#log.warn('recovering a recording cut short', { recording: recording.id, status: recording.status });
       void this.#enqueue(recording.id, recording.endedAt ? new Date(recording.endedAt) : await this.#lastWrite(recording.id));
     }
@@ -124,10 +143,12 @@ export class RecordingService implements CloudRecorder {
     }
   }
 
-  async #lastWrite(id: string): Promise<Date> {
+  /** When anything (or, with `ending`, any file so named) in the recording's folder was last written. */
+  async #lastWrite(id: string, ending = ''): Promise<Date> {
     let last = 0;
     const rawDir = path.join(this.options.dir, id);
     for (const name of await fs.readdir(rawDir).catch(() => [] as string[])) {
+      if (!name.endsWith(ending)) continue;
       const stat = await fs.stat(path.join(rawDir, name)).catch(() => undefined);
       if (stat) last = Math.max(last, stat.mtimeMs);
     }

@@ -24,6 +24,7 @@ import type {
 } from '../../ports/MediaBackend.ts';
 import type { BreakoutPlan, MeetingDirectory } from '../../ports/MeetingDirectory.ts';
 import type { CloudRecorder } from '../../ports/CloudRecorder.ts';
+import type { RecordingManifest } from '../../ports/RecordingProcessor.ts';
 import type { ParticipantChannel } from '../../ports/ParticipantChannel.ts';
 import type { JoinInput, JoinResult, LiveMeeting, MeetingRecordForLive } from '../LiveMeeting.ts';
 import { MeetingRegistry } from '../MeetingRegistry.ts';
@@ -516,5 +517,33 @@ export async function cleanUpWorlds(): Promise<void> {
     w.registry.shutdown();
     await flush();
     assert.deepEqual(w.media.listenerErrors, [], 'a peer event listener threw');
+  }
+}
+
+/** Keeps cloud recordings in memory: what was begun, described and ended. */
+export class FakeRecorder implements CloudRecorder {
+  room = true;
+  async hasRoom() {
+    return this.room;
+  }
+  readonly begun: { id: string; ownerId: string; title: string }[] = [];
+  readonly ended: string[] = [];
+  readonly manifests: RecordingManifest[] = [];
+  async begin(input: { meetingId: string; ownerId: string; title: string }) {
+    const id = `rec-${this.begun.length + 1}`;
+    this.begun.push({ id, ownerId: input.ownerId, title: input.title });
+    return { id, rawDir: `/recordings/${id}` };
+  }
+  async describe(_id: string, manifest: RecordingManifest) {
+    this.manifests.push(structuredClone(manifest));
+  }
+  end(id: string) {
+    this.ended.push(id);
+  }
+  /** What carryOn finds on disk, by recording (nothing: it cannot go on). */
+  readonly onDisk = new Map<string, { manifest: RecordingManifest; mediaUntil: Date }>();
+  async carryOn(id: string) {
+    const kept = this.onDisk.get(id);
+    return kept && { rawDir: `/recordings/${id}`, ...structuredClone(kept) };
   }
 }
