@@ -97,6 +97,16 @@ describe('a meeting with three people', { timeout: 300_000 }, () => {
     const pid = amphi.janusPid();
     assert.ok(pid, 'Janus pid known');
     const restarted = amphi.nextJanusReady();
+    // Each page notes whether it said audio and video were being restored (the banner may be brief).
+    for (const page of pages) {
+      await page.evaluate(() => {
+        const w = window as unknown as { __mediaBanner?: boolean };
+        w.__mediaBanner = false;
+        new MutationObserver(() => {
+          if (document.querySelector('[data-testid="media-reconnecting-banner"]')) w.__mediaBanner = true;
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+    }
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
     const newPid = await restarted;
@@ -104,6 +114,10 @@ describe('a meeting with three people', { timeout: 300_000 }, () => {
     // Frames from the new PeerConnections: poll with a short window until all flow again.
     await expectMediaFlowing(pages, ids, { windowMs: 500, timeoutMs: 30_000 });
     console.log(`# media recovered ${Date.now() - killedAt} ms after Janus was killed (new pid ${newPid})`);
+    for (const page of pages) {
+      assert.equal(await page.evaluate(() => (window as unknown as { __mediaBanner?: boolean }).__mediaBanner), true, 'the page said audio and video were being restored');
+      await page.getByTestId('media-reconnecting-banner').waitFor({ state: 'detached', timeout: 10_000 });
+    }
   });
 
   test('bad input gets typed errors and the meeting keeps flowing', async () => {

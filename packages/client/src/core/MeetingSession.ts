@@ -22,13 +22,12 @@ import { Emitter } from './Emitter.ts';
 import { SignalingClient, SignalingError } from './SignalingClient.ts';
 import { StageContent } from './StageContent.ts';
 import { LocalRecorder } from './LocalRecorder.ts';
+import { MediaRecovery, type MediaHealth } from './MediaRecovery.ts';
 import { Reconnection, type AttemptResult, type ConnectionState } from './Reconnection.ts';
 import { ReceiveQuality, type ReceiveLevel, type VideoSample } from './ReceiveQuality.ts';
 
 /** How often the received videos are checked for a downlink that cannot carry them. */
 const RECEIVE_SAMPLE_MS = 2_000;
-/** How long an ICE restart has to bring a failed media connection back before media is rebuilt. */
-const ICE_RESTART_WAIT_MS = 10_000;
 
 /** Close codes after which there is nothing to resume (a message said why, or we left). */
 const FINAL_CLOSE_CODES = new Set<number>([CLOSE_CODES.meetingEnded, CLOSE_CODES.left, CLOSE_CODES.serverShutdown, CLOSE_CODES.denied, CLOSE_CODES.removed, 1000]);
@@ -167,8 +166,8 @@ export class MeetingSession extends Emitter<Events> {
   /** How to come back after a lost socket (from `joined`, renewed by each `resumed`). */
   #resume: { credential: string; graceSeconds: number } | undefined;
   readonly #reconnection: Reconnection;
-  /** A media restart was asked and not answered yet (one at a time). */
-  #restartingMedia = false;
+  /** The media path's recovery (an ICE restart, then media built anew), on the same state machine. */
+  readonly #mediaRecovery: MediaRecovery;
   /** The server said it is restarting: the reconnection banner says so. */
   serverRestarting = false;
   /** What our downlink carries: every camera's best layer where shown large, only small layers, or no video. */
@@ -194,6 +193,16 @@ export class MeetingSession extends Emitter<Events> {
       attempt: (id) => this.#attemptResume(id),
       giveUpAfterMs: () => (this.#resume?.graceSeconds ?? 60) * 1_000,
       onChange: (state) => this.#connectionChanged(state),
+    });
+    this.#mediaRecovery = new MediaRecovery({
+      signalingUp: () => this.#reconnection.state.kind === 'connected' && this.state === 'joined',
+      health: () => this.#mediaHealth(),
+      restartIce: () => this.#restartIce(),
+      rebuild: async () => {
+        console.info('amphi: media did not come back: new media');
+        await this.#signaling.request({ type: 'media-restart' }, 'ok');
+      },
+      onChange: () => this.emit('change'),
     });
     this.#signaling.on('closed', (code) => {
       // In the waiting room there is no place to resume: the person asks to join again, and waits again.
@@ -222,6 +231,11 @@ export class MeetingSession extends Emitter<Events> {
   /** The signaling connection: connected, reconnecting (with the attempt), or given up. */
   get connection(): ConnectionState {
     return this.#reconnection.state;
+  }
+
+  /** Our audio and video connections: connected, being restored (with the attempt), or given up. */
+  get mediaConnection(): ConnectionState {
+    return this.#mediaRecovery.state;
   }
 
   /** One try to take our place again on a new socket (see Reconnection). */
@@ -287,8 +301,8 @@ export class MeetingSession extends Emitter<Events> {
       this.serverRestarting = false;
       this.emit('notice', 'notice.reconnected');
       // The media connections ran on by themselves; if the cut was long enough to break them, rebuild them.
-      void this.#checkMedia();
-      setTimeout(() => void this.#checkMedia(), 5_000);
+      this.#checkMedia();
+      setTimeout(() => this.#checkMedia(), 5_000);
     } else if (state.kind === 'gave-up' && (this.state === 'joined' || this.state === 'waiting')) {
       this.error = { code: state.reason, message: 'could not reconnect' };
       this.#setState('disconnected');
@@ -299,30 +313,26 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   /**
-   * A media connection of ours failed (a new network, a long cut): first an ICE restart on the
-   * same connections (new candidates, nothing else rebuilt); if that has not brought them back
-   * within ICE_RESTART_WAIT_MS, the server builds our media anew (`media-restart`).
+   * A media connection of ours failed (a new network, a long cut): MediaRecovery restarts ICE on
+   * the same connections (new candidates, nothing else rebuilt), then has the server build our
+   * media anew (`media-restart`) if that did not bring them back.
    */
-  async #checkMedia(): Promise<void> {
-    if (this.state !== 'joined' || this.connection.kind !== 'connected' || this.#restartingMedia) return;
-    const failed = (pc: RTCPeerConnection | undefined) => pc !== undefined && (pc.connectionState === 'failed' || pc.iceConnectionState === 'failed');
-    if (!failed(this.#publisher) && !failed(this.#subscriber)) return;
-    this.#restartingMedia = true;
-    const epoch = this.#mediaEpoch;
-    try {
-      console.info('amphi: media connection failed: restarting ICE');
-      if (failed(this.#subscriber)) await this.#signaling.request({ type: 'ice-restart' }, 'ok');
-      if (failed(this.#publisher)) await this.#restartPublisherIce(this.#publisher!);
-      await new Promise((r) => setTimeout(r, ICE_RESTART_WAIT_MS));
-      if (epoch === this.#mediaEpoch && this.state === 'joined' && (failed(this.#publisher) || failed(this.#subscriber))) {
-        console.info('amphi: ICE restart did not help: new media');
-        await this.#signaling.request({ type: 'media-restart' }, 'ok');
-      }
-    } catch (err) {
-      console.warn('amphi: media restart refused', err);
-    } finally {
-      this.#restartingMedia = false;
-    }
+  #checkMedia(): void {
+    if (this.state === 'joined' && this.#mediaHealth() === 'failed') this.#mediaRecovery.trouble('failed');
+  }
+
+  /** Whether every media connection we should have is up (see MediaRecovery). */
+  #mediaHealth(): MediaHealth {
+    const pcs = [this.#publisher, this.#subscriber].filter((pc): pc is RTCPeerConnection => pc !== undefined);
+    if (pcs.some(failedConnection)) return 'failed';
+    if ((this.audioOn || this.videoOn || this.#screenTrack) && !this.#publisher) return 'pending';
+    return pcs.every((pc) => pc.connectionState === 'connected') ? 'up' : 'pending';
+  }
+
+  async #restartIce(): Promise<void> {
+    console.info('amphi: media connection failed: restarting ICE');
+    if (failedConnection(this.#subscriber)) await this.#signaling.request({ type: 'ice-restart' }, 'ok');
+    if (this.#publisher && failedConnection(this.#publisher)) await this.#restartPublisherIce(this.#publisher);
   }
 
   /** The sending connection again, on new ICE credentials: a renegotiation that keeps every track. */
@@ -829,6 +839,7 @@ export class MeetingSession extends Emitter<Events> {
 
   #shutdown(): void {
     this.#reconnection.stop();
+    this.#mediaRecovery.stop();
     clearInterval(this.#receiveSampler);
     // A recording in this browser is finished and saved, whatever ended the meeting for us.
     void this.stopLocalRecording();
@@ -860,7 +871,10 @@ export class MeetingSession extends Emitter<Events> {
       case 'joined':
         // Admitted from the waiting room; or, already in, the whole picture again after a resume
         // that missed too much (the server builds our media anew with it).
-        if (this.state === 'joined') this.#forgetMeeting();
+        if (this.state === 'joined') {
+          this.#forgetMeeting();
+          this.#mediaRecovery.trouble('reset');
+        }
         void this.#onJoined(m);
         break;
       case 'resumed':
@@ -1001,7 +1015,7 @@ export class MeetingSession extends Emitter<Events> {
       else pendingCandidates.push(candidate);
     };
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed' && this.#publisher === pc) void this.#checkMedia();
+      if (pc.connectionState === 'failed' && this.#publisher === pc) this.#checkMedia();
     };
     // Always negotiate one audio and one video m-line, so turning the other device on later needs no renegotiation.
     for (const kind of ['audio', 'video'] as const) {
@@ -1053,7 +1067,7 @@ export class MeetingSession extends Emitter<Events> {
       };
       created.ontrack = () => this.#assignTracks();
       created.onconnectionstatechange = () => {
-        if (created.connectionState === 'failed' && this.#subscriber === created) void this.#checkMedia();
+        if (created.connectionState === 'failed' && this.#subscriber === created) this.#checkMedia();
       };
     }
     this.#streams = new Map(m.streams.map((s) => [s.mid, s]));
@@ -1102,7 +1116,8 @@ export class MeetingSession extends Emitter<Events> {
     this.#movingRooms = false;
     this.#closeMedia();
     this.#assignTracks();
-    if (!moving) this.emit('notice', 'notice.reconnecting');
+    // Not news when moving rooms; otherwise the media server restarted: the banner says media is being restored.
+    if (!moving) this.#mediaRecovery.trouble('reset');
     this.#publishing = undefined;
     try {
       await this.#publishIfSending();
@@ -1175,4 +1190,8 @@ function connected(pc: RTCPeerConnection, timeoutMs = 20_000): Promise<void> {
     }
     pc.addEventListener('connectionstatechange', check);
   });
+}
+
+function failedConnection(pc: RTCPeerConnection | undefined): boolean {
+  return pc !== undefined && (pc.connectionState === 'failed' || pc.iceConnectionState === 'failed');
 }

@@ -1,46 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backoffDelay, BACKOFF, Reconnection, type AttemptResult, type Clock, type ConnectionState } from './Reconnection.ts';
-
-/** A clock that moves only when the test says. */
-class FakeClock implements Clock {
-  t = 0;
-  #timers: { at: number; fn: () => void; id: number }[] = [];
-  #next = 1;
-  now() {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number) {
-    const id = this.#next++;
-    this.#timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown) {
-    this.#timers = this.#timers.filter((x) => x.id !== handle);
-  }
-  get pending() {
-    return this.#timers.length;
-  }
-  /** Moves time on by `ms`, running what falls due, and lets promises settle. */
-  async advance(ms: number) {
-    const end = this.t + ms;
-    for (;;) {
-      this.#timers.sort((a, b) => a.at - b.at);
-      const due = this.#timers[0];
-      if (!due || due.at > end) break;
-      this.#timers.shift();
-      this.t = due.at;
-      due.fn();
-      await settle();
-    }
-    this.t = end;
-    await settle();
-  }
-}
-
-const settle = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+import { backoffDelay, BACKOFF, Reconnection, type AttemptResult, type ConnectionState } from './Reconnection.ts';
+import { FakeClock, settle } from './testing/FakeClock.ts';
 
 function setup(results: (AttemptResult | Promise<AttemptResult>)[], giveUpAfterMs = 60_000) {
   const clock = new FakeClock();

@@ -4,8 +4,10 @@
  *
  *   connected ──lost()──▶ reconnecting(attempt 1) ──resumed──▶ connected
  *                              │   └──retry──▶ reconnecting(attempt n+1) (after a jittered backoff)
- *                              └──fatal, or past the grace period──▶ gave-up
+ *                              └──fatal, or past the grace period──▶ gave-up ──lost()──▶ reconnecting(1)
  *
+ * It runs the signaling connection (the session resumes on a new socket) and the media path
+ * (MediaRecovery: an ICE restart, then media built anew), each with its own attempts.
  * Every attempt has an id; the result of an attempt that is no longer the current one (a newer
  * one started, or stop() was called) is dropped, so a late answer cannot undo a later state.
  */
@@ -65,9 +67,9 @@ export class Reconnection {
     return this.#state;
   }
 
-  /** The connection dropped: start trying to get back (nothing if already trying or given up). */
+  /** The connection dropped: start trying to get back (nothing if already trying). */
   lost(): void {
-    if (this.#state.kind !== 'connected') return;
+    if (this.#state.kind === 'reconnecting') return;
     this.#set({ kind: 'reconnecting', attempt: 1, since: this.#clock.now() });
     this.#schedule(1);
   }
