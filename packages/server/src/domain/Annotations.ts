@@ -9,7 +9,7 @@ import {
 } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import { RateLimiter } from '../RateLimiter.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
+import type { MeetingContext } from './MeetingContext.ts';
 import type { Participant } from './Participant.ts';
 import { isModerator, mayAnnotate } from './permissions.ts';
 
@@ -26,6 +26,11 @@ interface SurfaceState {
   points: number;
 }
 
+/** What drawings need of the meeting: which surfaces the stage shows. */
+export interface AnnotationsHost extends MeetingContext {
+  readonly stage: { surfaces(): string[] };
+}
+
 /**
  * What people draw on the stage: over a shared screen, a document page, the whiteboard.
  * Strokes stay for the meeting (a screen's until that share stops) so a newcomer sees the
@@ -39,7 +44,7 @@ export class Annotations {
   readonly #notice = new RateLimiter(1, 2_000);
   #nextColor = 0;
 
-  constructor(private readonly meeting: LiveMeeting) {}
+  constructor(private readonly meeting: AnnotationsHost) {}
 
   /** The next newcomer's colour. */
   /** Everything drawn, for storage (MeetingSnapshot). */

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { BreakoutState } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import type { BreakoutPlan, PlannedAssignment } from '../ports/MeetingDirectory.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
+import type { MeetingContext } from './MeetingContext.ts';
 import type { Participant } from './Participant.ts';
 import type { BreakoutsSnapshot } from './MeetingSnapshot.ts';
 import { assertModerator, isModerator } from './permissions.ts';
@@ -15,6 +15,13 @@ export interface Arrival {
   name: string;
   email: string | undefined;
   invite: string | undefined;
+}
+
+/** What breakout rooms need of the meeting: moving people between media rooms, and the boards' drawings. */
+export interface BreakoutsHost extends MeetingContext {
+  /** Moves p to a breakout room (or back to the main room, null) with their media. */
+  moveTo(p: Participant, room: string | null): void;
+  readonly annotations: { sendSnapshot(surface: string): void };
 }
 
 /**
@@ -38,7 +45,7 @@ export class Breakouts {
   readonly #boards = new Set<string>();
 
   constructor(
-    private readonly meeting: LiveMeeting,
+    private readonly meeting: BreakoutsHost,
     private readonly normalise: (name: string) => string,
   ) {}
 

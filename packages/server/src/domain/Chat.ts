@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { ChatMessage, Reaction } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
 import { RateLimiter } from '../RateLimiter.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
+import type { MeetingContext } from './MeetingContext.ts';
 import type { Participant } from './Participant.ts';
 import { mayChat } from './permissions.ts';
 
@@ -20,7 +20,7 @@ export class Chat {
   /** Per participant: at most 20 messages or reactions per 10 s. */
   readonly #rate = new RateLimiter(20, 10_000);
 
-  constructor(private readonly meeting: LiveMeeting) {}
+  constructor(private readonly meeting: MeetingContext) {}
 
   /** Every room's public chat, for storage (MeetingSnapshot). */
   snapshot(): [string, ChatMessage[]][] {

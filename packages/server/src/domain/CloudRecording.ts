@@ -2,7 +2,7 @@ import { AppError } from '../errors.ts';
 import type { CloudRecorder } from '../ports/CloudRecorder.ts';
 import type { MediaRoom } from '../ports/MediaBackend.ts';
 import type { RecordingManifest } from '../ports/RecordingProcessor.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
+import type { MeetingContext } from './MeetingContext.ts';
 import type { RecordingSnapshot } from './MeetingSnapshot.ts';
 import type { Participant } from './Participant.ts';
 import { isModerator } from './permissions.ts';
@@ -48,10 +48,14 @@ export class CloudRecording {
   #speakersWrite: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly meeting: LiveMeeting,
+    private readonly meeting: MeetingContext,
     private readonly recorder: CloudRecorder | undefined,
     private readonly mainRoom: () => Promise<MediaRoom>,
-  ) {}
+  ) {
+    meeting.events.on('streams', () => this.#streamsChanged());
+    meeting.events.on('talking', (p) => this.#talking(p));
+    meeting.events.on('media-lost', () => this.#mediaLost());
+  }
 
   get active(): boolean {
     return this.#active !== undefined;
@@ -133,7 +137,7 @@ export class CloudRecording {
    * Someone published or started sharing: the layout must know whose streams are whose. An
    * interrupted recording goes on once someone in the main room publishes again.
    */
-  streamsChanged(): void {
+  #streamsChanged(): void {
     const active = this.#active;
     if (!active) return;
     if (!active.interrupted) {
@@ -171,7 +175,7 @@ export class CloudRecording {
   }
 
   /** Someone started talking: the recording shows the active speaker. */
-  talking(p: Participant): void {
+  #talking(p: Participant): void {
     const active = this.#active;
     const feed = p.peer?.feedId;
     if (!active || active.pausedAt || feed === undefined) return;
@@ -193,7 +197,7 @@ export class CloudRecording {
    * The media server went away with the room (it restarted): the recording is interrupted, and
    * goes on once people publish again on the new one.
    */
-  mediaLost(): void {
+  #mediaLost(): void {
     const active = this.#active;
     if (!active) return;
     active.room = undefined;

@@ -1,9 +1,17 @@
 import crypto from 'node:crypto';
 import { MAX_MEETING_DOCUMENTS, type DocumentInfo } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
+import type { DocumentStore } from '../ports/DocumentStore.ts';
+import type { MeetingContext } from './MeetingContext.ts';
 import type { Participant } from './Participant.ts';
 import { isModerator, mayShare } from './permissions.ts';
+
+/** What documents need of the meeting: where files are kept, and the stage and drawings that show them. */
+export interface DocumentsHost extends MeetingContext {
+  readonly documentStore?: DocumentStore | undefined;
+  readonly stage: { documentRemoved(documentId: string): void };
+  readonly annotations: { dropDocument(documentId: string): void };
+}
 
 /**
  * The documents uploaded to a live meeting (their PDFs live in a DocumentStore, owned by the
@@ -12,7 +20,7 @@ import { isModerator, mayShare } from './permissions.ts';
 export class Documents {
   readonly #documents = new Map<string, DocumentInfo>();
 
-  constructor(private readonly meeting: LiveMeeting) {}
+  constructor(private readonly meeting: DocumentsHost) {}
 
   restore(documents: DocumentInfo[]): void {
     for (const d of documents) this.#documents.set(d.id, d);

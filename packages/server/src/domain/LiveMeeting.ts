@@ -22,6 +22,8 @@ import { hashCredential, Participant } from './Participant.ts';
 import { assertModerator, isModerator } from './permissions.ts';
 import { Subscription } from './Subscription.ts';
 import { SNAPSHOT_VERSION, type MeetingSnapshot } from './MeetingSnapshot.ts';
+import type { MeetingContext, MeetingEvents } from './MeetingContext.ts';
+import { TypedEmitter } from '../TypedEmitter.ts';
 
 const PEER_READY_TIMEOUT_MS = 20_000;
 /** How long a renegotiation waits for the first publish's connection to come up. */
@@ -94,7 +96,7 @@ export interface MeetingRecordForLive {
  * media room that carries them. It owns its participants, waiting people and media room; host
  * actions live in Moderation, chat and reactions in Chat. Close paths run children first.
  */
-export class LiveMeeting {
+export class LiveMeeting implements MeetingContext {
   readonly id: string;
   readonly title: string;
   readonly ownerId: string;
@@ -133,6 +135,8 @@ export class LiveMeeting {
    * departure): the registry writes the snapshot to storage soon after. Set by the registry.
    */
   onChanged: (meeting: LiveMeeting) => void = () => {};
+  /** What happens to the meeting's media, for the parts that follow it (the cloud recording). */
+  readonly events = new TypedEmitter<MeetingEvents>();
   /** Attendance writes, in order (a stay must follow its session's row). */
   #attendanceQueue: Promise<void> = Promise.resolve();
 
@@ -551,7 +555,7 @@ export class LiveMeeting {
     if (p.state === 'live') {
       const answer = await peer.publish(sdp, { audio: p.audio, video: p.video }, screen);
       for (const other of this.#participants.values()) if (other !== p) other.subscription.refresh();
-      this.recording.streamsChanged();
+      this.events.emit('streams');
       return answer;
     }
     if (!p.transition('publishing')) throw new AppError('protocol.out_of_order', `cannot publish while ${p.state}`);
@@ -688,7 +692,7 @@ export class LiveMeeting {
   /** The media server went away: every peer and the room are gone. */
   mediaDown(): void {
     this.#generation++;
-    this.recording.mediaLost();
+    this.events.emit('media-lost');
     this.#rooms.clear();
     for (const p of this.#participants.values()) {
       p.peer?.removeAllListeners();
@@ -714,6 +718,10 @@ export class LiveMeeting {
    */
   #changed(message: ServerMessage): void {
     if (message.type !== 'speaking' && message.type !== 'reaction') this.onChanged(this);
+  }
+
+  changed(): void {
+    this.onChanged(this);
   }
 
   /** Sends to everyone in the meeting, serialized once (it goes to up to hundreds of sockets). */
@@ -751,14 +759,14 @@ export class LiveMeeting {
         if (p.peer !== peer || !p.transition('live')) return;
         // A viewer with microphone and camera off adds nothing to anyone: nobody renegotiates.
         if (this.#contributes(p)) this.refreshOthers(p);
-        this.recording.streamsChanged();
+        this.events.emit('streams');
       });
       peer.on('hangup', (target, reason) => this.#log.info('peer connection hung up', { participant: p.id, target, reason }));
       peer.on('talking', (talking) => {
         // A muted microphone relays nothing: a stale "talking" must not light up their tile.
         if (p.peer !== peer || (talking && !p.audio)) return;
         this.broadcast({ type: 'speaking', participantId: p.id, speaking: talking });
-        if (talking && p.room === null) this.recording.talking(p);
+        if (talking && p.room === null) this.events.emit('talking', p);
       });
       p.peer = peer;
       p.transition('ready');

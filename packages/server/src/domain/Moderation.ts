@@ -1,8 +1,18 @@
-import { CLOSE_CODES, type Permissions, type Role } from '@amphi/protocol';
+import { CLOSE_CODES, type Permissions, type Role, type WaitingPerson } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
+import type { MeetingContext } from './MeetingContext.ts';
 import type { Participant } from './Participant.ts';
 import { assertHost, assertModerator, isModerator, mayRename, mayUnmute } from './permissions.ts';
+
+/** What moderation needs of the meeting beyond its context: sending, removal, the waiting list. */
+export interface ModerationHost extends MeetingContext {
+  /** Turns someone's microphone and camera on or off at the media server too. */
+  applySending(p: Participant, sending: { audio: boolean; video: boolean }): Promise<void>;
+  waitingList(): WaitingPerson[];
+  /** Keeps the person out of this meeting for good. */
+  ban(p: Participant): void;
+  leave(p: Participant): void;
+}
 
 /**
  * What hosts and co-hosts do to a live meeting and its people: mute, ask to unmute, stop a
@@ -21,7 +31,7 @@ export class Moderation {
     this.#handCounter = n;
   }
 
-  constructor(private readonly meeting: LiveMeeting) {}
+  constructor(private readonly meeting: ModerationHost) {}
 
   assertMayUnmute(p: Participant): void {
     if (!mayUnmute(p, this.meeting.state.permissions)) throw new AppError('auth.forbidden', 'the host does not allow participants to unmute themselves');

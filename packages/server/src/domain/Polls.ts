@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { PollDraft, PollResults, PollView } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
+import type { MeetingContext } from './MeetingContext.ts';
 import type { Participant } from './Participant.ts';
 import type { PollSnapshot } from './MeetingSnapshot.ts';
 import { assertModerator } from './permissions.ts';
@@ -35,7 +35,7 @@ export const RESULTS_INTERVAL_MS = 250;
 export class Polls {
   readonly #polls = new Map<string, Poll>();
 
-  constructor(private readonly meeting: LiveMeeting) {}
+  constructor(private readonly meeting: MeetingContext) {}
 
   /** The polls with their counts and voters, for storage (MeetingSnapshot). */
   snapshot(): PollSnapshot[] {
@@ -72,7 +72,7 @@ export class Polls {
     if (poll.view.kind === 'single' && unique.length !== 1) throw new AppError('protocol.invalid', 'choose one option');
     poll.voters.add(p.id);
     // Results may be held back (no broadcast yet): the vote must reach storage all the same.
-    this.meeting.onChanged(this.meeting);
+    this.meeting.changed();
     for (const c of unique) poll.counts[c]!++;
     poll.votes?.set(p.id, { name: p.name, choices: unique });
     if (poll.resultsTimer) {

@@ -1,6 +1,6 @@
-import type { ClientMessageOf, DocumentView, Presentation } from '@amphi/protocol';
+import type { ClientMessageOf, DocumentInfo, DocumentView, Presentation } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
-import type { LiveMeeting } from './LiveMeeting.ts';
+import type { MeetingContext } from './MeetingContext.ts';
 import type { Participant } from './Participant.ts';
 import { isModerator, mayShare } from './permissions.ts';
 
@@ -15,13 +15,22 @@ export function screenSurface(participantId: string): string {
   return `screen:${participantId}`;
 }
 
+/** What the stage needs of the meeting: its documents, drawings and breakout boards, and renegotiation. */
+export interface StageHost extends MeetingContext {
+  readonly documents: { require(id: string): DocumentInfo };
+  readonly annotations: { sendSnapshot(surface: string): void; drop(surface: string): void };
+  readonly breakouts: { boardSurfaces(): string[]; setBoard(p: Participant, open: boolean): void };
+  /** Others receive p's streams anew (a share started or stopped). */
+  refreshOthers(p: Participant): void;
+}
+
 /**
  * What everyone is shown large: shared screens, and a presented document page or the
  * whiteboard. One thing at a time unless hosts allow several shares (`multiShare`): then a new
  * screen or presentation replaces what was there, and its owner is told.
  */
 export class Stage {
-  constructor(private readonly meeting: LiveMeeting) {}
+  constructor(private readonly meeting: StageHost) {}
 
   get presentation(): Presentation | null {
     return this.meeting.state.presentation;
