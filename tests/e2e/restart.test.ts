@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
-import { launchBrowser, newParticipantPage } from './harness/browser.ts';
+import { decodedOnTrack, launchBrowser, newParticipantPage, videoTrackIdOf } from './harness/browser.ts';
 import { download, inspect, litShare, waitReady } from './harness/recordings.ts';
 import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, joinThroughWaitingRoom, openPanel, selfId, waitForRemoteTiles } from './harness/flows.ts';
 
@@ -45,7 +45,7 @@ describe('three people in a class while Amphi is killed and started again', { ti
   });
 
   /** Everyone is back in the same meeting, without a reload, and as they were. */
-  async function everyoneBack(answered: number, what: string): Promise<void> {
+  async function everyoneBack(answered: number, what: string, stage: 'whiteboard' | 'screen-share'): Promise<void> {
     for (const page of pages) await page.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 30_000 });
     since = Date.now();
     console.log(`# ${what}: every page back ${since - answered} ms after Amphi answered again`);
@@ -62,9 +62,29 @@ describe('three people in a class while Amphi is killed and started again', { ti
     await pages[2]!.getByText('before the restart').waitFor({ timeout: 10_000 });
     await openPanel(pages[0]!, 'polls');
     await pages[0]!.locator(`[data-poll-id="${pollId}"] [data-option="1"][data-count="1"]`).waitFor({ timeout: 10_000 });
-    for (const page of pages) await page.getByTestId('whiteboard').waitFor({ timeout: 10_000 });
+    if (stage === 'whiteboard') for (const page of pages) await page.getByTestId('whiteboard').waitFor({ timeout: 10_000 });
+    else {
+      // Carol's screen again, decoding on the others' pages.
+      await pages[2]!.getByRole('button', { name: 'Stop sharing' }).waitFor({ timeout: 10_000 });
+      for (const page of pages.slice(0, 2)) await screenDecoding(page);
+    }
     for (const page of pages) await page.getByTestId('recording-indicator').filter({ hasText: /^\s*Recording\s*$/ }).waitFor({ timeout: 10_000 });
     await expectMediaFlowing(pages, ids, { timeoutMs: 30_000 });
+  }
+
+  /** The shared screen's frames keep coming on this page. */
+  async function screenDecoding(page: Page): Promise<void> {
+    const selector = '[data-testid="screen-share"] video';
+    await page.locator(selector).waitFor({ timeout: 15_000 });
+    const deadline = Date.now() + 15_000;
+    let before = await decodedOnTrack(page, await videoTrackIdOf(page, selector));
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const now = await decodedOnTrack(page, await videoTrackIdOf(page, selector));
+      if (now.frames > before.frames) return;
+      if (Date.now() > deadline) assert.fail(`the shared screen does not decode: ${JSON.stringify({ before, now })}`);
+      before = now;
+    }
   }
 
   /** Amphi goes down now: what was recorded since it was last back counts. */
@@ -114,11 +134,14 @@ describe('three people in a class while Amphi is killed and started again', { ti
     await new Promise((r) => setTimeout(r, 4_000));
     amphi = await startAmphi(env, { port });
     downtimes.push(Date.now() - down);
-    await everyoneBack(Date.now(), 'SIGKILL');
+    await everyoneBack(Date.now(), 'SIGKILL', 'whiteboard');
     await new Promise((r) => setTimeout(r, 3_000));
   });
 
-  test('SIGTERM (an upgrade): “Amphi is restarting, stay on this page”, then the same', async () => {
+  test('SIGTERM (an upgrade) while Carol shares her screen: “Amphi is restarting, stay on this page”, then the same, her screen shown again', async () => {
+    await pages[2]!.getByRole('button', { name: 'Share screen' }).click();
+    for (const page of pages.slice(0, 2)) await screenDecoding(page);
+    await new Promise((r) => setTimeout(r, 1_000));
     const down = goingDown();
     amphi.process.kill('SIGTERM');
     await pages[1]!.getByText('Amphi is restarting').waitFor({ timeout: 10_000 });
@@ -126,7 +149,7 @@ describe('three people in a class while Amphi is killed and started again', { ti
     await new Promise((r) => setTimeout(r, 4_000));
     amphi = await startAmphi(env, { port });
     downtimes.push(Date.now() - down);
-    await everyoneBack(Date.now(), 'SIGTERM');
+    await everyoneBack(Date.now(), 'SIGTERM', 'screen-share');
     await new Promise((r) => setTimeout(r, 3_000));
   });
 
@@ -145,9 +168,10 @@ describe('three people in a class while Amphi is killed and started again', { ti
     assert.equal(facts.video, 'h264');
     // Each time, the recording goes on once someone publishes again: a moment after their page is back.
     assert.ok(facts.duration >= least - 1.5 * downtimes.length && facts.duration <= most + 1.5, `the MP4 covers before and after the restarts, without the downtime: ${facts.duration} s`);
-    // Pictures from before the first restart and after the last one.
-    for (const at of [1.5, facts.duration - 1.5]) {
-      const lit = await litShare(file, at);
+    // Pictures from before the first restart (the cameras) and after the last one (the active
+    // speaker's camera beside Carol's screen, which the fake capture draws mostly dark).
+    for (const [at, crop] of [[1.5, undefined], [facts.duration - 1.5, 'crop=320:240:960:0']] as const) {
+      const lit = await litShare(file, at, crop);
       assert.ok(lit > 0.2, `the cameras are in the picture at ${at.toFixed(1)} s (${(lit * 100).toFixed(0)} % lit)`);
     }
   });

@@ -400,6 +400,14 @@ export class MeetingSession extends Emitter<Events> {
       console.warn('amphi: publishing failed', err);
       this.emit('notice', 'notice.mediaFailed');
     }
+    // Back from a restart of Amphi (or a resume that missed too much) while sharing: the browser still has the screen, published
+    // again with the rest, so it is shown again (unless someone else took the stage meanwhile).
+    if (this.#screenTrack && !(await this.#act({ type: 'share-start' }))) {
+      await this.#dropScreen();
+      this.emit('change');
+    }
+    // Likewise a recording in this browser: it went on here; everyone is told again that it runs.
+    if (this.#localRecorder?.active && !(await this.#act({ type: 'local-recording', active: true }))) await this.stopLocalRecording();
   }
 
   /**

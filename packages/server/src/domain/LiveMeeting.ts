@@ -225,7 +225,8 @@ export class LiveMeeting implements MeetingContext {
    * The meeting goes on after a restart of the server, from its last snapshot: the same session,
    * state, chat, polls, documents, drawings and breakout rooms, and everyone in it reconnecting
    * (their place kept for the grace period, as after a dropped connection) until they resume.
-   * Shares and local recordings do not survive: the media they ran on is gone. A cloud
+   * A share comes back when its sharer's browser, which still has the screen, shares it again;
+   * local recordings do not survive (the media they ran on is gone). A cloud
    * recording goes on (the registry restores it next: it needs its files).
    */
   restore(s: MeetingSnapshot): void {
