@@ -124,6 +124,11 @@ export class LiveMeeting implements MeetingContext {
   endedWith: { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null } | undefined;
   /** Browsers (clientIds) a host let in from the waiting room this session: they are not sent back to it. */
   readonly #admittedBrowsers = new Set<string>();
+  /**
+   * Browsers (clientIds) whose connection dropped while they waited to be let in: since when they
+   * waited, and until when that place is kept (the grace period). Back in time, they wait from then.
+   */
+  readonly #waitedSince = new Map<string, { since: Date; until: number }>();
   /** The last resume credentials (hashed) of those who left: presenting one is "too late", not a forgery. */
   readonly #departed = new Set<string>();
   #closed = false;
@@ -194,6 +199,10 @@ export class LiveMeeting implements MeetingContext {
       unmuteCount: this.#unmuteCount,
       handCounter: this.moderation.handCounter,
       admitted: [...this.#admittedBrowsers],
+      waitingSince: [
+        ...[...this.#waiting.values()].flatMap((w) => (w.input.clientId ? [[w.input.clientId, w.since.getTime()] as [string, number]] : [])),
+        ...[...this.#waitedSince].filter(([, kept]) => kept.until > Date.now()).map(([clientId, kept]) => [clientId, kept.since.getTime()] as [string, number]),
+      ],
       participants: [...this.#participants.values()].map((p) => ({
         id: p.id,
         name: p.name,
@@ -236,6 +245,7 @@ export class LiveMeeting implements MeetingContext {
     this.#unmuteCount = s.unmuteCount;
     this.moderation.handCounter = s.handCounter;
     for (const clientId of s.admitted) this.#admittedBrowsers.add(clientId);
+    for (const [clientId, since] of s.waitingSince) this.#waitedSince.set(clientId, { since: new Date(since), until: Date.now() + this.graceSeconds * 1_000 });
     this.chat.restore(s.chat);
     this.polls.restore(s.polls);
     this.documents.restore(s.documents);
@@ -310,7 +320,8 @@ export class LiveMeeting implements MeetingContext {
   }
 
   waitingList(): WaitingPerson[] {
-    return [...this.#waiting.values()].map((w) => ({ id: w.id, name: w.input.name, since: w.since.toISOString() }));
+    // In the order they came: someone back after a lost connection keeps their place.
+    return [...this.#waiting.values()].sort((a, b) => a.since.getTime() - b.since.getTime()).map((w) => ({ id: w.id, name: w.input.name, since: w.since.toISOString() }));
   }
 
   /**
@@ -338,7 +349,7 @@ export class LiveMeeting implements MeetingContext {
       const admittedBefore = input.clientId !== undefined && this.#admittedBrowsers.has(input.clientId);
       if (!admittedBefore && (input.waitingRoom ?? (this.#settings.waitingRoom && input.userId === undefined))) {
         if (this.#waiting.size >= this.capacity) throw new AppError('meeting.full', 'the waiting room is full');
-        const waiter: Waiter = { id: crypto.randomUUID(), since: new Date(), input };
+        const waiter: Waiter = { id: crypto.randomUUID(), since: this.#takeWaitedSince(input.clientId) ?? new Date(), input };
         this.#waiting.set(waiter.id, waiter);
         input.channel.send({ type: 'waiting', rid: input.rid, meeting: { id: this.id, title: this.title } });
         this.#notifyWaitingChanged();
@@ -518,8 +529,25 @@ export class LiveMeeting implements MeetingContext {
 
   /** Someone left the waiting room by themselves (closed the page). */
   leaveWaiting(waiterId: string): void {
-    if (this.#waiting.delete(waiterId)) this.#notifyWaitingChanged();
+    const w = this.#waiting.get(waiterId);
+    if (w) {
+      this.#waiting.delete(waiterId);
+      this.#keepWaitingPlace(w);
+      this.#notifyWaitingChanged();
+    }
     if (this.#participants.size === 0 && this.#waiting.size === 0) void this.#close();
+  }
+
+  /** A waiter's connection dropped (or Amphi restarts): their place in the queue is kept for the grace period. */
+  #keepWaitingPlace(w: Waiter): void {
+    if (w.input.clientId) this.#waitedSince.set(w.input.clientId, { since: w.since, until: Date.now() + this.graceSeconds * 1_000 });
+  }
+
+  #takeWaitedSince(clientId: string | undefined): Date | undefined {
+    const kept = clientId !== undefined ? this.#waitedSince.get(clientId) : undefined;
+    if (!kept) return undefined;
+    this.#waitedSince.delete(clientId!);
+    return kept.until > Date.now() ? kept.since : undefined;
   }
 
   #requireWaiter(id: string): Waiter {
@@ -674,10 +702,12 @@ export class LiveMeeting implements MeetingContext {
 
   /**
    * Amphi stops to restart: everyone is told to stay on the page. Those waiting to be let in have
-   * no place to resume: their page asks to join again once Amphi is back, and they wait again.
+   * no place to resume: their page asks to join again once Amphi is back, and they wait again,
+   * where they were in the queue.
    */
   suspend(restartCode: number): void {
     for (const w of [...this.#waiting.values()]) {
+      this.#keepWaitingPlace(w);
       w.input.channel.send({ type: 'restarting' });
       w.input.channel.close(restartCode, 'Amphi is restarting');
     }

@@ -69,6 +69,8 @@ export const MeetingSnapshot = z.object({
   handCounter: z.number().int(),
   /** Browsers a host let in this session (they skip the waiting room if they come back). */
   admitted: z.array(z.string()).default([]),
+  /** Browsers waiting to be let in, and since when (Unix ms): back after the restart, they keep their place. */
+  waitingSince: z.array(z.tuple([z.string(), z.number()])).default([]),
   participants: z.array(ParticipantSnapshot),
   chat: z.array(z.tuple([z.string(), z.array(ChatMessage)])),
   polls: z.array(PollSnapshot),

@@ -179,15 +179,23 @@ describe('a live meeting outlives the Amphi process', () => {
     await assert.rejects(w.registry.join(MEETING_ID, joinInput('Late')), (err: unknown) => err instanceof AppError && err.code === 'server.restarting');
   });
 
-  test('SIGTERM with someone in the waiting room: told Amphi restarts and closed with 1012, to ask again once it is back', async () => {
+  test('SIGTERM with people in the waiting room: told Amphi restarts and closed with 1012, to ask again once it is back, in the same order', async () => {
     const store = new MemoryStore();
     const w = worldWith(store);
     (w.directory.meetings.get(MEETING_ID)!.settings as { waitingRoom: boolean }).waitingRoom = true;
     await w.join('Ada', OWNER_ID, { clientId: clientIdFor('ada') });
     const gus = await w.waits('Gus', { clientId: clientIdFor('gus') });
+    await new Promise((r) => setTimeout(r, 5));
+    await w.waits('Gwen', { clientId: clientIdFor('gwen') });
     await w.registry.suspend();
     assert.equal(gus.channel.last('restarting').type, 'restarting');
     assert.deepEqual(gus.channel.closes.map((c) => c.code), [RESTART_CLOSE_CODE]);
     assert.equal(gus.channel.ofType('meeting-ended').length, 0, 'the meeting is not over for them');
+    // Back after the restart, behind Gus whatever the order they reconnect in, Gwen waits after him.
+    const { w: after } = await restart(w, store);
+    (after.directory.meetings.get(MEETING_ID)!.settings as { waitingRoom: boolean }).waitingRoom = true;
+    await after.waits('Gwen', { clientId: clientIdFor('gwen') });
+    await after.waits('Gus', { clientId: clientIdFor('gus') });
+    assert.deepEqual(after.registry.get(MEETING_ID)!.waitingList().map((p) => p.name), ['Gus', 'Gwen'], 'Gus keeps his place');
   });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { CLOSE_CODES } from '@amphi/protocol';
-import { cleanUpWorlds, FakeChannel, flush, joinInput, MEETING_ID, MEETING_TITLE, OWNER_ID, throwsWithCode, World, type Member } from './testing/fakes.ts';
+import { cleanUpWorlds, clientIdFor, FakeChannel, flush, joinInput, MEETING_ID, MEETING_TITLE, OWNER_ID, throwsWithCode, World, type Member } from './testing/fakes.ts';
 
 afterEach(cleanUpWorlds);
 
@@ -265,6 +265,28 @@ describe('waiting room: admit and deny', () => {
     const lists = host.channel.ofType('waiting-list').length;
     host.meeting.leaveWaiting(g.waiterId);
     assert.equal(host.channel.ofType('waiting-list').length, lists);
+  });
+
+  test('a guest whose connection dropped while waiting comes back to their place in the queue, within the grace period', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const w = new World(WAITING_ROOM);
+    const host = await w.join('Olive', OWNER_ID);
+    const gus = await w.waits('Gus', { clientId: clientIdFor('gus') });
+    t.mock.timers.tick(1_000);
+    await w.waits('Gwen', { clientId: clientIdFor('gwen') });
+    host.meeting.leaveWaiting(gus.waiterId);
+    t.mock.timers.tick(5_000);
+    await w.waits('Gus', { clientId: clientIdFor('gus') });
+    assert.deepEqual(host.meeting.waitingList().map((p) => [p.name, p.since]), [
+      ['Gus', new Date(1_000_000).toISOString()],
+      ['Gwen', new Date(1_001_000).toISOString()],
+    ]);
+    // Past the grace period (60 s), the queue starts again for them.
+    const again = host.meeting.waitingList().find((p) => p.name === 'Gus')!;
+    host.meeting.leaveWaiting(again.id);
+    t.mock.timers.tick(61_000);
+    await w.waits('Gus', { clientId: clientIdFor('gus') });
+    assert.deepEqual(host.meeting.waitingList().map((p) => p.name), ['Gwen', 'Gus']);
   });
 
   test('when the last waiting guest leaves an empty meeting, it closes', async () => {
