@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
-import { launchBrowser, newParticipantPage } from './harness/browser.ts';
+import { decodedOnTrack, launchBrowser, newParticipantPage, receivedStats, videoTrackIdOf } from './harness/browser.ts';
 import { createMeetingAsOrganiser, expectMediaFlowing, joinByLink, joinThroughWaitingRoom, selfId, waitForRemoteTiles } from './harness/flows.ts';
 import { createOwnNetwork, type OwnNetwork } from './harness/ownNetwork.ts';
 
@@ -10,7 +10,7 @@ import { createOwnNetwork, type OwnNetwork } from './harness/ownNetwork.ts';
  * A student on a weak downlink: their network (a namespace of its own) is limited with a token
  * bucket to 500 kbit/s, less than the two cameras' full layers need. Their videos must keep
  * moving on the small layer with the sound whole, and the full layer must come back once the
- * limit is lifted.
+ * limit is lifted. Then their uplink: their browser must send less video, before the sound suffers.
  */
 
 interface Received {
@@ -49,7 +49,23 @@ async function measure(page: Page, ms: number): Promise<{ fps: number[]; widths:
   return { fps, widths: videos.map((v) => v.width), audioLoss: got + lost > 0 ? lost / (got + lost) : 1, audioPackets: got };
 }
 
-describe('a student whose downlink is limited to 500 kbit/s', { timeout: 300_000 }, () => {
+/** What a page sends: bytes of video and packets of audio, summed over its outbound RTP streams. */
+async function sent(page: Page): Promise<{ videoBytes: number; audioPackets: number }> {
+  return page.evaluate(async () => {
+    const out = { videoBytes: 0, audioPackets: 0 };
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: { type: string; kind?: string; bytesSent?: number; packetsSent?: number }) => {
+        if (s.type !== 'outbound-rtp') return;
+        if (s.kind === 'video') out.videoBytes += s.bytesSent ?? 0;
+        else out.audioPackets += s.packetsSent ?? 0;
+      });
+    }
+    return out;
+  });
+}
+
+describe('a student whose downlink, then uplink, is limited', { timeout: 300_000 }, () => {
   let own: OwnNetwork;
   let amphi: RunningAmphi;
   const browsers: Browser[] = [];
@@ -63,6 +79,7 @@ describe('a student whose downlink is limited to 500 kbit/s', { timeout: 300_000
   });
   after(async () => {
     own?.limitDownlink(null);
+    own?.limitUplink(null);
     for (const b of browsers) await b.close().catch(() => {});
     await amphi?.stop();
     own?.close();
@@ -98,7 +115,8 @@ describe('a student whose downlink is limited to 500 kbit/s', { timeout: 300_000
       const before = await level();
       weak = await measure(student, 3_000);
       windows++;
-      if (before === 'small' && (await level()) === 'small' && weak.widths.every((w) => w <= 400) && weak.fps.every((f) => f >= 5)) break;
+      // (The window right after the step down may still hold the queue's drain: a few audio packets lost.)
+      if (before === 'small' && (await level()) === 'small' && weak.widths.every((w) => w <= 400) && weak.fps.every((f) => f >= 5) && weak.audioLoss < 0.05) break;
     }
     console.log(`# at 500 kbit/s after ${((Date.now() - limitedAt) / 1000).toFixed(0)} s (window ${windows}): fps ${weak.fps.map((f) => f.toFixed(1))}, widths ${weak.widths}, audio loss ${(weak.audioLoss * 100).toFixed(1)} % (${weak.audioPackets} packets)`);
     assert.equal(weak.fps.length, 2, 'both videos still received');
@@ -113,5 +131,35 @@ describe('a student whose downlink is limited to 500 kbit/s', { timeout: 300_000
     const after = Date.now() - liftedAt;
     console.log(`# limit lifted: full layers back after ${after} ms (widths ${back.widths})`);
     assert.ok(back.widths.every((w) => w >= 600) && after <= 15_000, `full layers back within 15 s: ${after} ms, ${back.widths}`);
+  });
+
+  test('on a 300 kbit/s uplink the student’s browser sends less video, and the others still hear them whole and see them move', async () => {
+    const [host, , student] = pages as [Page, Page, Page];
+    const studentId = await selfId(student);
+    own.limitUplink(300);
+    const limitedAt = Date.now();
+    // The browser's estimate falls within seconds; two weak samples turn the full layer off.
+    await student.locator('[data-send-level="small-only"]').waitFor({ timeout: 20_000 });
+    console.log(`# at 300 kbit/s up: the full layer off after ${Date.now() - limitedAt} ms`);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const windowMs = 5_000;
+    const [a, sentBefore] = [await receivedStats(host), await sent(student)];
+    await new Promise((r) => setTimeout(r, windowMs));
+    const [b, sentAfter] = [await receivedStats(host), await sent(student)];
+    const width = (await decodedOnTrack(host, await videoTrackIdOf(host, `.tile[data-participant-id="${studentId}"] video`))).width;
+    own.limitUplink(null);
+    const videoKbit = ((sentAfter.videoBytes - sentBefore.videoBytes) * 8) / windowMs;
+    const fps = ((b[studentId]!.framesDecoded - a[studentId]!.framesDecoded) * 1000) / windowMs;
+    const heard = b[studentId]!.audioPackets - a[studentId]!.audioPackets;
+    const spoken = sentAfter.audioPackets - sentBefore.audioPackets;
+    console.log(`# at 300 kbit/s up: the student sends ${videoKbit.toFixed(0)} kbit/s of video; the host decodes ${fps.toFixed(1)} fps of them at ${width} px and gets ${heard} of ${spoken} audio packets`);
+    assert.ok(videoKbit < 300, `the sender lowered its video below the link: ${videoKbit.toFixed(0)} kbit/s`);
+    assert.ok(fps >= 5, `the host still sees the student move: ${fps.toFixed(1)} fps`);
+    assert.ok(spoken >= 200 && heard >= spoken * 0.95, `the sound is whole: ${heard} of ${spoken} packets arrive`);
+    assert.ok(width <= 400, `the host receives the small layer meanwhile: ${width} px`);
+    // Limit lifted: the estimate recovers and the full layer comes back.
+    const liftedAt = Date.now();
+    await student.locator('[data-send-level="full"]').waitFor({ timeout: 30_000 });
+    console.log(`# uplink limit lifted: the full layer back after ${Date.now() - liftedAt} ms`);
   });
 });

@@ -19,6 +19,8 @@ export interface OwnNetwork {
   restore(): void;
   /** Limits what reaches the person (their downlink) to `kbit` kbit/s (a token bucket), or lifts it (null). */
   limitDownlink(kbit: number | null): void;
+  /** Limits what the namespace sends (its uplink) to `kbit` kbit/s, or lifts the limit (null). */
+  limitUplink(kbit: number | null): void;
   close(): void;
 }
 
@@ -26,6 +28,20 @@ let counter = 0;
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * A token bucket on what `dev` sends (this kernel has no netem): 20 kB of burst, packets queued
+ * at most 150 ms; `kbit` null lifts it. `prefix` runs tc inside a namespace.
+ */
+function limit(prefix: string[], dev: string, kbit: number | null): void {
+  const [command, ...args] = [...prefix, 'tc'];
+  try {
+    execFileSync(command!, [...args, 'qdisc', 'del', 'dev', dev, 'root'], { stdio: 'ignore' });
+  } catch {
+    /* no limit was set */
+  }
+  if (kbit !== null) execFileSync(command!, [...args, 'qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '20kb', 'latency', '150ms']);
 }
 
 export function createOwnNetwork(): OwnNetwork {
@@ -62,15 +78,8 @@ export function createOwnNetwork(): OwnNetwork {
     cut: () => ip('link', 'set', outer, 'down'),
     restore: () => ip('link', 'set', outer, 'up'),
     // What leaves the test namespace's end goes to the person: shaping it shapes their downlink.
-    limitDownlink: (kbit) => {
-      try {
-        execFileSync('tc', ['qdisc', 'del', 'dev', outer, 'root'], { stdio: 'ignore' });
-      } catch {
-        /* no limit was set */
-      }
-      // A token bucket (this kernel has no netem): 20 kB of burst, packets queued at most 150 ms.
-      if (kbit !== null) execFileSync('tc', ['qdisc', 'add', 'dev', outer, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '20kb', 'latency', '150ms']);
-    },
+    limitDownlink: (kbit) => limit([], outer, kbit),
+    limitUplink: (kbit) => limit(['ip', 'netns', 'exec', ns], inner, kbit),
     close: () => {
       try {
         execFileSync('sh', ['-c', `ip netns pids ${ns} | xargs -r kill -9`], { stdio: 'ignore' });

@@ -25,6 +25,7 @@ import { LocalRecorder } from './LocalRecorder.ts';
 import { MediaRecovery, type MediaHealth } from './MediaRecovery.ts';
 import { Reconnection, type AttemptResult, type ConnectionState } from './Reconnection.ts';
 import { ReceiveQuality, type ReceiveLevel, type VideoSample } from './ReceiveQuality.ts';
+import { SendQuality, type SendLevel } from './SendQuality.ts';
 
 /** How often the received videos are checked for a downlink that cannot carry them. */
 const RECEIVE_SAMPLE_MS = 2_000;
@@ -172,6 +173,8 @@ export class MeetingSession extends Emitter<Events> {
   serverRestarting = false;
   /** What our downlink carries: every camera's best layer where shown large, only small layers, or no video. */
   readonly #receiveQuality = new ReceiveQuality((level, before) => this.#receiveLevelChanged(level, before));
+  /** What our uplink carries of our camera: every layer, or the small one only. */
+  readonly #sendQuality = new SendQuality((level) => void this.#sendLevelChanged(level));
   /** Whose videos the screen shows, and which large, as the UI last said (before the downlink's cap). */
   #wantedView: { videos: string[]; large: string[] | undefined } | undefined;
   #receiveSampler: ReturnType<typeof setInterval> | undefined;
@@ -378,7 +381,10 @@ export class MeetingSession extends Emitter<Events> {
 
   async #onJoined(joined: ServerMessageOf<'joined'>): Promise<void> {
     this.#resume = joined.resume;
-    this.#receiveSampler ??= setInterval(() => void this.#sampleReceived().catch(() => {}), RECEIVE_SAMPLE_MS);
+    this.#receiveSampler ??= setInterval(() => {
+      void this.#sampleReceived().catch(() => {});
+      void this.#sampleSent().catch(() => {});
+    }, RECEIVE_SAMPLE_MS);
     this.#signaling.resumable = true;
     this.self = joined.self;
     this.meeting = joined.meeting;
@@ -681,6 +687,11 @@ export class MeetingSession extends Emitter<Events> {
   }
 
   /** What the downlink carries now (see ReceiveQuality): the UI says when video is paused. */
+  /** What our camera sends: every layer, or the small one only while our uplink is weak. */
+  get sendLevel(): SendLevel {
+    return this.#sendQuality.level;
+  }
+
   get receiveLevel(): ReceiveLevel {
     return this.#receiveQuality.level;
   }
@@ -734,6 +745,31 @@ export class MeetingSession extends Emitter<Events> {
     this.#lastSamples = samples;
     this.#receiveQuality.sample(Date.now(), samples);
   }
+  /** Our uplink: the browser's own estimate of what it can send (Chromium reports it; Firefox does not). */
+  async #sampleSent(): Promise<void> {
+    const pc = this.#publisher;
+    if (!pc || this.state !== 'joined' || pc.connectionState !== 'connected' || !this.videoOn) return;
+    let kbps: number | undefined;
+    (await pc.getStats()).forEach((s: { type: string; nominated?: boolean; state?: string; availableOutgoingBitrate?: number }) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.availableOutgoingBitrate !== undefined) kbps = s.availableOutgoingBitrate / 1000;
+    });
+    if (this.#publisher === pc) this.#sendQuality.sample(Date.now(), kbps);
+  }
+
+  /** What our camera sends: with the full layer off, the media server forwards the small one to everyone. */
+  async #sendLevelChanged(level: SendLevel): Promise<void> {
+    const sender = this.#senders.video;
+    if (!sender) return;
+    const params = sender.getParameters();
+    const full = params.encodings?.find((e) => e.rid === CAMERA_LAYERS[0]!.rid);
+    if (!full || full.active === (level === 'full')) return;
+    full.active = level === 'full';
+    await sender.setParameters(params).catch((err) => console.warn('amphi: could not change what the camera sends', err));
+    console.info(`amphi: uplink ${level === 'full' ? 'carries every layer again' : 'is weak: the camera sends its small layer only'}`);
+    if (level === 'small-only') this.emit('notice', 'notice.sendingLess');
+    this.emit('change');
+  }
+
   sendChat(text: string, to: string | null) {
     return this.#act({ type: 'chat-send', text, ...(to ? { to } : {}) });
   }
@@ -1059,6 +1095,7 @@ export class MeetingSession extends Emitter<Events> {
     if (epoch !== this.#mediaEpoch) return;
     await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
     answered = true;
+    this.#sendQuality.published(Date.now());
     for (const candidate of pendingCandidates) this.#signaling.send({ type: 'trickle', target: 'publisher', candidate });
   }
 

@@ -117,7 +117,7 @@ export function RoomView({
   };
 
   return (
-    <div className={panel ? 'room with-panel' : 'room'} data-receive-level={session.receiveLevel}>
+    <div className={panel ? 'room with-panel' : 'room'} data-receive-level={session.receiveLevel} data-send-level={session.sendLevel}>
       <header className="room-header">
         <h1 className="room-title">{session.meeting?.title}</h1>
         {session.meetingState.locked && <span className="badge">{t('room.locked')}</span>}
