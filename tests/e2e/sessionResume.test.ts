@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { MeetingSession } from '../../packages/client/src/core/MeetingSession.ts';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
-import { signInCookie } from './harness/wsClient.ts';
+import { createMeeting, signInCookie } from './harness/wsClient.ts';
 
 /*
  * The web client's session core (core/MeetingSession.ts, DOM-free) run in Node against a real
@@ -51,10 +51,7 @@ describe('the client session core against a real Amphi', { timeout: 180_000 }, (
   before(async () => {
     amphi = await startAmphi({ AMPHI_RESUME_GRACE_S: '8' });
     const cookie = await signInCookie(amphi.url, amphi.admin);
-    const res = await fetch(amphi.url + '/api/meetings', { method: 'POST', headers: { 'content-type': 'application/json', 'x-amphi-csrf': '1', cookie }, body: JSON.stringify({ title: 'Session core', settings: { waitingRoom: false } }) });
-    const body = await res.text();
-    assert.ok(res.ok, body);
-    meetingId = (JSON.parse(body) as { meeting: { id: string } }).meeting.id;
+    meetingId = (await createMeeting(amphi.url, cookie, { title: 'Session core', settings: { waitingRoom: false } })).id;
   });
   after(async () => {
     for (const s of sessions) await Promise.race([s.leave().catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'meeting.removed',
   'meeting.passcode_required',
   'meeting.passcode_wrong',
+  'meeting.passcode_locked',
   'meeting.not_participant',
   // Resuming after a lost connection
   'resume.invalid',

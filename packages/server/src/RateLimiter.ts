@@ -24,6 +24,12 @@ export class RateLimiter {
     return entry.count <= this.limit;
   }
 
+  /** How many units the key has used in its current window (0 when none). */
+  count(key: string): number {
+    const entry = this.#hits.get(key);
+    return entry && entry.resetAt > this.now() ? entry.count : 0;
+  }
+
   #sweep(t: number): void {
     for (const [key, entry] of this.#hits) if (entry.resetAt <= t) this.#hits.delete(key);
   }

@@ -27,6 +27,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'meeting.removed': 403,
   'meeting.passcode_required': 401,
   'meeting.passcode_wrong': 403,
+  'meeting.passcode_locked': 429,
   'meeting.not_participant': 404,
   'resume.invalid': 403,
   'resume.expired': 410,

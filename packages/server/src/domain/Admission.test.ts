@@ -4,6 +4,8 @@ import { afterEach, describe, test } from 'node:test';
 import { CLOSE_CODES } from '@amphi/protocol';
 import { createLogger } from '../Logger.ts';
 import { LiveMeeting } from './LiveMeeting.ts';
+import type { AttendanceLog } from '../ports/AttendanceLog.ts';
+import { MeetingRegistry, WRONG_PASSCODES_PER_ADDRESS, WRONG_PASSCODES_PER_MEETING } from './MeetingRegistry.ts';
 import {
   cleanUpWorlds,
   clientIdFor,
@@ -188,6 +190,45 @@ describe('passcode', () => {
     await w.join('Olive', OWNER_ID);
     await rejectsWithCode(w.arrive('Gus', { passcode: 'nope' }), 'meeting.passcode_wrong');
     await w.waits('Gus', { passcode: 'S3cret42' });
+  });
+
+  test('guessing: an address with 10 wrong passcodes is refused even with the right one; others are not', async () => {
+    const w = new World(PASSCODE);
+    await w.join('Olive', OWNER_ID);
+    for (let i = 0; i < WRONG_PASSCODES_PER_ADDRESS; i++) await rejectsWithCode(w.arrive('Mallory', { passcode: `guess-${i}`, address: '203.0.113.9' }), 'meeting.passcode_wrong');
+    await rejectsWithCode(w.arrive('Mallory', { passcode: 'S3cret42', address: '203.0.113.9' }), 'meeting.passcode_locked');
+    await w.join('Gus', undefined, { passcode: 'S3cret42', address: '198.51.100.7' });
+  });
+
+  test('guessing from many addresses: once the meeting took 50 wrong ones, an address that was wrong is refused; a class with the right one still gets in', async () => {
+    const w = new World(PASSCODE);
+    const host = await w.join('Olive', OWNER_ID);
+    for (let i = 0; i < WRONG_PASSCODES_PER_MEETING; i++) await rejectsWithCode(w.arrive('Bot', { passcode: `guess-${i}`, address: `10.0.${i >> 8}.${i & 255}` }), 'meeting.passcode_wrong');
+    await rejectsWithCode(w.arrive('Bot', { passcode: 'S3cret42', address: '10.0.0.1' }), 'meeting.passcode_locked');
+    // A new address gets one try; wrong, it is locked too.
+    await rejectsWithCode(w.arrive('Bot', { passcode: 'another', address: '10.9.9.9' }), 'meeting.passcode_wrong');
+    await rejectsWithCode(w.arrive('Bot', { passcode: 'S3cret42', address: '10.9.9.9' }), 'meeting.passcode_locked');
+    for (let i = 0; i < 5; i++) await w.join(`Student ${i}`, undefined, { passcode: 'S3cret42', address: `192.0.2.${i + 1}` });
+    assert.equal(host.meeting.size, 6);
+  });
+
+  test('a refused join leaves nothing live and no attendance session behind', async () => {
+    const sessions: string[] = [];
+    const attendance: AttendanceLog = {
+      sessionStarted: async (_m, id) => void sessions.push(`started ${id}`),
+      sessionEnded: async (id) => void sessions.push(`ended ${id}`),
+      joined: async () => {},
+      left: async () => {},
+    };
+    const w = new World(PASSCODE);
+    (w as { registry: MeetingRegistry }).registry = new MeetingRegistry(w.media, w.directory, w.policy, w.iceServers, createLogger('silent'), attendance);
+    await rejectsWithCode(w.arrive('Gus', { passcode: 'wrong' }), 'meeting.passcode_wrong');
+    assert.equal(w.registry.get(MEETING_ID), undefined, 'the meeting is not left live with nobody in it');
+    await flush();
+    assert.deepEqual(sessions, [], 'nobody came: no session');
+    const gus = await w.join('Gus', undefined, { passcode: 'S3cret42' });
+    await flush();
+    assert.deepEqual(sessions, [`started ${gus.meeting.sessionId}`]);
   });
 
   test('without a passcode set, one sent anyway is ignored', async () => {

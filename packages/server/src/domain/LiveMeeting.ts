@@ -51,6 +51,8 @@ export interface JoinInput {
   userId: string | undefined;
   clientId: string | undefined;
   passcode: string | undefined;
+  /** Where the join comes from (the client's IP address, as the HTTP layer sees it), for the passcode's limits. */
+  address?: string | undefined;
   audio: boolean;
   video: boolean;
   channel: ParticipantChannel;
@@ -132,6 +134,8 @@ export class LiveMeeting implements MeetingContext {
   /** The last resume credentials (hashed) of those who left: presenting one is "too late", not a forgery. */
   readonly #departed = new Set<string>();
   #closed = false;
+  /** Whether this session has its attendance row (someone got in or waited). */
+  #begun = false;
   readonly #log: Logger;
   /** This time the meeting is live (the attendance report's unit; kept across a server restart). */
   sessionId: string = crypto.randomUUID();
@@ -184,8 +188,13 @@ export class LiveMeeting implements MeetingContext {
     this.recording = new CloudRecording(this, recorder, () => this.#ensureRoom('main'));
   }
 
-  /** A new session of the meeting starts (the attendance report gets a row for it). */
+  /**
+   * A new session of the meeting starts (the attendance report gets a row for it): when the first
+   * person gets in or starts waiting, not when a join is merely tried (a wrong passcode).
+   */
   begin(): void {
+    if (this.#begun) return;
+    this.#begun = true;
     const started = new Date();
     this.#record((log) => log.sessionStarted(this.id, this.sessionId, started));
   }
@@ -240,6 +249,7 @@ export class LiveMeeting implements MeetingContext {
    */
   restore(s: MeetingSnapshot): void {
     this.sessionId = s.sessionId;
+    this.#begun = true;
     Object.assign(this.state, structuredClone(s.state));
     this.state.recording = { active: false, startedAt: null, paused: false };
     this.#unmuteCount = s.unmuteCount;
@@ -350,13 +360,20 @@ export class LiveMeeting implements MeetingContext {
       if (!admittedBefore && (input.waitingRoom ?? (this.#settings.waitingRoom && input.userId === undefined))) {
         if (this.#waiting.size >= this.capacity) throw new AppError('meeting.full', 'the waiting room is full');
         const waiter: Waiter = { id: crypto.randomUUID(), since: this.#takeWaitedSince(input.clientId) ?? new Date(), input };
+        this.begin();
         this.#waiting.set(waiter.id, waiter);
         input.channel.send({ type: 'waiting', rid: input.rid, meeting: { id: this.id, title: this.title } });
         this.#notifyWaitingChanged();
         return { kind: 'waiting', waiterId: waiter.id };
       }
     }
+    this.begin();
     return { kind: 'joined', participant: this.#admit(input, isOwner) };
+  }
+
+  /** Closes the meeting if nobody is in it or waiting (a join that was refused opened it for nothing). */
+  closeIfIdle(): void {
+    if (this.#participants.size === 0 && this.#waiting.size === 0) void this.#close();
   }
 
   #admit(input: JoinInput, isOwner: boolean, id?: string): Participant {
@@ -934,7 +951,7 @@ export class LiveMeeting implements MeetingContext {
     this.#closed = true;
     this.#ended = true;
     const endedAt = new Date();
-    this.#record((log) => log.sessionEnded(this.sessionId, endedAt));
+    if (this.#begun) this.#record((log) => log.sessionEnded(this.sessionId, endedAt));
     this.breakouts.dispose();
     this.polls.dispose();
     const rooms = [...this.#rooms.values()];

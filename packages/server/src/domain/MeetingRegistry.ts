@@ -1,5 +1,6 @@
 import { CLOSE_CODES, type IceServer } from '@amphi/protocol';
 import { AppError } from '../errors.ts';
+import { RateLimiter } from '../RateLimiter.ts';
 import type { Logger } from '../Logger.ts';
 import type { AttendanceLog } from '../ports/AttendanceLog.ts';
 import type { DocumentStore } from '../ports/DocumentStore.ts';
@@ -60,6 +61,7 @@ export class MeetingRegistry {
   readonly #ended = new Map<string, { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null; until: number }>();
   /** One-use join tickets that the BBB API issues and `join` redeems. */
   readonly tickets = new JoinTickets();
+  readonly #passcodes = new PasscodeGuard();
   /** Snapshot writes: one scheduled per meeting at a time, chained so they land in order. */
   readonly #writes = new Map<string, { timer: ReturnType<typeof setTimeout> | undefined; chain: Promise<void> }>();
   /** Amphi is stopping to restart: nobody new gets in. */
@@ -97,27 +99,38 @@ export class MeetingRegistry {
 
   async join(meetingId: string, input: JoinInput): Promise<{ meeting: LiveMeeting; result: JoinResult }> {
     if (this.#draining) throw new AppError('server.restarting', 'Amphi is restarting; try again in a few seconds');
+    if (input.passcode !== undefined) this.#passcodes.check(meetingId, input.address);
     // Redeemed before the meeting is opened: a used or foreign ticket must not make it live.
     const ticket = input.ticket !== undefined ? this.tickets.redeem(input.ticket, meetingId) : undefined;
     if (input.ticket !== undefined && !ticket) throw new AppError('auth.forbidden', 'this join link was already used or has expired; go back and join again');
-    const meeting = await this.#liveMeeting(meetingId);
-    if (!ticket) return { meeting, result: meeting.join(input) };
+    let meeting = await this.#liveMeeting(meetingId);
+    // Another join refused meanwhile closed it (nobody was in it): this one opens it again.
+    if (meeting.ended && !meeting.endedWith) meeting = await this.#liveMeeting(meetingId);
+    try {
+      return { meeting, result: this.#joinAs(meeting, input, ticket) };
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'meeting.passcode_wrong') this.#passcodes.wrong(meetingId, input.address);
+      // A refused join (a wrong passcode, a full meeting…) must not leave the meeting live with nobody in it.
+      meeting.closeIfIdle();
+      throw err;
+    }
+  }
+
+  #joinAs(meeting: LiveMeeting, input: JoinInput, ticket: ReturnType<JoinTickets['redeem']>): JoinResult {
+    if (!ticket) return meeting.join(input);
     // A host ticket acts for the owner (the consumer's service account, licensed when issued);
     // everyone else comes in unsigned, as the ticket's name, whoever is signed in in this browser.
     const host = ticket.role === 'host';
-    return {
-      meeting,
-      result: meeting.join({
-        ...input,
-        name: ticket.name,
-        userId: host ? meeting.ownerId : undefined,
-        email: undefined,
-        licensed: host,
-        isStaff: host && ticket.mayRecord,
-        waitingRoom: ticket.waitingRoom,
-        externalUserId: ticket.externalUserId,
-      }),
-    };
+    return meeting.join({
+      ...input,
+      name: ticket.name,
+      userId: host ? meeting.ownerId : undefined,
+      email: undefined,
+      licensed: host,
+      isStaff: host && ticket.mayRecord,
+      waitingRoom: ticket.waitingRoom,
+      externalUserId: ticket.externalUserId,
+    });
   }
 
   /**
@@ -151,7 +164,6 @@ export class MeetingRegistry {
         const record = await this.directory.byId(meetingId);
         if (!record) throw new AppError('meeting.not_found', 'no meeting has this id');
         const meeting = await this.#create(record);
-        meeting.begin();
         this.#live.set(meetingId, meeting);
         return meeting;
       })().finally(() => this.#opening.delete(meetingId));
@@ -267,4 +279,37 @@ export class MeetingRegistry {
 function endedOn(sink: ParticipantChannel, ended: { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null }): void {
   sink.send({ type: 'meeting-ended', reason: ended.reason, redirectUrl: ended.redirectUrl });
   sink.close(ended.reason === 'ended-by-host' ? CLOSE_CODES.meetingEnded : CLOSE_CODES.serverShutdown, ended.reason);
+}
+
+/** Wrong passcodes an address may give in 15 minutes before it is refused. */
+export const WRONG_PASSCODES_PER_ADDRESS = 10;
+/** Wrong passcodes a meeting takes in 15 minutes before only addresses with none may try. */
+export const WRONG_PASSCODES_PER_MEETING = 50;
+const PASSCODE_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Meeting passcodes cannot be guessed: an address that gave WRONG_PASSCODES_PER_ADDRESS wrong
+ * ones is refused for the rest of the window; a meeting that took WRONG_PASSCODES_PER_MEETING
+ * (many addresses at it) lets try only the addresses that have not been wrong yet, once each.
+ * A class typing the right passcode is never locked out by someone else's guesses. (The
+ * connection also closes after each wrong one: see SignalingConnection.)
+ */
+class PasscodeGuard {
+  readonly #perAddress = new RateLimiter(WRONG_PASSCODES_PER_ADDRESS - 1, PASSCODE_WINDOW_MS);
+  readonly #perMeeting = new RateLimiter(WRONG_PASSCODES_PER_MEETING - 1, PASSCODE_WINDOW_MS);
+
+  check(meetingId: string, address: string | undefined): void {
+    const key = address ?? 'unknown';
+    // Cost 0 only looks: wrong passcodes spend the budgets (wrong()).
+    const addressOver = !this.#perAddress.hit(key, 0);
+    const meetingOver = !this.#perMeeting.hit(meetingId, 0);
+    if (addressOver || (meetingOver && this.#perAddress.count(key) > 0)) {
+      throw new AppError('meeting.passcode_locked', 'too many wrong passcodes; try again in 15 minutes');
+    }
+  }
+
+  wrong(meetingId: string, address: string | undefined): void {
+    this.#perAddress.hit(address ?? 'unknown');
+    this.#perMeeting.hit(meetingId);
+  }
 }

@@ -197,7 +197,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     socket.on('message', hold);
     const user = await currentUser(ctx, req).catch(() => undefined);
     socket.off('message', hold);
-    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff, licensed: user?.licensed }, deps.live, deps.log.child({ ws: req.id }));
+    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff, licensed: user?.licensed, address: req.ip }, deps.live, deps.log.child({ ws: req.id }));
     for (const frame of early) socket.emit('message', frame, false);
     void connection;
   });

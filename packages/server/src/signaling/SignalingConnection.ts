@@ -38,6 +38,8 @@ export interface ConnectionIdentity {
   isStaff?: boolean | undefined;
   /** The account holds a host licence (the organiser hosts only with one). */
   licensed?: boolean | undefined;
+  /** The client's IP address (for the passcode's limits). */
+  address?: string | undefined;
 }
 
 /**
@@ -207,6 +209,7 @@ export class SignalingConnection implements ParticipantChannel {
         userId: this.identity.userId,
         clientId: message.clientId,
         passcode: message.passcode,
+        address: this.identity.address,
         email: this.identity.email,
         invite: message.invite,
         ticket: message.ticket,
@@ -233,6 +236,8 @@ export class SignalingConnection implements ParticipantChannel {
       if (this.socket.readyState !== this.socket.OPEN) this.#leave();
     } catch (err) {
       if (this.#state === 'joining') this.#state = 'new';
+      // Each passcode guess costs a new connection: this one closes once the answer is out.
+      if (err instanceof AppError && (err.code === 'meeting.passcode_wrong' || err.code === 'meeting.passcode_locked')) setImmediate(() => this.close(1008, 'wrong passcode'));
       throw err;
     }
   }

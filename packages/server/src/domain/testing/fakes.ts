@@ -379,6 +379,8 @@ export interface ArriveOptions {
   userId?: string;
   clientId?: string;
   passcode?: string;
+  /** The client's IP address. */
+  address?: string;
   audio?: boolean;
   video?: boolean;
   rid?: number;
@@ -441,6 +443,7 @@ export class World {
       userId: options.userId,
       clientId: options.clientId,
       passcode: options.passcode,
+      address: options.address,
       email: options.email,
       invite: options.invite,
       isStaff: options.isStaff,
