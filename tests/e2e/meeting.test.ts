@@ -146,7 +146,7 @@ describe('a meeting with three people', { timeout: 300_000 }, () => {
     assert.equal(invalid.rid, 8);
     ws.send(JSON.stringify({ type: 'publish', rid: 9, sdp: 'v=0' }));
     assert.equal((await next()).code, 'protocol.out_of_order');
-    ws.send(JSON.stringify({ type: 'ping', big: 'x'.repeat(10 * 1024 * 1024) }));
+    ws.send(JSON.stringify({ type: 'ping', big: 'x'.repeat(300 * 1024) }));
     assert.equal((await next()).code, 'protocol.too_large');
     ws.send(JSON.stringify({ type: 'join', rid: 10, meetingId: 'zzz-zzzz-zzz', name: 'Mallory', audio: true, video: true }));
     const notFound = await next();

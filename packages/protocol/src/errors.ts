@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'protocol.invalid',
   'protocol.too_large',
   'protocol.rate_limited',
+  'protocol.too_many_connections',
   'protocol.out_of_order',
   // Meetings
   'meeting.not_found',

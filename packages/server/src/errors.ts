@@ -19,6 +19,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'protocol.invalid': 400,
   'protocol.too_large': 413,
   'protocol.rate_limited': 429,
+  'protocol.too_many_connections': 429,
   'protocol.out_of_order': 409,
   'meeting.not_found': 404,
   'meeting.ended': 410,

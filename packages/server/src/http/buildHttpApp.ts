@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
-import { CSRF_HEADER, type ErrorCode } from '@amphi/protocol';
+import { CSRF_HEADER, MAX_SIGNALING_MESSAGE_BYTES, type ErrorCode } from '@amphi/protocol';
 import type { MeetingPolicy } from '../domain/MeetingSettings.ts';
 import type { Mailer } from '../ports/Mailer.ts';
 import { AppError, httpStatusOf, toAppError } from '../errors.ts';
@@ -8,6 +8,7 @@ import type { Logger } from '../Logger.ts';
 import type { SessionService } from '../auth/SessionService.ts';
 import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
 import type { Storage } from '../storage/Storage.ts';
+import { UnjoinedSockets } from '../signaling/UnjoinedSockets.ts';
 import { SignalingConnection } from '../signaling/SignalingConnection.ts';
 import { authRoutes } from './authRoutes.ts';
 import { currentUser, type HttpContext } from './context.ts';
@@ -62,10 +63,13 @@ export interface HttpDeps {
 }
 
 /**
- * Frames above the protocol limit still arrive whole up to this size so that the client gets a
- * typed `protocol.too_large` error and keeps its connection; beyond it the socket is closed (1009).
+ * Frames a little above the protocol limit still arrive whole so that the client gets a typed
+ * `protocol.too_large` error and keeps its connection; beyond this the socket is closed (1009),
+ * so that nobody makes the server hold megabytes per socket.
  */
-const WS_HARD_LIMIT_BYTES = 16 * 1024 * 1024;
+const WS_HARD_LIMIT_BYTES = MAX_SIGNALING_MESSAGE_BYTES + 64 * 1024;
+/** Signaling connections one address may hold before joining (see UnjoinedSockets). */
+export const UNJOINED_SOCKETS_PER_ADDRESS = 50;
 
 /** Builds the HTTP + WebSocket application without listening (tests inject requests into it). */
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -183,6 +187,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     fetch: deps.ltiFetch,
   });
 
+  const unjoined = new UnjoinedSockets(UNJOINED_SOCKETS_PER_ADDRESS);
   app.get('/ws', {
     websocket: true,
     // A page on another site must not open a signaling socket with the visitor's cookie.
@@ -191,13 +196,19 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       if (origin !== undefined && origin !== publicOrigin) throw new AppError('http.csrf', 'WebSocket from another origin refused');
     },
   }, async (socket, req) => {
+    const release = unjoined.take(req.ip);
+    if (!release) {
+      socket.send(JSON.stringify({ type: 'error', code: 'protocol.too_many_connections', message: 'too many connections from this address waiting to join a meeting' }));
+      socket.close(1008, 'too many connections');
+      return;
+    }
     // Buffer frames until we know who this is, so none is lost while the session is looked up.
     const early: Buffer[] = [];
     const hold = (data: Buffer) => early.push(data);
     socket.on('message', hold);
     const user = await currentUser(ctx, req).catch(() => undefined);
     socket.off('message', hold);
-    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff, licensed: user?.licensed, address: req.ip }, deps.live, deps.log.child({ ws: req.id }));
+    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff, licensed: user?.licensed, address: req.ip }, deps.live, deps.log.child({ ws: req.id }), release);
     for (const frame of early) socket.emit('message', frame, false);
     void connection;
   });

@@ -30,6 +30,9 @@ const HEARTBEAT_MS = 10_000;
 type ConnectionState = 'new' | 'joining' | 'waiting' | 'joined' | 'closed';
 
 /** Who opened the socket, as the HTTP edge established it from the session cookie. */
+/** How long a new connection has to join or resume a meeting before it is closed. */
+export const JOIN_DEADLINE_MS = 15_000;
+
 export interface ConnectionIdentity {
   userId: string | undefined;
   /** The account's email (to find a signed-in person in the breakout plan). */
@@ -58,6 +61,7 @@ export class SignalingConnection implements ParticipantChannel {
   /** Heartbeat: a WebSocket ping every HEARTBEAT_MS; a socket that has not answered the last one is dead. */
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #alive = true;
+  #joinDeadline: ReturnType<typeof setTimeout>;
   #lastHeard = performance.now();
 
   constructor(
@@ -65,8 +69,15 @@ export class SignalingConnection implements ParticipantChannel {
     private readonly identity: ConnectionIdentity,
     private readonly meetings: MeetingRegistry,
     log: Logger,
+    /** Called once this connection joined, waits to be let in, resumed, or closed (see UnjoinedSockets). */
+    private readonly settled: () => void = () => {},
   ) {
     this.#log = log;
+    // A connection that never joins is closed: it holds memory and an address's share for nothing.
+    this.#joinDeadline = setTimeout(() => {
+      if (this.#state === 'new') this.close(1008, 'join a meeting first');
+    }, JOIN_DEADLINE_MS);
+    this.#joinDeadline.unref?.();
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
         this.send({ type: 'error', code: 'protocol.malformed', message: 'binary frames are not part of the protocol' });
@@ -232,6 +243,7 @@ export class SignalingConnection implements ParticipantChannel {
         this.#waiterId = result.waiterId;
         this.#state = 'waiting';
       }
+      this.#settle();
       // The socket may have closed while we looked the meeting up.
       if (this.socket.readyState !== this.socket.OPEN) this.#leave();
     } catch (err) {
@@ -250,6 +262,7 @@ export class SignalingConnection implements ParticipantChannel {
     this.#meeting = resumed.meeting;
     this.#participant = resumed.participant;
     this.#state = 'joined';
+    this.#settle();
     if (this.socket.readyState !== this.socket.OPEN) this.#closed();
   }
 
@@ -275,8 +288,15 @@ export class SignalingConnection implements ParticipantChannel {
     this.#reply({ type: 'ok', rid });
   }
 
+  /** In a meeting (or its waiting room): no longer one of its address's connections waiting to join. */
+  #settle(): void {
+    clearTimeout(this.#joinDeadline);
+    this.settled();
+  }
+
   #closed(): void {
     clearInterval(this.#heartbeat);
+    this.#settle();
     this.#state = 'closed';
     const meeting = this.#meeting;
     const participant = this.#participant;
