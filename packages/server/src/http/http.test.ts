@@ -30,8 +30,8 @@ async function setup(t: TestContext, publicUrl = PUBLIC_URL, policy: MeetingPoli
 
 const CSRF = { [CSRF_HEADER]: '1' };
 
-function login(app: FastifyInstance, email: string, password: string, headers: Record<string, string> = CSRF) {
-  return app.inject({ method: 'POST', url: '/api/auth/login', headers, payload: { email, password } });
+function login(app: FastifyInstance, email: string, password: string, headers: Record<string, string> = CSRF, remoteAddress?: string) {
+  return app.inject({ method: 'POST', url: '/api/auth/login', headers, payload: { email, password }, ...(remoteAddress ? { remoteAddress } : {}) });
 }
 
 function setCookieOf(res: LightMyRequestResponse): string {
@@ -165,22 +165,32 @@ describe('POST /api/auth/login', () => {
     assert.equal(errorOf(res, 413), 'protocol.too_large');
   });
 
-  it('rate-limits more than 10 attempts for one email (any case), even with the right password', async (t) => {
+  it('wrong passwords for one account slow its next tries down from that address (any case), never lock its owner out', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
     const { app } = await setup(t);
-    for (let i = 0; i < 10; i++) {
+    const attacker = '203.0.113.9';
+    for (let i = 0; i < 5; i++) {
       const email = i % 2 === 0 ? 'ada@example.org' : 'ADA@example.org';
-      assert.equal(errorOf(await login(app, email, `wrong ${i}`), 401), 'auth.invalid_credentials', `attempt ${i + 1}`);
+      assert.equal(errorOf(await login(app, email, `wrong ${i}`, CSRF, attacker), 401), 'auth.invalid_credentials', `attempt ${i + 1}`);
     }
-    const blocked = await login(app, 'ada@example.org', PASSWORD);
-    assert.equal(errorOf(blocked, 429), 'http.rate_limited');
-    assert.equal(blocked.headers['set-cookie'], undefined);
-    // The limit is per email: another account can still sign in from the same address.
-    assert.equal(errorOf(await login(app, 'grace@example.org', 'whatever'), 401), 'auth.invalid_credentials');
+    assert.equal((await login(app, 'ada@example.org', 'wrong 5', CSRF, attacker)).headers['retry-after'], '1', 'the sixth waits a second');
+    t.mock.timers.tick(1_000);
+    assert.equal(errorOf(await login(app, 'ada@example.org', 'wrong 5', CSRF, attacker), 401), 'auth.invalid_credentials', 'then it is answered');
+    const slowed = await login(app, 'ada@example.org', 'wrong 6', CSRF, attacker);
+    assert.equal(errorOf(slowed, 429), 'http.rate_limited');
+    assert.equal(slowed.headers['retry-after'], '2', 'the next one twice as long');
+    assert.equal(slowed.headers['set-cookie'], undefined);
+    // The owner, from their own address, signs in at once; the attacker's address may try again once its wait is over.
+    assert.equal((await login(app, 'ada@example.org', PASSWORD, CSRF, '198.51.100.7')).statusCode, 200);
+    t.mock.timers.tick(2_000);
+    assert.equal(errorOf(await login(app, 'ada@example.org', 'wrong 7', CSRF, attacker), 401), 'auth.invalid_credentials');
+    assert.equal(errorOf(await login(app, 'grace@example.org', 'whatever', CSRF, attacker), 401), 'auth.invalid_credentials', 'another account is not slowed down');
   });
 
-  it('rate-limits more than 20 attempts from one address', async (t) => {
+  it('refuses an address after 30 wrong passwords in 15 minutes; right ones do not count', async (t) => {
     const { app } = await setup(t);
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 40; i++) assert.equal((await login(app, 'ada@example.org', PASSWORD)).statusCode, 200, `right password ${i + 1}`);
+    for (let i = 0; i < 30; i++) {
       assert.equal(errorOf(await login(app, `user${i}@example.org`, 'whatever'), 401), 'auth.invalid_credentials', `attempt ${i + 1}`);
     }
     assert.equal(errorOf(await login(app, 'ada@example.org', PASSWORD), 429), 'http.rate_limited');
