@@ -14,6 +14,7 @@ import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { samlPassword, startSamlIdp, type SamlAccount, type TestSamlIdp } from '../../../../tests/fixtures/samlIdp.ts';
 import { SESSION_COOKIE } from '../auth/SessionService.ts';
+import { SSO_BINDING_COOKIE } from './ssoRoutes.ts';
 import { loadSpCredentials, type SpCredentials } from '../auth/sso/saml/SpCredentials.ts';
 import { selfSignedCertificate } from '../auth/sso/saml/selfSignedCertificate.ts';
 import type { SsoSettings } from '../auth/sso/SsoSettings.ts';
@@ -57,6 +58,8 @@ interface IdpAnswer {
   action: string;
   SAMLResponse: string;
   RelayState: string | undefined;
+  /** The binding cookie of the browser that started the sign-in. */
+  binding?: string | undefined;
 }
 
 /** Plays the browser at SimpleSAMLphp: from the AuthnRequest URL to its form posting to the ACS. */
@@ -80,23 +83,34 @@ function atIdp(loginUrl: string, account: SamlAccount): Promise<IdpAnswer> {
   });
 }
 
-async function startSignIn(app: FastifyInstance, next?: string): Promise<string> {
-  const { location } = await startAt(app, 'univ', next);
+async function startSignIn(app: FastifyInstance, next?: string): Promise<{ location: string; binding: string | undefined }> {
+  const { res, location } = await startAt(app, 'univ', next);
   assert.ok(location.startsWith(idp.baseUrl), `to the IdP: ${location}`);
-  return location;
+  const binding = cookieValue(res, SSO_BINDING_COOKIE);
+  const cookie = setCookies(res).find((c) => c.startsWith(`${SSO_BINDING_COOKIE}=`));
+  assert.ok(binding && cookie && /HttpOnly/.test(cookie) && /SameSite=Lax/i.test(cookie), `the browser gets an HttpOnly, Lax binding cookie: ${cookie}`);
+  return { location, binding };
 }
 
-/** The browser's cross-site POST of the IdP's form to Amphi's ACS. */
-function postAcs(app: FastifyInstance, answer: IdpAnswer) {
+/**
+ * The browser's cross-site POST of the IdP's form to Amphi's ACS, then (as a browser does) the
+ * ACS's redirect followed with `browser`'s binding cookie: by default the one that started it.
+ */
+async function postAcs(app: FastifyInstance, answer: IdpAnswer, browser: string | null = answer.binding ?? null) {
   const body = new URLSearchParams({ SAMLResponse: answer.SAMLResponse });
   if (answer.RelayState !== undefined) body.set('RelayState', answer.RelayState);
-  return app.inject({ method: 'POST', url: '/auth/sso/univ/acs', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: idp.baseUrl }, payload: body.toString() });
+  const res = await app.inject({ method: 'POST', url: '/auth/sso/univ/acs', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: idp.baseUrl }, payload: body.toString() });
+  const location = String(res.headers.location ?? '');
+  if (res.statusCode !== 303 || !location.startsWith('/auth/sso/univ/acs/done?')) return res;
+  assert.equal(setCookies(res).some((c) => c.startsWith(`${SESSION_COOKIE}=`)), false, 'no session from the cross-site POST itself');
+  return app.inject({ method: 'GET', url: location, headers: browser ? { cookie: `${SSO_BINDING_COOKIE}=${browser}` } : {} });
 }
 
 async function answerFor(app: FastifyInstance, account: SamlAccount, next?: string): Promise<IdpAnswer> {
-  const answer = await atIdp(await startSignIn(app, next), account);
+  const { location, binding } = await startSignIn(app, next);
+  const answer = await atIdp(location, account);
   assert.equal(answer.action, ACS);
-  return answer;
+  return { ...answer, binding };
 }
 
 // --- forging answers from real ones ---------------------------------------------------------
@@ -164,7 +178,7 @@ describe('SAML SP metadata', () => {
 describe('the whole SAML sign-in against SimpleSAMLphp', () => {
   it('sends a signed AuthnRequest by HTTP-Redirect', async (t) => {
     const { app } = await setup(t);
-    const u = new URL(await startSignIn(app));
+    const u = new URL((await startSignIn(app)).location);
     assert.equal(u.pathname, '/saml2/idp/SSOService.php');
     assert.ok(u.searchParams.get('SAMLRequest'));
     assert.equal(u.searchParams.get('SigAlg'), 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
@@ -198,6 +212,15 @@ describe('the whole SAML sign-in against SimpleSAMLphp', () => {
     const second = await me(app, await postAcs(app, await answerFor(app, 'leo')));
     assert.equal(second.id, first.id);
     assert.equal(await storage.users.count(), 1);
+  });
+
+  it('refuses an answer posted by another browser than the one that started the sign-in (login CSRF)', async (t) => {
+    const { app } = await setup(t);
+    // The attacker signs in at the IdP as themselves and has the victim's browser post the answer.
+    const attackers = await answerFor(app, 'leo');
+    const victim = (await startSignIn(app)).binding;
+    assertRefused(await postAcs(app, attackers, victim), 'auth.sso_state');
+    assertRefused(await postAcs(app, await answerFor(app, 'leo'), null), 'auth.sso_state');
   });
 
   it('refuses the same SAMLResponse posted twice', async (t) => {

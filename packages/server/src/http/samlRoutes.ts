@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import { RateLimiter } from '../RateLimiter.ts';
 import { SESSION_COOKIE } from '../auth/SessionService.ts';
 import type { SignInPolicy, SsoSignIn } from '../auth/sso/SsoSignIn.ts';
 import { sessionCookie } from './cookies.ts';
+import { SamlArrivals } from '../auth/sso/saml/SamlRequests.ts';
 import { noStore, type HttpContext } from './context.ts';
 
 /** A SAMLResponse is a few kB; federations' signed ones with many attributes stay well under this. */
@@ -13,12 +14,35 @@ const ACS_BODY_LIMIT = 256 * 1024;
  * SAML 2.0 service provider endpoints (the sign-in starts at the shared /auth/sso/:provider/login):
  *   GET  /auth/sso/:provider/metadata  the SP metadata to give the IdP or the federation
  *   POST /auth/sso/:provider/acs       the IdP's answer, a form POSTed cross-site by the browser
+ *   GET  /auth/sso/:provider/acs/done  where the ACS sends the browser: signed in if it started it
  * The ACS is outside /api/, so the CSRF check (custom header, same origin) does not apply to it:
- * its protection is the signed assertion bound to a request Amphi sent (InResponseTo, used once)
- * and the replay cache. Failures land on the sign-in page like every SSO failure (`fail`).
+ * its protection is the signed assertion bound to a request Amphi sent (InResponseTo, used once),
+ * the replay cache, and the binding cookie of the browser that started the sign-in, checked on
+ * the GET it is redirected to. Failures land on the sign-in page like every SSO failure (`fail`).
  */
-export function samlRoutes(app: FastifyInstance, ctx: HttpContext & { sso: SsoSignIn | undefined; policy: SignInPolicy; fail: (reply: FastifyReply, err: unknown) => unknown }): void {
+export function samlRoutes(
+  app: FastifyInstance,
+  ctx: HttpContext & { sso: SsoSignIn | undefined; policy: SignInPolicy; fail: (reply: FastifyReply, err: unknown) => unknown; bindingCookie: (value: string, expires: Date) => string; bindingOf: (req: FastifyRequest) => string | undefined },
+): void {
   const perIpAcs = new RateLimiter(30, 60_000);
+  const arrivals = new SamlArrivals<{ userId: string; next: string }>();
+
+  // The browser that started the sign-in comes here from the ACS (a top-level GET: its Lax binding
+  // cookie comes with it); another browser that was made to post someone's answer does not get in.
+  app.get<{ Params: { provider: string }; Querystring: { code?: string } }>('/auth/sso/:provider/acs/done', async (req, reply) => {
+    noStore(reply);
+    reply.header('set-cookie', ctx.bindingCookie('', new Date(0)));
+    try {
+      if (!perIpAcs.hit(req.ip)) throw new AppError('http.rate_limited', 'too many sign-in attempts; try again in a minute');
+      const arrived = typeof req.query.code === 'string' ? arrivals.take(req.query.code, ctx.bindingOf(req)) : undefined;
+      if (!arrived) throw new AppError('auth.sso_state', 'this sign-in was not started in this browser, has expired or was already used; start again');
+      const session = await ctx.sessions.create(arrived.userId);
+      reply.header('set-cookie', [ctx.bindingCookie('', new Date(0)), sessionCookie(SESSION_COOKIE, session.token, { secure: ctx.secureCookies, expires: session.expiresAt })]);
+      return reply.redirect(arrived.next, 303);
+    } catch (err) {
+      return ctx.fail(reply, err);
+    }
+  });
 
   app.get<{ Params: { provider: string } }>('/auth/sso/:provider/metadata', async (req, reply) => {
     if (ctx.sso?.protocolOf(req.params.provider) !== 'saml') throw new AppError('http.not_found', 'no such SAML provider');
@@ -37,10 +61,9 @@ export function samlRoutes(app: FastifyInstance, ctx: HttpContext & { sso: SsoSi
         if (!perIpAcs.hit(req.ip)) throw new AppError('http.rate_limited', 'too many sign-in attempts; try again in a minute');
         if (ctx.sso?.protocolOf(req.params.provider) !== 'saml') throw new AppError('http.not_found', 'no such SAML provider');
         const form = req.body instanceof URLSearchParams ? req.body : new URLSearchParams();
-        const { user, next } = await ctx.sso.finishSaml(req.params.provider, { SAMLResponse: form.get('SAMLResponse') ?? undefined, RelayState: form.get('RelayState') ?? undefined }, ctx.policy);
-        const session = await ctx.sessions.create(user.id);
-        reply.header('set-cookie', sessionCookie(SESSION_COOKIE, session.token, { secure: ctx.secureCookies, expires: session.expiresAt }));
-        return reply.redirect(next, 303);
+        const { user, next, bindingHash } = await ctx.sso.finishSaml(req.params.provider, { SAMLResponse: form.get('SAMLResponse') ?? undefined, RelayState: form.get('RelayState') ?? undefined }, ctx.policy);
+        const code = arrivals.leave({ userId: user.id, next }, bindingHash);
+        return reply.redirect(`/auth/sso/${encodeURIComponent(req.params.provider)}/acs/done?code=${code}`, 303);
       } catch (err) {
         return ctx.fail(reply, err);
       }

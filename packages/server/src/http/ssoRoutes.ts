@@ -67,9 +67,8 @@ export function ssoRoutes(app: FastifyInstance, ctx: HttpContext & { sso: SsoSig
     try {
       if (!perIpStart.hit(req.ip)) throw new AppError('http.rate_limited', 'too many sign-in attempts; try again in a minute');
       if (!ctx.sso?.has(req.params.provider)) throw new AppError('http.not_found', 'no such sign-in provider');
-      // SAML answers by a cross-site POST that carries no Lax cookie: bound server-side instead.
-      if (ctx.sso.protocolOf(req.params.provider) === 'saml') return reply.redirect((await ctx.sso.startSaml(req.params.provider, safeNext(param(req.query, 'next'), ctx.publicUrl))).toString(), 303);
-      const { redirect, binding } = await ctx.sso.start(req.params.provider, safeNext(param(req.query, 'next'), ctx.publicUrl));
+      const next = safeNext(param(req.query, 'next'), ctx.publicUrl);
+      const { redirect, binding } = ctx.sso.protocolOf(req.params.provider) === 'saml' ? await ctx.sso.startSaml(req.params.provider, next) : await ctx.sso.start(req.params.provider, next);
       reply.header('set-cookie', bindingCookie(binding, new Date(Date.now() + BINDING_TTL_MS)));
       return reply.redirect(redirect.toString(), 303);
     } catch (err) {
@@ -95,5 +94,5 @@ export function ssoRoutes(app: FastifyInstance, ctx: HttpContext & { sso: SsoSig
     }
   });
 
-  samlRoutes(app, { ...ctx, fail });
+  samlRoutes(app, { ...ctx, fail, bindingCookie, bindingOf: (req) => readCookie(req.headers.cookie, SSO_BINDING_COOKIE) });
 }

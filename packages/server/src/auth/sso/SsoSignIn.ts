@@ -81,8 +81,8 @@ export class SsoSignIn {
     return this.#clients.has(providerId) ? 'oidc' : this.#saml.has(providerId) ? 'saml' : this.#cas.has(providerId) ? 'cas' : undefined;
   }
 
-  /** SAML: the IdP's address with a signed AuthnRequest; the attempt is remembered server-side. */
-  startSaml(providerId: string, next: string): Promise<URL> {
+  /** SAML: the IdP's address with a signed AuthnRequest, and the browser's binding secret; the attempt is remembered server-side. */
+  startSaml(providerId: string, next: string): Promise<{ redirect: URL; binding: string }> {
     return this.#samlSp(providerId).loginUrl(next);
   }
 
@@ -91,12 +91,15 @@ export class SsoSignIn {
     return this.#samlSp(providerId).metadataXml();
   }
 
-  /** SAML: checks the IdP's POSTed answer, then provisions like any other sign-in. */
-  async finishSaml(providerId: string, form: AcsForm, policy: SignInPolicy): Promise<{ user: User; next: string }> {
+  /**
+   * SAML: checks the IdP's POSTed answer, then provisions like any other sign-in. The caller
+   * signs the person in only in the browser holding `bindingHash`'s secret (samlRoutes).
+   */
+  async finishSaml(providerId: string, form: AcsForm, policy: SignInPolicy): Promise<{ user: User; next: string; bindingHash: string }> {
     const answer = await this.#samlSp(providerId).finish(form);
     if (!answer.subject) throw new AppError('auth.sso_profile', 'the identity provider released neither eduPersonPrincipalName nor a persistent NameID');
     const profile = profileFromClaims(answer.claims, this.settings.roles);
-    return { user: await this.#provision(providerId, answer.subject, profile, policy), next: answer.next };
+    return { user: await this.#provision(providerId, answer.subject, profile, policy), next: answer.next, bindingHash: answer.bindingHash };
   }
 
   /** Where to send the browser, and the secret that binds this attempt to it. */

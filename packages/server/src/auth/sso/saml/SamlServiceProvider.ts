@@ -39,6 +39,8 @@ export interface SamlAnswer {
   subject: string | undefined;
   claims: Record<string, unknown>;
   next: string;
+  /** The binding of the sign-in it answers: only the browser holding it may use the answer. */
+  bindingHash: string;
 }
 
 function refused(message: string, cause?: unknown): AppError {
@@ -120,12 +122,12 @@ export class SamlServiceProvider {
     return this.#saml(undefined).generateServiceProviderMetadata(null, this.credentials.certPem);
   }
 
-  /** The IdP's address with a signed AuthnRequest (HTTP-Redirect binding); remembers `next`. */
-  async loginUrl(next: string): Promise<URL> {
+  /** The IdP's address with a signed AuthnRequest (HTTP-Redirect binding), and the browser's binding secret; remembers `next`. */
+  async loginUrl(next: string): Promise<{ redirect: URL; binding: string }> {
     const idp = await this.#metadata.get();
-    const { id, relayState } = this.requests.start(this.settings.id, next);
+    const { id, relayState, binding } = this.requests.start(this.settings.id, next);
     const url = await this.#requestId.run(id, () => this.#saml(idp).getAuthorizeUrlAsync(relayState, undefined, {}));
-    return new URL(url);
+    return { redirect: new URL(url), binding };
   }
 
   /** Verifies the IdP's POSTed answer; AppError auth.sso_token / sso_state / sso_denied if refused. */
@@ -176,6 +178,6 @@ export class SamlServiceProvider {
     const nameIdFormat = typeof profile.nameIDFormat === 'string' ? profile.nameIDFormat : undefined;
     const attributes = typeof profile.attributes === 'object' && profile.attributes !== null ? (profile.attributes as Record<string, unknown>) : {};
     const { subject: who, claims } = claimsFromAttributes(attributes, { value: profile.nameID, format: nameIdFormat }, this.settings.attributes, this.roleAttribute);
-    return { subject: who, claims, next: request.next };
+    return { subject: who, claims, next: request.next, bindingHash: request.bindingHash };
   }
 }
