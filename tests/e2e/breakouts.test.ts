@@ -71,8 +71,18 @@ describe('breakout rooms prepared by CSV, a guest with a personal link', { timeo
     const eve = await WsClient.open(amphi.url);
     assert.equal((await eve.request({ type: 'join', meetingId: meeting.id, name: 'Eve', audio: false, video: false })).type, 'joined');
 
-    // The teacher opens the rooms for half a minute.
+    // Ana, Ben and Dan came by the meeting's link and typed their names: the plan only suggests
+    // their rooms (anyone can type a name), and the teacher confirms each.
     await openPanel(host, 'breakouts');
+    const confirms = host.getByTestId('confirm-suggestion');
+    await confirms.first().waitFor({ timeout: 10_000 });
+    assert.equal(await confirms.count(), 3);
+    for (let left = 3; left > 0; left--) {
+      await confirms.first().click();
+      for (let i = 0; i < 50 && (await confirms.count()) >= left; i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await confirms.count(), 0);
+    // The teacher opens the rooms for half a minute.
     await host.getByLabel('Close automatically after (minutes, 0: never)').fill('0.5');
     await host.getByTestId('open-breakouts').click();
     for (const [name, page] of Object.entries(pages)) {

@@ -216,6 +216,11 @@ export const BreakoutState = z.object({
   rooms: z.array(BreakoutRoom),
   /** participantId → roomId, for the people in the meeting who have a room. */
   assignments: z.record(z.string(), z.string()),
+  /**
+   * participantId → roomId the prepared plan has for someone of that name: a name proves nothing
+   * (anyone can type it), so it is only suggested, for a host to confirm (an assignment then).
+   */
+  suggestions: z.record(z.string(), z.string()).default({}),
   /** Participants may pick a room themselves (else only the one they are assigned to). */
   allowChoose: z.boolean(),
   /** When open rooms close by themselves (ISO time), or null. */

@@ -48,16 +48,40 @@ async function classWithPlan(): Promise<{ w: World; host: Member; people: Member
   });
   const host = await w.join('Teacher', OWNER_ID);
   const people = [
-    await w.join('ana'), // by name, whatever the case
+    await w.join('ana'), // by name, whatever the case: suggested, confirmed by the host below
     await w.join('B. Martin', 'user-ben', { email: 'BEN@univ.example' }), // by account email
     await w.join('Someone', undefined, { invite: 'tok-cleo-000000000' }), // by personal link
     await w.join('Dan'),
   ];
   for (const m of [host, ...people]) await w.goLive(m);
+  // A name is only a suggestion: the host confirms Ana's and Dan's rooms.
+  const suggested = host.channel.last('breakouts').state.suggestions;
+  for (const m of [people[0]!, people[3]!]) host.meeting.breakouts.assign(host.participant, m.participant.id, suggested[m.participant.id]!);
   return { w, host, people };
 }
 
 describe('breakout rooms', () => {
+  test('typing a planned person’s name does not put you in their room: it is suggested to the hosts, who confirm', async () => {
+    const w = new World();
+    w.directory.plans.set(MEETING_ID, { rooms: ['Jury'], assignments: [{ name: 'Ana Lima', email: 'ana@univ.example', room: 'Jury', token: 'tok-ana-0000000000' }] });
+    const host = await w.join('Teacher', OWNER_ID);
+    const impostor = await w.join('ana lima');
+    const state = host.channel.last('breakouts').state;
+    const jury = state.rooms[0]!.id;
+    assert.deepEqual(state.assignments, {}, 'not assigned by a name');
+    assert.deepEqual(state.suggestions, { [impostor.participant.id]: jury });
+    host.meeting.breakouts.open(host.participant, null, false);
+    assert.equal(impostor.participant.room, null, 'still in the main room');
+    throwsWithCode(() => impostor.meeting.breakouts.enter(impostor.participant, jury), 'auth.forbidden');
+    // The real Ana, by her personal link, goes straight in.
+    const ana = await w.join('Ana', undefined, { invite: 'tok-ana-0000000000' });
+    assert.equal(ana.participant.room, jury);
+    // A host who confirms the suggestion makes it an assignment.
+    host.meeting.breakouts.assign(host.participant, impostor.participant.id, jury);
+    assert.equal(impostor.participant.room, jury);
+    assert.deepEqual(host.channel.last('breakouts').state.suggestions, {});
+  });
+
   test('the plan made before the meeting places people by link, email or name; opening moves them; each room hears only itself', async () => {
     const { w, host, people } = await classWithPlan();
     const [ana, ben, cleo, dan] = people as [Member, Member, Member, Member];

@@ -41,6 +41,8 @@ export class Breakouts {
   #closingAt: Date | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #plan: PlannedAssignment[] = [];
+  /** People whose name is in the plan: their planned room, for a host to confirm (see BreakoutState). */
+  readonly #suggestions = new Map<string, string>();
   /** Rooms whose whiteboard is open. */
   readonly #boards = new Set<string>();
 
@@ -54,6 +56,7 @@ export class Breakouts {
       status: this.#status,
       rooms: this.#rooms.map((r) => ({ ...r })),
       assignments: Object.fromEntries(this.#assignments),
+      suggestions: Object.fromEntries([...this.#suggestions].filter(([pid]) => !this.#assignments.has(pid))),
       allowChoose: this.#allowChoose,
       endsAt: this.#endsAt?.toISOString() ?? null,
       closingAt: this.#closingAt?.toISOString() ?? null,
@@ -67,6 +70,7 @@ export class Breakouts {
       status: this.#status,
       rooms: this.#rooms.map((r) => ({ ...r })),
       assignments: [...this.#assignments],
+      suggestions: [...this.#suggestions],
       allowChoose: this.#allowChoose,
       endsAt: this.#endsAt?.toISOString() ?? null,
       closingAt: this.#closingAt?.toISOString() ?? null,
@@ -80,6 +84,8 @@ export class Breakouts {
     this.#rooms = s.rooms.map((r) => ({ ...r }));
     this.#assignments.clear();
     for (const [p, r] of s.assignments) this.#assignments.set(p, r);
+    this.#suggestions.clear();
+    for (const [p, r] of s.suggestions) this.#suggestions.set(p, r);
     this.#allowChoose = s.allowChoose;
     this.#endsAt = s.endsAt ? new Date(s.endsAt) : null;
     this.#closingAt = s.closingAt ? new Date(s.closingAt) : null;
@@ -105,18 +111,22 @@ export class Breakouts {
   }
 
   /**
-   * Someone arrives: finds them in the plan (personal link, else account email, else name) and
-   * returns the room they go to now (rooms open) or undefined (main room).
+   * Someone arrives: finds them in the plan by what proves who they are (their personal link, else
+   * their signed-in account's email) and returns the room they go to now (rooms open) or
+   * undefined (main room). A name alone, which anyone can type, only suggests their room to the hosts.
    */
   arrived(p: Participant, who: Arrival): string | undefined {
     const planned =
       (who.invite && this.#plan.find((a) => a.token === who.invite)) ||
       (who.email && this.#plan.find((a) => a.email !== null && a.email.toLowerCase() === who.email!.toLowerCase())) ||
-      this.#plan.find((a) => this.normalise(a.name) === this.normalise(who.name));
+      undefined;
     const room = planned ? this.#rooms.find((r) => r.name === planned.room) : undefined;
     if (room && !isModerator(p.role)) this.#assignments.set(p.id, room.id);
+    const byName = !planned && !isModerator(p.role) ? this.#plan.find((a) => this.normalise(a.name) === this.normalise(who.name)) : undefined;
+    const suggested = byName ? this.#rooms.find((r) => r.name === byName.room) : undefined;
+    if (suggested) this.#suggestions.set(p.id, suggested.id);
     const assigned = this.#assignments.get(p.id);
-    if (room) this.#announce();
+    if (room || suggested) this.#announce();
     return this.#status === 'open' && assigned ? assigned : undefined;
   }
 
@@ -126,7 +136,8 @@ export class Breakouts {
   }
 
   left(p: Participant): void {
-    if (this.#assignments.delete(p.id)) this.#announce();
+    const suggested = this.#suggestions.delete(p.id);
+    if (this.#assignments.delete(p.id) || suggested) this.#announce();
   }
 
   setRooms(by: Participant, rooms: { id?: string | undefined; name: string }[]): void {
@@ -140,6 +151,7 @@ export class Breakouts {
     }
     this.#rooms = rooms.map((r) => ({ id: r.id && this.#rooms.some((old) => old.id === r.id) ? r.id : crypto.randomUUID(), name: r.name }));
     for (const [pid, roomId] of this.#assignments) if (!this.#rooms.some((r) => r.id === roomId)) this.#assignments.delete(pid);
+    for (const [pid, roomId] of this.#suggestions) if (!this.#rooms.some((r) => r.id === roomId)) this.#suggestions.delete(pid);
     this.#announce();
   }
 

@@ -44,6 +44,7 @@ export const BreakoutsSnapshot = z.object({
   status: BreakoutState.shape.status,
   rooms: z.array(BreakoutRoom),
   assignments: z.array(z.tuple([z.string(), z.string()])),
+  suggestions: z.array(z.tuple([z.string(), z.string()])).default([]),
   allowChoose: z.boolean(),
   endsAt: z.string().nullable(),
   closingAt: z.string().nullable(),

@@ -72,6 +72,11 @@ export function BreakoutsPanel({ session }: { session: MeetingSession }) {
                           </option>
                         ))}
                       </select>
+                      {state.assignments[p.id] === undefined && state.suggestions[p.id] !== undefined && (
+                        <button type="button" className="secondary" data-testid="confirm-suggestion" onClick={() => void session.assignBreakout(p.id, state.suggestions[p.id]!)}>
+                          {t('room.breakout.confirmSuggestion', { room: state.rooms.find((r) => r.id === state.suggestions[p.id])?.name ?? '' })}
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}
