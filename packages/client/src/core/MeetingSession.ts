@@ -132,7 +132,7 @@ export class MeetingSession extends Emitter<Events> {
   /** Our account is staff: as host or co-host we may record to the cloud. */
   staff = false;
   /** The breakout rooms (our own room is self.room). */
-  breakouts: BreakoutState = { status: 'idle', rooms: [], assignments: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] };
+  breakouts: BreakoutState = { status: 'idle', rooms: [], assignments: {}, suggestions: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] };
   /** Documents, the presented page or whiteboard, and what is drawn on the stage. */
   readonly stage: StageContent;
   /** Who waits to be let in (hosts and co-hosts only). */
