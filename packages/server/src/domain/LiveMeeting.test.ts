@@ -50,7 +50,7 @@ describe('LiveMeeting: joining', () => {
       waiting: [],
       polls: [],
       documents: [],
-      breakouts: { status: 'idle', rooms: [], assignments: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] },
+      breakouts: { status: 'idle', rooms: [], assignments: {}, suggestions: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] },
       staff: false,
       token: b.participant.token,
       resume: { credential: b.participant.resumeCredential, graceSeconds: 60 },
