@@ -268,10 +268,15 @@ describe('a student whose own network goes away for 10 s', { timeout: 300_000 },
   test('a cut long enough to fail the media connections (35 s): an ICE restart brings media back on the same connections', async () => {
     const ids = [await selfId(host), await selfId(student)];
     const connections = () => student.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
+    // From a settled start: every connection up (the previous cut's recovery is over).
+    await student.waitForFunction(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.every((pc) => pc.connectionState === 'connected' || pc.connectionState === 'closed'), undefined, { timeout: 30_000 });
+    await expectMediaFlowing([host, student], ids, { windowMs: 1_000 });
     const before = await connections();
     own.cut();
+    const cutAt = Date.now();
     // Chromium declares a connection failed some 30 s after its consent checks stop being answered.
     await student.waitForFunction(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.some((pc) => pc.connectionState === 'failed'), undefined, { timeout: 45_000 });
+    assert.ok(Date.now() - cutAt >= 10_000, `a connection failed only after the cut (${Date.now() - cutAt} ms)`);
     own.restore();
     const restoredAt = Date.now();
     await student.getByTestId('reconnecting-banner').waitFor({ state: 'detached', timeout: 20_000 });
