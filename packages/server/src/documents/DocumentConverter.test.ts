@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
@@ -10,6 +11,7 @@ import {
   makeEncryptedOdp,
   makeEncryptedPdf,
   makeOdp,
+  makeOdtLinkingTo,
   makeOwnerPasswordPdf,
   makePdf,
   makePptx,
@@ -239,3 +241,26 @@ describe('DocumentConverter', { timeout: 180_000 }, () => {
     }
   });
 });
+
+describe('LibreOffice on the server reaches no network', () => {
+  test('a document linking a picture from an address on the server’s network converts without fetching it', async () => {
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'image/png' }).end(PNG_1PX);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const converted = await converter().convert(makeOdtLinkingTo(`http://127.0.0.1:${port}/internal/secret.png`), 'ssrf.odt');
+      assert.equal(converted.pages, 1, 'the document itself converts');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(requests, [], 'LibreOffice made no request');
+    } finally {
+      server.close();
+    }
+  });
+});
+
+/** The smallest PNG: one transparent pixel. */
+const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ExecFileException } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ExecFileException } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +30,22 @@ const ENCRYPTED_PACKAGE = Buffer.from('EncryptedPackage', 'utf16le');
 const ACCEPTED = 'upload a PDF or an office document (PPTX, PPT, ODP, DOCX, DOC, ODT, XLSX, XLS, ODS, RTF)';
 const NO_LIBREOFFICE =
   'this server cannot convert office documents: LibreOffice is not installed (apt-get install libreoffice-impress-nogui libreoffice-writer-nogui libreoffice-calc-nogui); upload a PDF instead';
+
+const NO_ISOLATION =
+  'this server cannot convert office documents safely: it cannot give LibreOffice a network namespace without network (util-linux `unshare`, as root or with unprivileged user namespaces); upload a PDF instead';
+
+let isolationProbe: string[] | null | undefined;
+/**
+ * The command prefix that runs a program with no network at all: `unshare --net` as root, else
+ * in a user namespace of its own (`--map-root-user`, where the kernel allows it); null when
+ * neither works (office documents are then refused rather than converted with network).
+ */
+export function networkIsolation(): string[] | null {
+  if (isolationProbe !== undefined) return isolationProbe;
+  const candidates = [['unshare', '--net', '--'], ['unshare', '--net', '--map-root-user', '--']];
+  isolationProbe = candidates.find((prefix) => spawnSync(prefix[0]!, [...prefix.slice(1), 'true'], { stdio: 'ignore', timeout: 5_000 }).status === 0) ?? null;
+  return isolationProbe;
+}
 
 /**
  * Turns an upload into a PDF that browsers can show with pdf.js: PDFs are checked, office
@@ -113,7 +129,11 @@ export class DocumentConverter implements DocumentConverterPort {
     const args = ['--headless', '--norestore', '--nolockcheck', '--nodefault', '--nologo', `-env:UserInstallation=${pathToFileURL(path.join(dir, 'profile')).href}`];
     // Its own process group (soffice is a script that starts oosplash, which starts soffice.bin),
     // so that a kill reaches all three. HOME and TMPDIR point into dir, so nothing is left behind.
-    const child = spawn('soffice', [...args, '--convert-to', 'pdf', '--outdir', outDir, input], {
+    // In a network namespace of its own, with nothing in it: a document's linked pictures and
+    // other external references cannot make the server reach any address (hole 1 of the audit).
+    const isolation = networkIsolation();
+    if (!isolation) throw new AppError('document.unsupported', NO_ISOLATION);
+    const child = spawn(isolation[0]!, [...isolation.slice(1), 'soffice', ...args, '--convert-to', 'pdf', '--outdir', outDir, input], {
       cwd: dir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -149,7 +169,8 @@ export class DocumentConverter implements DocumentConverterPort {
     // finish the group off and wait for it, so that the next conversion really runs alone.
     if (child.pid) await endGroup(child.pid);
     const log = this.#log.child({ extension, bytes: data.length });
-    if (exit.error?.code === 'ENOENT') throw new AppError('document.unsupported', NO_LIBREOFFICE, { cause: exit.error });
+    // (unshare runs it: a missing soffice is unshare's exit status 127.)
+    if (exit.error?.code === 'ENOENT' || (exit.code === 127 && /soffice/.test(output))) throw new AppError('document.unsupported', NO_LIBREOFFICE, { cause: exit.error });
     if (exit.error) throw new AppError('internal', 'could not start LibreOffice', { cause: exit.error });
     this.#refuseIfClosed();
     const failed = (message: string) => {
