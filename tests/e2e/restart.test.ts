@@ -72,6 +72,14 @@ describe('three people in a class while Amphi is killed and started again', { ti
     await expectMediaFlowing(pages, ids, { timeoutMs: 30_000 });
   }
 
+  /** Amphi's process is gone (a stop that hangs fails here, not at the suite's timeout). */
+  async function exited(running: RunningAmphi, ms: number, what: string): Promise<void> {
+    if (running.process.exitCode !== null || running.process.signalCode !== null) return;
+    const gone = new Promise((r) => running.process.once('exit', r));
+    const late = new Promise((_, reject) => setTimeout(() => reject(new Error(`Amphi did not exit within ${ms / 1000} s of ${what}`)), ms).unref());
+    await Promise.race([gone, late]);
+  }
+
   /** The shared screen's frames keep coming on this page. */
   async function screenDecoding(page: Page): Promise<void> {
     const selector = '[data-testid="screen-share"] video';
@@ -145,7 +153,7 @@ describe('three people in a class while Amphi is killed and started again', { ti
     const down = goingDown();
     amphi.process.kill('SIGTERM');
     await pages[1]!.getByText('Amphi is restarting').waitFor({ timeout: 10_000 });
-    await new Promise((r) => amphi.process.once('exit', r));
+    await exited(amphi, 30_000, 'SIGTERM');
     await new Promise((r) => setTimeout(r, 4_000));
     amphi = await startAmphi(env, { port });
     downtimes.push(Date.now() - down);

@@ -4,7 +4,7 @@
  */
 export interface RecordingProcessor {
   /** While the recording goes on: makes what can already be made, so little is left when it stops. */
-  advance(rawDir: string): Promise<void>;
+  advance(rawDir: string, signal?: AbortSignal): Promise<void>;
   /** The recording stopped (or was cut short): makes the MP4. */
   process(rawDir: string, outFile: string): Promise<{ durationS: number; bytes: number }>;
 }

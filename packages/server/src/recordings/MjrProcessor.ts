@@ -59,11 +59,12 @@ export class MjrProcessor implements RecordingProcessor {
     private readonly options: MjrProcessorOptions,
   ) {}
 
-  async advance(rawDir: string): Promise<void> {
+  /** Makes the segments the streams have gone past; stops between two when `signal` aborts (Amphi stops). */
+  async advance(rawDir: string, signal?: AbortSignal): Promise<void> {
     const timeline = await this.#timeline(rawDir);
     if (!timeline) return;
     const S = this.options.segmentS;
-    for (let k = await segmentsDone(rawDir); (k + 1) * S <= timeline.total - MARGIN_S; k++) {
+    for (let k = await segmentsDone(rawDir); (k + 1) * S <= timeline.total - MARGIN_S && !signal?.aborted; k++) {
       await this.#segment(rawDir, timeline, k, k * S, (k + 1) * S);
     }
   }

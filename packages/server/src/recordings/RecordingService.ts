@@ -32,6 +32,8 @@ export interface RecordingServiceOptions {
 export class RecordingService implements CloudRecorder {
   #queue: Promise<void> = Promise.resolve();
   readonly #log: Logger;
+  /** Aborted when Amphi stops: segments of recordings that go on are made after the restart. */
+  readonly #stopping = new AbortController();
   /** Recordings going on: their timer, and whether a step is already waiting in the queue. */
   readonly #running = new Map<string, { timer: ReturnType<typeof setInterval>; queued: boolean }>();
 
@@ -98,8 +100,13 @@ export class RecordingService implements CloudRecorder {
     }
   }
 
-  /** Waits for the processing under way (at shutdown). */
+  /**
+   * At shutdown: stops making segments of recordings that go on (the next start carries them on
+   * from the last segment made, see carryOn) and waits only for the segment being made and for
+   * recordings being finished.
+   */
   async idle(): Promise<void> {
+    this.#stopping.abort();
     for (const running of this.#running.values()) clearInterval(running.timer);
     this.#running.clear();
     await this.#queue;
@@ -112,7 +119,8 @@ export class RecordingService implements CloudRecorder {
     const step = this.#queue.then(async () => {
       running.queued = false;
       if (!this.#running.has(id)) return;
-      await this.options.processor.advance(path.join(this.options.dir, id)).catch((err) => this.#log.warn('could not process a recording while it goes on', { recording: id, err: String(err) }));
+      if (this.#stopping.signal.aborted) return;
+      await this.options.processor.advance(path.join(this.options.dir, id), this.#stopping.signal).catch((err) => this.#log.warn('could not process a recording while it goes on', { recording: id, err: String(err) }));
     });
     this.#queue = step.catch(() => {});
   }
