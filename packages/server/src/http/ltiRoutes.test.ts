@@ -363,6 +363,51 @@ describe('LTI deep linking', () => {
   });
 });
 
+describe('LTI: a course reaches only its own meetings (audit, hole 3)', () => {
+  const OTHER = { id: '7', title: 'Chimie 2' };
+  const OTHER_TEACHER = { sub: 'teacher-chimie', name: 'Prof Chimie', roles: TEACHER.roles };
+
+  it('a teacher of another course who names a meeting in the custom parameters gets a meeting of their own, not host of that one', async (t) => {
+    const b = await bed(t);
+    const physics = joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM Physique' } })).res);
+    // The attack: an activity in Chimie 2 whose custom parameters name the physics meeting.
+    const attack = joinOf(b, (await launch(b.app, { user: OTHER_TEACHER, context: OTHER, resourceLink: { id: '31', title: 'TD Chimie' }, custom: { amphi_meeting: physics.meetingId } })).res);
+    assert.notEqual(attack.meetingId, physics.meetingId, 'the named meeting belongs to another course');
+    assert.equal(attack.ticket.role, 'host', 'a meeting of Chimie 2 for its teacher');
+    assert.equal((await b.storage.meetings.byId(attack.meetingId))?.title, 'TD Chimie');
+    // Launched again, the Chimie activity keeps its own meeting; a Chimie student never reaches physics.
+    assert.equal(joinOf(b, (await launch(b.app, { user: OTHER_TEACHER, context: OTHER, resourceLink: { id: '31' }, custom: { amphi_meeting: physics.meetingId } })).res).meetingId, attack.meetingId);
+    const student = await launch(b.app, { user: STUDENT, context: OTHER, resourceLink: { id: '32' }, custom: { amphi_meeting: physics.meetingId } });
+    assert.equal(student.res.statusCode, 200, 'no meeting of Chimie 2 behind this activity yet: the student waits');
+    assert.match(student.res.body, /data-testid="lti-waiting"/);
+    // In its own course, the named meeting still lands (an activity Moodle gave a new resource link id).
+    assert.equal(joinOf(b, (await launch(b.app, { user: STUDENT, resourceLink: { id: '6' }, custom: { amphi_meeting: physics.meetingId } })).res).meetingId, physics.meetingId);
+  });
+
+  it("the deep-linking picker lists and accepts this course's meetings only", async (t) => {
+    const b = await bed(t);
+    const physics = joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM Physique' } })).res);
+    const { res } = await launch(b.app, { user: OTHER_TEACHER, context: OTHER, messageType: 'LtiDeepLinkingRequest' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.doesNotMatch(res.body, new RegExp(physics.meetingId), 'the physics meeting is not offered in Chimie 2');
+    // Posting its id anyway is refused.
+    const forced = await b.app.inject({ method: 'POST', url: '/lti/deep-link', headers: FORM, payload: new URLSearchParams({ token: hiddenFields(res.body).token!, meeting: physics.meetingId }).toString() });
+    assertRefused(forced, 'meeting.not_found');
+    // A meeting the Chimie picker makes belongs to Chimie 2: offered there next time, not in physics.
+    const again = await launch(b.app, { user: OTHER_TEACHER, context: OTHER, messageType: 'LtiDeepLinkingRequest' });
+    const made = await b.app.inject({ method: 'POST', url: '/lti/deep-link', headers: FORM, payload: new URLSearchParams({ token: hiddenFields(again.res.body).token!, meeting: '', title: 'Jury Chimie' }).toString() });
+    assert.equal(made.statusCode, 200, made.body);
+    const { payload } = await jwtVerify(hiddenFields(made.body).JWT!, createLocalJWKSet((await b.app.inject({ method: 'GET', url: '/lti/jwks' })).json()));
+    const chimie = (payload[`${DL}content_items`] as { custom: Record<string, string> }[])[0]!.custom.amphi_meeting!;
+    assert.match((await launch(b.app, { user: OTHER_TEACHER, context: OTHER, messageType: 'LtiDeepLinkingRequest' })).res.body, new RegExp(`value="${chimie}"`));
+    assert.doesNotMatch((await launch(b.app, { user: TEACHER, messageType: 'LtiDeepLinkingRequest' })).res.body, new RegExp(chimie));
+    // Its activity's launches land in it from Chimie 2, and not from physics.
+    assert.equal(joinOf(b, (await launch(b.app, { user: STUDENT, context: OTHER, resourceLink: { id: '40' }, custom: { amphi_meeting: chimie } })).res).meetingId, chimie);
+    const fromPhysics = await launch(b.app, { user: TEACHER, resourceLink: { id: '41' }, custom: { amphi_meeting: chimie } });
+    assert.notEqual(joinOf(b, fromPhysics.res).meetingId, chimie);
+  });
+});
+
 describe('LTI Names and Roles: breakout rooms from the course groups', () => {
   it('with a client-credentials token, reads the members (all pages) and groups into the breakout plan', async (t) => {
     const b = await bed(t);

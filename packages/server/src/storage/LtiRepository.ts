@@ -84,6 +84,7 @@ export class LtiRepository {
   async deleteRegistration(id: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('lti_resource_links').where('registration_id', '=', id).execute();
+      await trx.deleteFrom('lti_meeting_contexts').where('registration_id', '=', id).execute();
       const res = await trx.deleteFrom('lti_registrations').where('id', '=', id).executeTakeFirst();
       return Number(res.numDeletedRows) > 0;
     });
@@ -150,5 +151,32 @@ export class LtiRepository {
       .where('context_id', '=', link.contextId)
       .where('resource_link_id', '=', link.resourceLinkId)
       .execute();
+  }
+
+  /** Adds a course (LTI context) of the platform to those a meeting belongs to. */
+  async addMeetingContext(registrationId: string, contextId: string, amphiMeetingId: string, at: Date): Promise<void> {
+    await this.db
+      .insertInto('lti_meeting_contexts')
+      .values({ registration_id: registrationId, context_id: contextId, amphi_meeting_id: amphiMeetingId, created_at: at.toISOString() })
+      .onConflict((oc) => oc.columns(['registration_id', 'context_id', 'amphi_meeting_id']).doNothing())
+      .execute();
+  }
+
+  /** Whether the meeting belongs to this course of the platform. */
+  async inContext(registrationId: string, contextId: string, amphiMeetingId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('lti_meeting_contexts')
+      .select('amphi_meeting_id')
+      .where('registration_id', '=', registrationId)
+      .where('context_id', '=', contextId)
+      .where('amphi_meeting_id', '=', amphiMeetingId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The meetings of one course of the platform (what its deep-linking picker offers). */
+  async meetingsOfContext(registrationId: string, contextId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('lti_meeting_contexts').select('amphi_meeting_id').where('registration_id', '=', registrationId).where('context_id', '=', contextId).execute();
+    return rows.map((r) => r.amphi_meeting_id);
   }
 }

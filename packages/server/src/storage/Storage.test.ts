@@ -10,7 +10,7 @@ import { migrationProvider } from './migrations.ts';
 import { BACKENDS, rawDb } from './testing/backends.ts';
 import { Storage } from './Storage.ts';
 
-const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans', '0007_staff_and_recordings', '0008_recording_shares', '0009_identities', '0010_licences_and_audit', '0011_settings', '0012_bbb_api', '0013_lti_tool', '0014_live_meetings'];
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans', '0007_staff_and_recordings', '0008_recording_shares', '0009_identities', '0010_licences_and_audit', '0011_settings', '0012_bbb_api', '0013_lti_tool', '0014_live_meetings', '0015_lti_meeting_contexts'];
 /** What later migrations add to a meeting that had none of it. */
 const UNSCHEDULED = { description: '', schedule: null, personal: false };
 
@@ -83,6 +83,33 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await upgraded.meetings.bannedKeys('abc-defg-hjk'), []);
         const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(upgraded.db);
         assert.deepEqual(applied.rows.map((r) => r.name), MIGRATION_NAMES);
+      });
+
+      it('0015 gives each LTI meeting the courses that already launched it', async () => {
+        await storage.close();
+        database = await backend.fresh();
+        const old = rawDb(database);
+        try {
+          const { error } = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('0014_live_meetings');
+          assert.equal(error, undefined);
+          await old.insertInto('users').values({ id: 'svc', email: 'lti@platforms.amphi.invalid', name: 'Moodle (LTI)', password_hash: null, is_admin: 0, created_at: '2025-01-01T00:00:00.000Z' }).execute();
+          await old.insertInto('lti_registrations').values({ id: 'r1', name: 'Moodle', issuer: 'https://moodle.u.fr', client_id: 'c', deployment_ids: '["1"]', auth_url: 'a', jwks_url: 'j', token_url: 't', service_user_id: 'svc', created_at: '2025-01-01T00:00:00.000Z' }).execute();
+          const link = { registration_id: 'r1', deployment_id: '1', memberships_url: null, groups_url: null };
+          await old.insertInto('lti_resource_links').values([
+            { ...link, context_id: 'physique', resource_link_id: '5', amphi_meeting_id: 'abc-defg-hjk', created_at: '2025-01-02T00:00:00.000Z' },
+            { ...link, context_id: 'physique', resource_link_id: '6', amphi_meeting_id: 'abc-defg-hjk', created_at: '2025-01-01T00:00:00.000Z' },
+            { ...link, context_id: 'chimie', resource_link_id: '9', amphi_meeting_id: 'xyz-defg-hjk', created_at: '2025-01-03T00:00:00.000Z' },
+          ]).execute();
+        } finally {
+          await old.destroy();
+        }
+        const upgraded = await open();
+        assert.equal(await upgraded.lti.inContext('r1', 'physique', 'abc-defg-hjk'), true);
+        assert.equal(await upgraded.lti.inContext('r1', 'chimie', 'abc-defg-hjk'), false);
+        assert.deepEqual(await upgraded.lti.meetingsOfContext('r1', 'chimie'), ['xyz-defg-hjk']);
+        await upgraded.lti.addMeetingContext('r1', 'chimie', 'abc-defg-hjk', new Date());
+        await upgraded.lti.addMeetingContext('r1', 'chimie', 'abc-defg-hjk', new Date());
+        assert.deepEqual((await upgraded.lti.meetingsOfContext('r1', 'chimie')).sort(), ['abc-defg-hjk', 'xyz-defg-hjk']);
       });
 
       it('close() is safe to call twice', async () => {

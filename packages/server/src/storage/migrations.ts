@@ -322,6 +322,27 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0015_lti_meeting_contexts': {
+    async up(db: Kysely<any>) {
+      // The courses (LTI contexts) a platform's meeting belongs to: the one whose teacher made it,
+      // by a first launch or a deep link, and any a deep link from that course added it to. A
+      // launch that names a meeting (custom amphi_meeting) lands there only from one of these.
+      await db.schema
+        .createTable('lti_meeting_contexts')
+        .addColumn('registration_id', 'text', (c) => c.notNull().references('lti_registrations.id').onDelete('cascade'))
+        .addColumn('context_id', 'text', (c) => c.notNull())
+        .addColumn('amphi_meeting_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lti_meeting_contexts_pkey', ['registration_id', 'context_id', 'amphi_meeting_id'])
+        .execute();
+      // The courses that already launched a meeting keep it.
+      await db
+        .insertInto('lti_meeting_contexts')
+        .columns(['registration_id', 'context_id', 'amphi_meeting_id', 'created_at'])
+        .expression((eb: any) => eb.selectFrom('lti_resource_links').select(['registration_id', 'context_id', 'amphi_meeting_id']).select((e: any) => e.fn.min('created_at').as('created_at')).groupBy(['registration_id', 'context_id', 'amphi_meeting_id']))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -256,6 +256,13 @@ export interface LtiResourceLinksTable {
   created_at: string;
 }
 
+export interface LtiMeetingContextsTable {
+  registration_id: string;
+  context_id: string;
+  amphi_meeting_id: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -278,5 +285,6 @@ export interface Database {
   lti_registrations: LtiRegistrationsTable;
   lti_keys: LtiKeysTable;
   lti_resource_links: LtiResourceLinksTable;
+  lti_meeting_contexts: LtiMeetingContextsTable;
   live_meetings: LiveMeetingsTable;
 }

@@ -39,6 +39,8 @@ interface PendingLogin {
 export interface DeepLinkRequest {
   registrationId: string;
   deploymentId: string;
+  /** The course (LTI context) the picker was opened from: it offers this course's meetings only. */
+  contextId: string;
   returnUrl: string;
   data: string | undefined;
   contextTitle: string | undefined;
@@ -162,15 +164,18 @@ export class LtiTool {
     const key = JSON.stringify(link);
     const meeting = await this.#serial(key, async () => {
       const existing = await this.#d.lti.resourceLink(link);
-      // A deep-linked activity names its meeting; it wins over an older mapping (a course copy
-      // brings the custom parameter along with new resource link ids).
+      // A deep-linked activity names its meeting; it wins over an older mapping (Moodle may give
+      // the activity new resource link ids). Only a meeting of this course: a teacher of another
+      // course who types a meeting id into the activity's custom parameters hosts nothing of
+      // theirs, and a copied course gets meetings of its own.
       const named = launch.custom[MEETING_PARAMETER];
       if (named) {
         const record = await this.#d.meetings.byId(named);
-        if (record && record.ownerId === registration.serviceUserId) {
+        if (record && record.ownerId === registration.serviceUserId && (await this.#d.lti.inContext(registration.id, link.contextId, record.id))) {
           if (existing?.amphiMeetingId !== record.id) await this.#d.lti.mapResourceLink({ ...link, ...services, amphiMeetingId: record.id }, new Date(this.#now()), true);
           return record;
         }
+        if (record) this.#d.log.warn('lti launch names a meeting of another course: ignored', { registration: registration.id, context: link.contextId, meeting: record.id });
       }
       if (existing) {
         const record = await this.#d.meetings.byId(existing.amphiMeetingId);
@@ -188,6 +193,7 @@ export class LtiTool {
       // Whoever holds the Amphi link without a launch waits for a host to let them in.
       await this.#d.meetings.create({ id, title, ownerId: owner.id, now: new Date(this.#now()), settings: { waitingRoom: true }, description: `LTI: ${registration.name}${launch.context?.title ? ` — ${launch.context.title}` : ''}` });
       await this.#d.lti.mapResourceLink({ ...link, ...services, amphiMeetingId: id }, new Date(this.#now()), existing !== undefined);
+      await this.#d.lti.addMeetingContext(registration.id, link.contextId, id, new Date(this.#now()));
       this.#d.log.info('lti meeting created', { registration: registration.id, context: link.contextId, resourceLink: link.resourceLinkId, meeting: id });
       return (await this.#d.meetings.byId(id))!;
     });
@@ -209,8 +215,10 @@ export class LtiTool {
     if (amphiRoleOf(launch.roles) !== 'host') throw new AppError('lti.launch_refused', 'only teachers may add an Amphi meeting to a course');
     const dl = launch.deepLinking!;
     if (!dl.acceptTypes.includes('ltiResourceLink')) throw new AppError('lti.launch_refused', 'the platform does not accept LTI resource links');
-    const request: DeepLinkRequest = { registrationId: registration.id, deploymentId: launch.deploymentId, returnUrl: dl.returnUrl, data: dl.data, contextTitle: launch.context?.title, locale: launch.locale, membershipsUrl: launch.membershipsUrl, groupsUrl: launch.groupsUrl };
-    const meetings = await this.#d.meetings.byOwner(registration.serviceUserId);
+    const request: DeepLinkRequest = { registrationId: registration.id, deploymentId: launch.deploymentId, contextId: launch.context?.id ?? '', returnUrl: dl.returnUrl, data: dl.data, contextTitle: launch.context?.title, locale: launch.locale, membershipsUrl: launch.membershipsUrl, groupsUrl: launch.groupsUrl };
+    // This course's meetings only: the platform's service account owns every course's.
+    const ofCourse = new Set(await this.#d.lti.meetingsOfContext(registration.id, request.contextId));
+    const meetings = (await this.#d.meetings.byOwner(registration.serviceUserId)).filter((m) => ofCourse.has(m.id));
     return { kind: 'deep-link', token: this.#deepLinks.issue(request), request, meetings, platformOrigin };
   }
 
@@ -221,7 +229,7 @@ export class LtiTool {
 
   /**
    * The teacher's choice on the picker page: a new meeting (made now, owned by the platform's
-   * service account) or an existing one of this platform. Answers the signed
+   * service account) or an existing one of this course. Answers the signed
    * LtiDeepLinkingResponse and where to post it (C.6).
    */
   async deepLinkResponse(
@@ -235,7 +243,9 @@ export class LtiTool {
     let meeting: MeetingRecord | undefined;
     if (choice.kind === 'existing') {
       meeting = await this.#d.meetings.byId(choice.meetingId);
-      if (!meeting || meeting.ownerId !== registration.serviceUserId) throw new AppError('meeting.not_found', 'this platform has no meeting with this id');
+      if (!meeting || meeting.ownerId !== registration.serviceUserId || !(await this.#d.lti.inContext(registration.id, request.contextId, meeting.id))) {
+        throw new AppError('meeting.not_found', 'this course has no meeting with this id');
+      }
     } else {
       const owner = await this.#d.users.byId(registration.serviceUserId);
       if (!owner?.licensed) throw new AppError('licence.required', `the Amphi account of the platform "${registration.name}" holds no host licence; ask an Amphi administrator`);
@@ -243,6 +253,7 @@ export class LtiTool {
       const id = newMeetingId();
       await this.#d.meetings.create({ id, title, ownerId: owner.id, now: new Date(this.#now()), settings: { waitingRoom: true }, description: `LTI: ${registration.name}${request.contextTitle ? ` — ${request.contextTitle}` : ''}` });
       meeting = (await this.#d.meetings.byId(id))!;
+      await this.#d.lti.addMeetingContext(registration.id, request.contextId, id, new Date(this.#now()));
     }
     const now = Math.floor(this.#now() / 1000);
     const payload: Record<string, unknown> = {
