@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startAmphi, type RunningAmphi } from './harness/amphiServer.ts';
 import { launchBrowser, newParticipantPage, receivedStats } from './harness/browser.ts';
+import { WsClient } from './harness/wsClient.ts';
 import { admit, inMeeting, joinByLink, openAndJoin, openPanel, selfId, signIn, waitForRemoteTiles } from './harness/flows.ts';
 
 /*
@@ -160,6 +161,27 @@ describe('running a class: waiting room, capacity, lock, moderation, chat, hands
     await openAndJoin(bob, link, 'Bob again');
     await bob.getByTestId('end-screen').waitFor();
     assert.match((await bob.getByTestId('end-screen').textContent()) ?? '', /removed from this meeting/);
+    // Nor does a page that forgets the id it chose for itself (the clientId the audit changed): the
+    // removal is bound to the credential Amphi gave this browser, which the page cannot read.
+    await bob.evaluate(() => {
+      localStorage.clear();
+      sessionStorage.clear();
+    });
+    assert.equal(await bob.evaluate(() => document.cookie.includes('amphi_browser')), false, 'HttpOnly: scripts never see it');
+    await openAndJoin(bob, link, 'Bob in disguise');
+    await bob.getByTestId('end-screen').waitFor();
+    assert.match((await bob.getByTestId('end-screen').textContent()) ?? '', /removed from this meeting/);
+    // A client that sends no credential at all is refused while the meeting has removed someone.
+    const meetingId = new URL(link).pathname.split('/').pop()!;
+    const bare = await WsClient.open(amphi.url);
+    const refused = await bare.request({ type: 'join', meetingId, name: 'Bob by script', clientId: 'made-up', audio: false, video: false });
+    bare.close();
+    assert.equal(refused.code, 'meeting.browser_unknown', JSON.stringify(refused));
+    // Another browser (a fresh profile: no credential of Bob's) still gets in, as anyone would.
+    const other = (await newParticipantPage(browser)).page;
+    await openAndJoin(other, link, 'Dana');
+    await other.getByTestId('waiting-screen').waitFor();
+    await other.close();
   });
 
   test('ending the meeting sends everyone to the redirect URL', async () => {

@@ -51,10 +51,30 @@ test('a host launches an anonymous poll; people vote; results show live to the h
   const poll = await cy.waitFor((m) => m.type === 'poll');
   const pollId = (poll.poll as { id: string }).id;
   assert.equal((await cy.request({ type: 'poll-vote', pollId, choices: [1] })).type, 'ok');
-  assert.equal((await cy.request({ type: 'poll-vote', pollId, choices: [0] })).code, 'protocol.out_of_order', 'one vote each');
+  assert.equal((await cy.request({ type: 'poll-vote', pollId, choices: [0] })).code, 'poll.already_voted', 'one vote each');
   assert.equal((await cy.request({ type: 'poll-close', pollId })).code, 'auth.forbidden');
   assert.equal((await dee.request({ type: 'poll-vote', pollId, choices: [5] })).code, 'protocol.invalid', 'no such option');
   assert.equal((await dee.request({ type: 'poll-vote', pollId, choices: [2] })).type, 'ok', 'a refused vote does not count as voting');
+
+  // Joining again gives no second vote (the audit's attack: a new participant id at each join). The
+  // vote is counted for the browser, by the credential Amphi gave it on its first page.
+  const credential = (await guest.context().cookies(amphi.url)).find((c) => c.name === 'amphi_browser');
+  assert.ok(credential?.httpOnly, 'the browser holds an HttpOnly credential');
+  const again = await WsClient.open(amphi.url, `amphi_browser=${credential.value}`);
+  const rejoined = await again.request({ type: 'join', meetingId: meeting.id, name: 'Student again', audio: false, video: false });
+  assert.equal(rejoined.type, 'joined');
+  assert.deepEqual(rejoined.voted, [pollId], 'told at join that this browser has voted');
+  assert.equal((await again.request({ type: 'poll-vote', pollId, choices: [0] })).code, 'poll.already_voted');
+  again.close();
+  // A forged credential counts as none.
+  const forged = await WsClient.open(amphi.url, `amphi_browser=${credential.value.slice(0, -2)}xx`);
+  assert.deepEqual((await forged.request({ type: 'join', meetingId: meeting.id, name: 'Forger', audio: false, video: false })).voted, [], 'not taken for the browser it imitates');
+  forged.close();
+  // The page itself, reloaded, shows the vote as given rather than the form.
+  await joinByLink(guest, meeting.link, 'Student');
+  await openPanel(guest, 'polls');
+  await guest.getByText('Thank you, your vote is in.').waitFor();
+  assert.equal(await guest.getByRole('button', { name: 'Vote' }).count(), 0);
 
   // The host watches the counts, never names.
   const rings = host.locator(`[data-poll-id="${pollId}"] [data-option="1"]`);

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'meeting.passcode_required',
   'meeting.passcode_wrong',
   'meeting.passcode_locked',
+  'meeting.browser_unknown',
   'meeting.not_participant',
   // Resuming after a lost connection
   'resume.invalid',
@@ -62,6 +63,8 @@ export const ERROR_CODES = [
   'document.not_found',
   // Annotations
   'annotation.full',
+  // Polls
+  'poll.already_voted',
   // Cloud recording
   'recording.disk_full',
   'recording.passcode_required',

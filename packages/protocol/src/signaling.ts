@@ -286,7 +286,11 @@ export const JoinMessage = z.object({
   name: DisplayName,
   audio: z.boolean(),
   video: z.boolean(),
-  /** A random id the browser keeps, so that a removed participant cannot simply rejoin. */
+  /**
+   * A random id the page keeps for itself (its resumes must come from it). The server does not
+   * trust it for anything that matters: a removal and a poll's one vote are bound to the browser
+   * credential Amphi gave in a cookie, and to the account.
+   */
   clientId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional(),
   passcode: z.string().max(64).optional(),
   /** The secret of a personal invitation link (/m/<id>?invite=…): it says who this is and their breakout room. */
@@ -549,6 +553,8 @@ export const JoinedMessage = z.object({
   waiting: z.array(WaitingPerson),
   /** Polls so far in this meeting. */
   polls: z.array(PollView),
+  /** The polls this person has voted in already (by account or browser: joining again gives no second vote). */
+  voted: z.array(z.string()).default([]),
   /** Documents uploaded to this meeting. */
   documents: z.array(DocumentInfo),
   /** The breakout rooms. */

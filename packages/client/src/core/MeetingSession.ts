@@ -392,6 +392,7 @@ export class MeetingSession extends Emitter<Events> {
     this.waiting = joined.waiting;
     this.chat.push(...joined.chat);
     for (const poll of joined.polls) this.polls.set(poll.id, poll);
+    for (const id of joined.voted) this.voted.add(id);
     this.stage.joined(joined.meeting.id, joined.token, joined.documents);
     this.breakouts = joined.breakouts;
     this.staff = joined.staff;

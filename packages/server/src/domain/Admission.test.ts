@@ -241,7 +241,7 @@ describe('removal', () => {
   test('the removed participant gets removed and close 4004; the others get participant-left; the ban is stored', async () => {
     const w = new World();
     const host = await w.join('Olive', OWNER_ID);
-    const bob = await w.join('Bob', 'user-bob', { clientId: clientIdFor('Bob') });
+    const bob = await w.join('Bob', 'user-bob', { clientId: clientIdFor('Bob'), browser: 'browser-bob' });
     const cyd = await w.join('Cyd');
     await flush();
     const bobPeer = w.peer(bob);
@@ -256,46 +256,53 @@ describe('removal', () => {
     assert.deepEqual(bobPeer.callsOf('close').length, 1);
     for (const m of [host, cyd]) assert.deepEqual(m.channel.last('participant-left'), { type: 'participant-left', participantId: bob.participant.id });
     assert.equal(host.meeting.size, 2);
-    assert.deepEqual(w.directory.addBansCalls, [{ meetingId: MEETING_ID, keys: [`client:${clientIdFor('Bob')}`, 'user:user-bob'] }]);
+    assert.deepEqual(w.directory.addBansCalls, [{ meetingId: MEETING_ID, keys: ['browser:browser-bob', 'user:user-bob'] }], 'bound to what the server issued: the browser credential and the account');
   });
 
   test('rejoining with the same browser or the same account is meeting.removed; others still get in', async () => {
     const w = new World();
     const host = await w.join('Olive', OWNER_ID);
-    const bob = await w.join('Bob', 'user-bob', { clientId: clientIdFor('Bob') });
-    const gus = await w.join('Gus', undefined, { clientId: clientIdFor('Gus') });
+    const bob = await w.join('Bob', 'user-bob', { clientId: clientIdFor('Bob'), browser: 'browser-bob' });
+    const gus = await w.join('Gus', undefined, { clientId: clientIdFor('Gus'), browser: 'browser-gus' });
     host.meeting.moderation.remove(host.participant, bob.participant.id);
     host.meeting.moderation.remove(host.participant, gus.participant.id);
 
-    await rejectsWithCode(w.arrive('Bob again', { clientId: clientIdFor('Bob') }), 'meeting.removed');
-    await rejectsWithCode(w.arrive('Bob again', { userId: 'user-bob', clientId: clientIdFor('Other') }), 'meeting.removed');
-    await rejectsWithCode(w.arrive('Gus again', { clientId: clientIdFor('Gus'), userId: 'user-gus-signed-in' }), 'meeting.removed');
-    assert.deepEqual(w.directory.addBansCalls.at(-1), { meetingId: MEETING_ID, keys: [`client:${clientIdFor('Gus')}`] });
-    await w.join('Cyd', undefined, { clientId: clientIdFor('Cyd') });
-    await w.join('Uma', 'user-uma');
+    await rejectsWithCode(w.arrive('Bob again', { clientId: clientIdFor('Bob'), browser: 'browser-bob' }), 'meeting.removed');
+    // The audit's attack: the same browser with another id of the page's own choosing.
+    await rejectsWithCode(w.arrive('Bob again', { clientId: clientIdFor('Other'), browser: 'browser-bob' }), 'meeting.removed');
+    await rejectsWithCode(w.arrive('Bob again', { userId: 'user-bob', clientId: clientIdFor('Other'), browser: 'browser-new' }), 'meeting.removed');
+    await rejectsWithCode(w.arrive('Gus again', { clientId: clientIdFor('Gus 2'), userId: 'user-gus-signed-in', browser: 'browser-gus' }), 'meeting.removed');
+    assert.deepEqual(w.directory.addBansCalls.at(-1), { meetingId: MEETING_ID, keys: ['browser:browser-gus'] });
+    // Without the credential (a client that drops the cookie) nobody but the organiser gets in once someone was removed.
+    await rejectsWithCode(w.arrive('Gus', { clientId: clientIdFor('Fresh') }), 'meeting.browser_unknown');
+    await rejectsWithCode(w.arrive('Uma', { userId: 'user-uma' }), 'meeting.browser_unknown');
+    await w.join('Cyd', undefined, { clientId: clientIdFor('Cyd'), browser: 'browser-cyd' });
+    await w.join('Uma', 'user-uma', { browser: 'browser-uma' });
+    await w.join('Olive', OWNER_ID);
   });
 
   test('a ban outlives the live meeting: the registry loads the banned keys for the next one', async () => {
     const w = new World();
     const host = await w.join('Olive', OWNER_ID);
-    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('Bob') });
+    const bob = await w.join('Bob', undefined, { clientId: clientIdFor('Bob'), browser: 'browser-bob' });
     const first = host.meeting;
     first.moderation.remove(host.participant, bob.participant.id);
     first.leave(host.participant);
     await flush();
     assert.equal(w.registry.get(MEETING_ID), undefined, 'the first live meeting is over');
 
-    await rejectsWithCode(w.arrive('Bob', { clientId: clientIdFor('Bob') }), 'meeting.removed');
+    await rejectsWithCode(w.arrive('Bob', { clientId: clientIdFor('Bob 2'), browser: 'browser-bob' }), 'meeting.removed');
     const again = await w.join('Olive', OWNER_ID);
     assert.notEqual(again.meeting, first, 'a new live meeting');
-    await rejectsWithCode(w.arrive('Bob', { clientId: clientIdFor('Bob') }), 'meeting.removed');
+    await rejectsWithCode(w.arrive('Bob', { browser: 'browser-bob' }), 'meeting.removed');
   });
 
   test('keys stored before the meeting went live are refused (directory.bannedKeys)', async () => {
+    // (client: keys are removals made before browser credentials: still honoured.)
     const w = new World({ banned: [`client:${clientIdFor('Bob')}`, 'user:user-eve'] });
-    await rejectsWithCode(w.arrive('Bob', { clientId: clientIdFor('Bob') }), 'meeting.removed');
-    await rejectsWithCode(w.arrive('Eve', { userId: 'user-eve' }), 'meeting.removed');
-    await w.join('Cyd', undefined, { clientId: clientIdFor('Cyd') });
+    await rejectsWithCode(w.arrive('Bob', { clientId: clientIdFor('Bob'), browser: 'browser-bob' }), 'meeting.removed');
+    await rejectsWithCode(w.arrive('Eve', { userId: 'user-eve', browser: 'browser-eve' }), 'meeting.removed');
+    await w.join('Cyd', undefined, { clientId: clientIdFor('Cyd'), browser: 'browser-cyd' });
   });
 
   test('a LiveMeeting built with banned keys refuses them, but never its owner', () => {

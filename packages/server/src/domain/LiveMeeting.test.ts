@@ -49,6 +49,7 @@ describe('LiveMeeting: joining', () => {
       chat: [],
       waiting: [],
       polls: [],
+      voted: [],
       documents: [],
       breakouts: { status: 'idle', rooms: [], assignments: {}, suggestions: {}, allowChoose: false, endsAt: null, closingAt: null, boards: [] },
       staff: false,

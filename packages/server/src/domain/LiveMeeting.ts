@@ -50,6 +50,8 @@ export interface JoinInput {
   name: string;
   userId: string | undefined;
   clientId: string | undefined;
+  /** The browser by the credential Amphi gave it (a cookie; undefined without a valid one). */
+  browser?: string | undefined;
   passcode: string | undefined;
   /** Where the join comes from (the client's IP address, as the HTTP layer sees it), for the passcode's limits. */
   address?: string | undefined;
@@ -209,8 +211,11 @@ export class LiveMeeting implements MeetingContext {
       handCounter: this.moderation.handCounter,
       admitted: [...this.#admittedBrowsers],
       waitingSince: [
-        ...[...this.#waiting.values()].flatMap((w) => (w.input.clientId ? [[w.input.clientId, w.since.getTime()] as [string, number]] : [])),
-        ...[...this.#waitedSince].filter(([, kept]) => kept.until > Date.now()).map(([clientId, kept]) => [clientId, kept.since.getTime()] as [string, number]),
+        ...[...this.#waiting.values()].flatMap((w) => {
+          const key = browserKey(w.input);
+          return key ? [[key, w.since.getTime()] as [string, number]] : [];
+        }),
+        ...[...this.#waitedSince].filter(([, kept]) => kept.until > Date.now()).map(([key, kept]) => [key, kept.since.getTime()] as [string, number]),
       ],
       participants: [...this.#participants.values()].map((p) => ({
         id: p.id,
@@ -218,6 +223,7 @@ export class LiveMeeting implements MeetingContext {
         role: p.role,
         userId: p.userId ?? null,
         clientId: p.clientId ?? null,
+        browser: p.browser ?? null,
         credentialHash: p.credentialHash,
         audio: p.audio,
         video: p.video,
@@ -254,8 +260,10 @@ export class LiveMeeting implements MeetingContext {
     this.state.recording = { active: false, startedAt: null, paused: false };
     this.#unmuteCount = s.unmuteCount;
     this.moderation.handCounter = s.handCounter;
-    for (const clientId of s.admitted) this.#admittedBrowsers.add(clientId);
-    for (const [clientId, since] of s.waitingSince) this.#waitedSince.set(clientId, { since: new Date(since), until: Date.now() + this.graceSeconds * 1_000 });
+    // Snapshots written before browser credentials named browsers by their bare clientId.
+    const keyOf = (stored: string) => (stored.includes(':') ? stored : `client:${stored}`);
+    for (const key of s.admitted) this.#admittedBrowsers.add(keyOf(key));
+    for (const [key, since] of s.waitingSince) this.#waitedSince.set(keyOf(key), { since: new Date(since), until: Date.now() + this.graceSeconds * 1_000 });
     this.chat.restore(s.chat);
     this.polls.restore(s.polls);
     this.documents.restore(s.documents);
@@ -264,6 +272,7 @@ export class LiveMeeting implements MeetingContext {
     for (const ps of s.participants) {
       const p = new Participant(ps.name, ps.role, ps.userId ?? undefined, ps.clientId ?? undefined, undefined, { audio: ps.audio, video: ps.video }, ps.id);
       p.restoreCredentialHash(ps.credentialHash);
+      p.browser = ps.browser ?? undefined;
       p.needsSnapshot = true;
       p.hand = ps.hand;
       p.room = ps.room;
@@ -344,9 +353,12 @@ export class LiveMeeting implements MeetingContext {
     // An organiser whose licence was revoked comes in as anyone else would.
     const isOwner = input.userId !== undefined && input.userId === this.ownerId && input.licensed !== false;
     if (!isOwner) {
-      if ((input.clientId && this.#banned.has(`client:${input.clientId}`)) || (input.userId && this.#banned.has(`user:${input.userId}`))) {
-        throw new AppError('meeting.removed', 'a host removed you from this meeting');
-      }
+      // A removal is bound to what the server knows: the browser's credential and the account
+      // (and, for removals made before credentials, the clientId the page chose).
+      const keys = [input.browser && `browser:${input.browser}`, input.userId && `user:${input.userId}`, input.clientId && `client:${input.clientId}`];
+      if (keys.some((k) => k && this.#banned.has(k))) throw new AppError('meeting.removed', 'a host removed you from this meeting');
+      // Without the credential a removed person could come back by clearing nothing at all.
+      if (this.#banned.size > 0 && input.browser === undefined) throw new AppError('meeting.browser_unknown', 'open the meeting link in your browser to join this meeting');
       const passcode = this.#settings.passcode;
       if (passcode) {
         if (!input.passcode) throw new AppError('meeting.passcode_required', 'this meeting has a passcode');
@@ -356,10 +368,11 @@ export class LiveMeeting implements MeetingContext {
       if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
       // The waiting room holds everyone who is not signed in, whether or not a host is there yet,
       // except a browser a host already let in this session (back after a lost connection).
-      const admittedBefore = input.clientId !== undefined && this.#admittedBrowsers.has(input.clientId);
+      const key = browserKey(input);
+      const admittedBefore = key !== undefined && this.#admittedBrowsers.has(key);
       if (!admittedBefore && (input.waitingRoom ?? (this.#settings.waitingRoom && input.userId === undefined))) {
         if (this.#waiting.size >= this.capacity) throw new AppError('meeting.full', 'the waiting room is full');
-        const waiter: Waiter = { id: crypto.randomUUID(), since: this.#takeWaitedSince(input.clientId) ?? new Date(), input };
+        const waiter: Waiter = { id: crypto.randomUUID(), since: this.#takeWaitedSince(key) ?? new Date(), input };
         this.begin();
         this.#waiting.set(waiter.id, waiter);
         input.channel.send({ type: 'waiting', rid: input.rid, meeting: { id: this.id, title: this.title } });
@@ -382,6 +395,7 @@ export class LiveMeeting implements MeetingContext {
     p.color = this.annotations.nextColor();
     this.#noteSending(p);
     p.isStaff = input.isStaff === true;
+    p.browser = input.browser;
     p.externalUserId = input.externalUserId;
     // One host at a time: the organiser coming back takes the role back.
     if (isOwner) {
@@ -419,6 +433,7 @@ export class LiveMeeting implements MeetingContext {
       chat: this.chat.history(p.room),
       waiting: isModerator(p.role) ? this.waitingList() : [],
       polls: this.polls.views(),
+      voted: this.polls.votedBy(p),
       documents: this.documents.list(),
       breakouts: this.breakouts.state(),
       staff: this.recording.accountMayRecord(p),
@@ -525,7 +540,8 @@ export class LiveMeeting implements MeetingContext {
         if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
         this.#waiting.delete(w.id);
         this.#admit(w.input, false, w.id);
-        if (w.input.clientId) this.#admittedBrowsers.add(w.input.clientId);
+        const key = browserKey(w.input);
+        if (key) this.#admittedBrowsers.add(key);
         admitted++;
       }
     } finally {
@@ -557,13 +573,14 @@ export class LiveMeeting implements MeetingContext {
 
   /** A waiter's connection dropped (or Amphi restarts): their place in the queue is kept for the grace period. */
   #keepWaitingPlace(w: Waiter): void {
-    if (w.input.clientId) this.#waitedSince.set(w.input.clientId, { since: w.since, until: Date.now() + this.graceSeconds * 1_000 });
+    const key = browserKey(w.input);
+    if (key) this.#waitedSince.set(key, { since: w.since, until: Date.now() + this.graceSeconds * 1_000 });
   }
 
-  #takeWaitedSince(clientId: string | undefined): Date | undefined {
-    const kept = clientId !== undefined ? this.#waitedSince.get(clientId) : undefined;
+  #takeWaitedSince(key: string | undefined): Date | undefined {
+    const kept = key !== undefined ? this.#waitedSince.get(key) : undefined;
     if (!kept) return undefined;
-    this.#waitedSince.delete(clientId!);
+    this.#waitedSince.delete(key!);
     return kept.until > Date.now() ? kept.since : undefined;
   }
 
@@ -579,7 +596,7 @@ export class LiveMeeting implements MeetingContext {
 
   /** Keeps a removed person out of this meeting for good. */
   ban(p: Participant): void {
-    const keys = [p.clientId ? `client:${p.clientId}` : undefined, p.userId ? `user:${p.userId}` : undefined].filter((k): k is string => k !== undefined);
+    const keys = [p.browser ? `browser:${p.browser}` : p.clientId ? `client:${p.clientId}` : undefined, p.userId ? `user:${p.userId}` : undefined].filter((k): k is string => k !== undefined);
     for (const key of keys) this.#banned.add(key);
     if (keys.length > 0) this.onBan(this.id, keys);
   }
@@ -962,6 +979,15 @@ export class LiveMeeting implements MeetingContext {
     if (this.documentStore) await this.documentStore.removeMeeting(this.id).catch((err) => this.#log.error('could not delete the meeting’s documents', { err: String(err) }));
     await Promise.all(rooms.map((room) => room.then((r) => r.close()).catch(() => {})));
   }
+}
+
+/**
+ * How the meeting knows a browser again (let in before, its place in the queue): by the
+ * credential Amphi gave it, else by the id its page chose (clients that are not a browser page).
+ */
+function browserKey(input: Pick<JoinInput, 'browser' | 'clientId'>): string | undefined {
+  if (input.browser) return `browser:${input.browser}`;
+  return input.clientId ? `client:${input.clientId}` : undefined;
 }
 
 function timingSafeEqualText(a: string, b: string): boolean {

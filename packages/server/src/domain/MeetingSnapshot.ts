@@ -16,6 +16,8 @@ export const ParticipantSnapshot = z.object({
   role: Role,
   userId: z.string().nullable(),
   clientId: z.string().nullable(),
+  /** The browser by Amphi's credential (BrowserCredentials), for a removal after the restart. */
+  browser: z.string().nullable().default(null),
   /** SHA-256 of the resume credential (base64url): the credential itself is never stored. */
   credentialHash: z.string(),
   audio: z.boolean(),

@@ -55,6 +55,8 @@ export class Participant {
   recordingLocally = false;
   /** Their account is staff (may record to the cloud as host or co-host). */
   isStaff = false;
+  /** Their browser, by the credential Amphi gave it (undefined: none was presented). */
+  browser: string | undefined;
   /** The id a calling system gave them (BBB API `userID`), reported back in its meeting info. */
   externalUserId: string | undefined;
   /** Their colour for annotations, given on arrival. */

@@ -23,7 +23,7 @@ test('an anonymous poll: hosts see counts live, nobody ever sees who voted what'
   await resultsSettle();
   assert.deepEqual(host.channel.last('poll-results').results, { pollId: poll.id, counts: [0, 2, 0], voters: 2 });
   assert.equal(bob.channel.ofType('poll-results').length, 0, 'participants see nothing until shared');
-  throwsWithCode(() => bob.meeting.polls.vote(bob.participant, poll.id, [0]), 'protocol.out_of_order');
+  throwsWithCode(() => bob.meeting.polls.vote(bob.participant, poll.id, [0]), 'poll.already_voted');
   throwsWithCode(() => bob.meeting.polls.vote(host.participant, poll.id, [0, 1]), 'protocol.invalid');
   throwsWithCode(() => bob.meeting.polls.vote(host.participant, poll.id, [7]), 'protocol.invalid');
   host.meeting.polls.share(host.participant, poll.id);
@@ -48,6 +48,35 @@ test('a named poll: hosts see who chose what; participants only the counts; late
   assert.equal(bob.channel.last('poll-results').results.votes, undefined);
   const late = await w.join('Late');
   assert.deepEqual(late.channel.last('joined').polls.map((p) => p.id), [poll.id]);
+});
+
+test('one vote per account, else per browser, for the life of the poll: joining again gives no second vote (audit, hole 4)', async () => {
+  const w = new World();
+  const host = await w.join('Olive', OWNER_ID);
+  const guest = await w.join('Guest', undefined, { browser: 'browser-1', clientId: 'tab-1' });
+  const student = await w.join('Student', 'user-student', { browser: 'browser-2' });
+  const poll = host.meeting.polls.launch(host.participant, draft);
+  guest.meeting.polls.vote(guest.participant, poll.id, [0]);
+  student.meeting.polls.vote(student.participant, poll.id, [0]);
+  guest.meeting.leave(guest.participant);
+  student.meeting.leave(student.participant);
+  // The guest comes back from the same browser (another tab, a new participant id), the student from another browser.
+  const guestAgain = await w.join('Guest (2)', undefined, { browser: 'browser-1', clientId: 'tab-2' });
+  const studentAgain = await w.join('Student', 'user-student', { browser: 'browser-9' });
+  assert.notEqual(guestAgain.participant.id, guest.participant.id);
+  assert.deepEqual(guestAgain.channel.last('joined').voted, [poll.id], 'told at join: the page shows the vote as given');
+  assert.deepEqual(studentAgain.channel.last('joined').voted, [poll.id]);
+  throwsWithCode(() => guestAgain.meeting.polls.vote(guestAgain.participant, poll.id, [1]), 'poll.already_voted');
+  throwsWithCode(() => studentAgain.meeting.polls.vote(studentAgain.participant, poll.id, [1]), 'poll.already_voted');
+  // Someone else in another browser votes as usual; the counts hold two votes, not four.
+  const other = await w.join('Other', undefined, { browser: 'browser-3' });
+  assert.deepEqual(other.channel.last('joined').voted, []);
+  other.meeting.polls.vote(other.participant, poll.id, [2]);
+  host.meeting.polls.close(host.participant, poll.id);
+  assert.deepEqual(host.channel.last('poll-results').results, { pollId: poll.id, counts: [2, 0, 1], voters: 3 });
+  // Storage keeps the voters by account or browser, never a participant id that changes at each join.
+  const stored = host.meeting.polls.snapshot()[0]!.voters.sort();
+  assert.deepEqual(stored, ['browser:browser-1', 'browser:browser-3', 'user:user-student']);
 });
 
 test('300 votes in a burst: hosts get a handful of result messages, not one per vote; closing sends the final count', async () => {

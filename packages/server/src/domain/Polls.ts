@@ -54,6 +54,12 @@ export class Polls {
     return [...this.#polls.values()].map((p) => p.view);
   }
 
+  /** The polls this person has voted in (told to them at join, so that joining again shows their vote as given). */
+  votedBy(p: Participant): string[] {
+    const voter = voterOf(p);
+    return [...this.#polls.values()].filter((poll) => poll.voters.has(voter) || poll.voters.has(p.id)).map((poll) => poll.view.id);
+  }
+
   launch(by: Participant, draft: PollDraft): PollView {
     assertModerator(by, 'launch polls');
     if (this.#polls.size >= 100) throw new AppError('http.rate_limited', 'at most 100 polls per meeting');
@@ -66,15 +72,17 @@ export class Polls {
   vote(p: Participant, pollId: string, choices: number[]): void {
     const poll = this.#require(pollId);
     if (poll.view.status !== 'open') throw new AppError('protocol.out_of_order', 'this poll is closed');
-    if (poll.voters.has(p.id)) throw new AppError('protocol.out_of_order', 'you have already voted');
+    const voter = voterOf(p);
+    // (Snapshots written before votes were keyed on the person name voters by participant id.)
+    if (poll.voters.has(voter) || poll.voters.has(p.id)) throw new AppError('poll.already_voted', 'you have already voted in this poll');
     const unique = [...new Set(choices)];
     if (unique.some((c) => c >= poll.view.options.length)) throw new AppError('protocol.invalid', 'no such option');
     if (poll.view.kind === 'single' && unique.length !== 1) throw new AppError('protocol.invalid', 'choose one option');
-    poll.voters.add(p.id);
+    poll.voters.add(voter);
     // Results may be held back (no broadcast yet): the vote must reach storage all the same.
     this.meeting.changed();
     for (const c of unique) poll.counts[c]!++;
-    poll.votes?.set(p.id, { name: p.name, choices: unique });
+    poll.votes?.set(voter, { name: p.name, choices: unique });
     if (poll.resultsTimer) {
       poll.resultsDue = true;
       return;
@@ -159,6 +167,15 @@ export class Polls {
 }
 
 /** A poll's results: counts for everyone, and with who chose what (named polls) for hosts. */
+/**
+ * Who a vote is counted for, for the life of the poll: the account, else the browser by the
+ * credential Amphi gave it, else (a client that is not a browser page) this participant.
+ */
+function voterOf(p: Participant): string {
+  if (p.userId) return `user:${p.userId}`;
+  return p.browser ? `browser:${p.browser}` : `participant:${p.id}`;
+}
+
 function resultsOf(poll: Poll): { counts: PollResults; withNames: PollResults } {
   const counts: PollResults = { pollId: poll.view.id, counts: [...poll.counts], voters: poll.voters.size };
   return { counts, withNames: poll.votes ? { ...counts, votes: [...poll.votes.values()] } : counts };

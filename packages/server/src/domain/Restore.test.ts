@@ -105,7 +105,7 @@ describe('a live meeting outlives the Amphi process', () => {
     assert.equal(joined.state.presentation?.kind, 'whiteboard');
     assert.deepEqual(joined.breakouts.rooms.map((r) => r.name), ['Room A']);
     assert.equal(joined.participants[0]?.reconnecting, true, 'Ada has not come back yet');
-    assert.throws(() => live.polls.vote(participant!, poll.id, [1]), (err: unknown) => err instanceof AppError && err.code === 'protocol.out_of_order', 'Bob’s vote was kept: no second one');
+    assert.throws(() => live.polls.vote(participant!, poll.id, [1]), (err: unknown) => err instanceof AppError && err.code === 'poll.already_voted', 'Bob’s vote was kept: no second one');
   });
 
   test('a cloud recording under way goes on into the same folder once people publish again; the downtime is left out', async () => {

@@ -33,6 +33,8 @@ import { ltiRoutes } from './ltiRoutes.ts';
 import { LtiTool } from '../auth/lti/LtiTool.ts';
 import { ToolKeys } from '../auth/lti/ToolKeys.ts';
 import { CourseRoster } from '../auth/lti/CourseRoster.ts';
+import { BROWSER_COOKIE, BrowserCredentials } from '../auth/BrowserCredentials.ts';
+import { readCookie } from './cookies.ts';
 
 export interface HttpDeps {
   storage: Storage;
@@ -88,6 +90,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const ctx: HttpContext = { sessions: deps.sessions, publicUrl: deps.publicUrl, secureCookies };
   const licences = new Licences(deps.storage.licences, deps.storage.users, deps.licencePolicy ?? { pool: 0, autoStaff: true });
   const publicOrigin = deps.publicUrl.origin;
+  const browsers = await BrowserCredentials.load(deps.storage.settings);
   const wsOrigin = publicOrigin.replace(/^http/, 'ws');
 
   app.setErrorHandler((err, req, reply) => {
@@ -208,11 +211,18 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     socket.on('message', hold);
     const user = await currentUser(ctx, req).catch(() => undefined);
     socket.off('message', hold);
-    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff, licensed: user?.licensed, address: req.ip }, deps.live, deps.log.child({ ws: req.id }), release);
+    const browser = browsers.fromCookies(req.headers.cookie);
+    const connection = new SignalingConnection(socket, { userId: user?.id, email: user?.email, isStaff: user?.isStaff, licensed: user?.licensed, address: req.ip, browser }, deps.live, deps.log.child({ ws: req.id }), release);
     for (const frame of early) socket.emit('message', frame, false);
     void connection;
   });
 
-  if (deps.clientDir) staticRoutes(app, deps.clientDir);
+  // Every page gives the browser its credential (or renews it): the signaling socket reads it back.
+  if (deps.clientDir) {
+    staticRoutes(app, deps.clientDir, (req, reply) => {
+      const held = readCookie(req.headers.cookie, BROWSER_COOKIE);
+      reply.header('set-cookie', browsers.cookie(browsers.verify(held) ? held! : browsers.issue(), secureCookies));
+    });
+  }
   return app;
 }

@@ -21,7 +21,7 @@ const TYPES: Record<string, string> = {
  * once at start keeps the hot path free of disk I/O. Every page path that is not a file gets
  * index.html (the client routes by itself).
  */
-export function staticRoutes(app: FastifyInstance, clientDir: string): void {
+export function staticRoutes(app: FastifyInstance, clientDir: string, onPage: (req: FastifyRequest, reply: FastifyReply) => void = () => {}): void {
   const files = new Map<string, { body: Buffer; type: string; gzip: Buffer | undefined }>();
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -55,6 +55,7 @@ export function staticRoutes(app: FastifyInstance, clientDir: string): void {
     const urlPath = req.url.split('?')[0] ?? '/';
     const file = files.get(urlPath);
     if (file) {
+      if (urlPath === '/index.html') onPage(req, reply);
       // Bundles carry a content hash in their name, vendored libraries their version: cache them for good.
       const immutable = /\/assets\/.*-[A-Z0-9]{8}\./i.test(urlPath) || /^\/vendor\/[a-z]+-\d+\.\d+\.\d+\//.test(urlPath);
       reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -66,6 +67,7 @@ export function staticRoutes(app: FastifyInstance, clientDir: string): void {
     reply.header('cache-control', 'no-cache');
     // A shared recording's page (/r/<token>) is for whoever was given the link, not for search engines.
     if (urlPath.startsWith('/r/')) reply.header('x-robots-tag', 'noindex, nofollow');
+    onPage(req, reply);
     return send(req, reply, index);
   });
 }

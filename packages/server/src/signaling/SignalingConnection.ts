@@ -43,6 +43,8 @@ export interface ConnectionIdentity {
   licensed?: boolean | undefined;
   /** The client's IP address (for the passcode's limits). */
   address?: string | undefined;
+  /** The browser, by the credential Amphi gave it (BrowserCredentials); undefined without a valid one. */
+  browser?: string | undefined;
 }
 
 /**
@@ -219,6 +221,7 @@ export class SignalingConnection implements ParticipantChannel {
         name: message.name,
         userId: this.identity.userId,
         clientId: message.clientId,
+        browser: this.identity.browser,
         passcode: message.passcode,
         address: this.identity.address,
         email: this.identity.email,

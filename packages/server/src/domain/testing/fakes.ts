@@ -378,6 +378,8 @@ export class Arrival {
 export interface ArriveOptions {
   userId?: string;
   clientId?: string;
+  /** The browser by Amphi's credential (the amphi_browser cookie). */
+  browser?: string;
   passcode?: string;
   /** The client's IP address. */
   address?: string;
@@ -442,6 +444,7 @@ export class World {
       name,
       userId: options.userId,
       clientId: options.clientId,
+      browser: options.browser,
       passcode: options.passcode,
       address: options.address,
       email: options.email,
