@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_MEETING_TITLE_LENGTH } from './limits.ts';
+import { MAX_COHOSTS, MAX_MEETING_TITLE_LENGTH } from './limits.ts';
 import { ERROR_CODES } from './errors.ts';
 
 /** Body of POST /api/auth/login. */
@@ -70,6 +70,13 @@ export type AuditEntryView = z.infer<typeof AuditEntryView>;
 /** How a meeting is set up (see the README's "Meeting options"). */
 export const MeetingSettingsView = z.object({
   waitingRoom: z.boolean(),
+  /** With the waiting room on, signed-in people wait too: all but the organiser and `cohosts`. */
+  waitingRoomEveryone: z.boolean(),
+  /** Accounts, by email, who come in as co-hosts without waiting (an interview panel). */
+  cohosts: z
+    .array(z.string().trim().toLowerCase().max(254).email())
+    .max(MAX_COHOSTS)
+    .transform((emails) => [...new Set(emails)]),
   muteOnEntry: z.boolean(),
   allowUnmute: z.boolean(),
   allowChat: z.boolean(),

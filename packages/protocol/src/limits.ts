@@ -15,3 +15,6 @@ export const MAX_SURFACE_STROKES = 2000;
 export const MAX_SURFACE_POINTS = 60_000;
 /** Documents one meeting holds at once. */
 export const MAX_MEETING_DOCUMENTS = 20;
+
+/** Co-hosts an organiser may name in advance on one meeting. */
+export const MAX_COHOSTS = 20;

@@ -366,11 +366,13 @@ export class LiveMeeting implements MeetingContext {
       }
       if (this.state.locked) throw new AppError('meeting.locked', 'the meeting is locked');
       if (this.#participants.size >= this.capacity) throw new AppError('meeting.full', 'the meeting is full');
-      // The waiting room holds everyone who is not signed in, whether or not a host is there yet,
-      // except a browser a host already let in this session (back after a lost connection).
+      // The waiting room holds everyone who is not signed in (or, in its "everyone" mode, all but
+      // the co-hosts named in advance), whether or not a host is there yet, except a browser a
+      // host already let in this session (back after a lost connection).
       const key = browserKey(input);
       const admittedBefore = key !== undefined && this.#admittedBrowsers.has(key);
-      if (!admittedBefore && (input.waitingRoom ?? (this.#settings.waitingRoom && input.userId === undefined))) {
+      const held = this.#settings.waitingRoom && (input.userId === undefined || (this.#settings.waitingRoomEveryone && !this.#namedCohost(input)));
+      if (!admittedBefore && (input.waitingRoom ?? held)) {
         if (this.#waiting.size >= this.capacity) throw new AppError('meeting.full', 'the waiting room is full');
         const waiter: Waiter = { id: crypto.randomUUID(), since: this.#takeWaitedSince(key) ?? new Date(), input };
         this.begin();
@@ -384,6 +386,11 @@ export class LiveMeeting implements MeetingContext {
     return { kind: 'joined', participant: this.#admit(input, isOwner) };
   }
 
+  /** A signed-in account the organiser named as co-host in advance (by its email). */
+  #namedCohost(input: Pick<JoinInput, 'userId' | 'email'>): boolean {
+    return input.userId !== undefined && input.email !== undefined && this.#settings.cohosts.includes(input.email.toLowerCase());
+  }
+
   /** Closes the meeting if nobody is in it or waiting (a join that was refused opened it for nothing). */
   closeIfIdle(): void {
     if (this.#participants.size === 0 && this.#waiting.size === 0) void this.#close();
@@ -391,7 +398,7 @@ export class LiveMeeting implements MeetingContext {
 
   #admit(input: JoinInput, isOwner: boolean, id?: string): Participant {
     const audio = input.audio && (isOwner || !this.#settings.muteOnEntry);
-    const p = new Participant(input.name, isOwner ? 'host' : 'participant', input.userId, input.clientId, input.channel, { audio, video: input.video }, id);
+    const p = new Participant(input.name, isOwner ? 'host' : this.#namedCohost(input) ? 'cohost' : 'participant', input.userId, input.clientId, input.channel, { audio, video: input.video }, id);
     p.color = this.annotations.nextColor();
     this.#noteSending(p);
     p.isStaff = input.isStaff === true;

@@ -2,6 +2,13 @@
 export interface MeetingSettings {
   /** People who are not signed in wait until a host lets them in. */
   waitingRoom: boolean;
+  /**
+   * With the waiting room on, signed-in people wait too: everyone but the organiser and the
+   * co-hosts named in advance (an interview panel, a selection committee).
+   */
+  waitingRoomEveryone: boolean;
+  /** Accounts (by email, lower-case) who come in as co-hosts, past the waiting room. */
+  cohosts: string[];
   /** Participants join with their microphone off. */
   muteOnEntry: boolean;
   allowUnmute: boolean;
@@ -18,6 +25,8 @@ export interface MeetingSettings {
 
 export const DEFAULT_MEETING_SETTINGS: MeetingSettings = {
   waitingRoom: true,
+  waitingRoomEveryone: false,
+  cohosts: [],
   muteOnEntry: false,
   allowUnmute: true,
   allowChat: true,

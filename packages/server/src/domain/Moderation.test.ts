@@ -498,7 +498,7 @@ describe('options changed while the meeting runs', () => {
   test('the organiser turning chat off mid-meeting applies at once and everyone is told', async () => {
     const w = new World();
     const { host, bob, all } = await liveMeeting(w);
-    host.meeting.applySettings({ ...host.meeting.state.permissions, waitingRoom: false, muteOnEntry: false, capacity: null, passcode: null, redirectUrl: null, allowChat: false });
+    host.meeting.applySettings({ ...host.meeting.state.permissions, waitingRoom: false, waitingRoomEveryone: false, cohosts: [], muteOnEntry: false, capacity: null, passcode: null, redirectUrl: null, allowChat: false });
     for (const m of all) assert.equal(m.channel.last('meeting-state').state.permissions.allowChat, false, m.participant.name);
     throwsWithCode(() => bob.meeting.chat.send(bob.participant, 'still there?', null), 'auth.forbidden');
   });

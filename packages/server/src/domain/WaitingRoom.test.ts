@@ -38,6 +38,32 @@ describe('waiting room: who waits', () => {
     assert.deepEqual(u.meeting.waitingList(), []);
   });
 
+  test('"everyone" mode (an interview panel): signed-in people wait too, except the organiser and the co-hosts named in advance (audit, hole 8)', async () => {
+    const w = new World({ settings: { waitingRoom: true, waitingRoomEveryone: true, cohosts: ['panel@u.fr'] } });
+    // A student with an account and the link arrives before the panel: she waits and sees nothing.
+    const student = await w.arrive('Sam', { userId: 'user-sam', email: 'sam@u.fr' });
+    assert.equal(student.result.kind, 'waiting');
+    if (student.result.kind !== 'waiting') return;
+    const waiterId = student.result.waiterId;
+    assert.deepEqual(student.channel.types(), ['waiting']);
+    // The panel member named in advance (signed in, any case of her email) walks in as co-host.
+    const panel = await w.join('Paula', 'user-paula', { email: 'Panel@U.fr' });
+    assert.equal(panel.participant.role, 'cohost');
+    assert.deepEqual(panel.channel.last('joined').waiting.map((p) => p.name), ['Sam'], 'and sees who waits');
+    // Typing that email is not enough: a guest who is not signed in waits as any guest does.
+    await w.waits('Paula?', { email: 'panel@u.fr' });
+    const host = await w.join('Olive', OWNER_ID);
+    assert.equal(host.participant.role, 'host');
+    panel.meeting.admit(panel.participant, waiterId);
+    assert.equal(student.participant?.role, 'participant');
+  });
+
+  test('the co-hosts named in advance come in as co-hosts in any mode, and the default waiting room lets signed-in people in', async () => {
+    const w = new World({ settings: { waitingRoom: true, cohosts: ['panel@u.fr'] } });
+    assert.equal((await w.join('Paula', 'user-paula', { email: 'panel@u.fr' })).participant.role, 'cohost');
+    assert.equal((await w.join('Ursula', 'user-ursula', { email: 'ursula@u.fr' })).participant.role, 'participant');
+  });
+
   test('guests arriving before any host still wait; the host sees them in joined.waiting', async () => {
     const w = new World(WAITING_ROOM);
     const g1 = await w.waits('Gus');

@@ -26,6 +26,8 @@ function toMeeting(row: MeetingsTable): MeetingRecord {
     createdAt: row.created_at,
     settings: {
       waitingRoom: row.waiting_room === 1,
+      waitingRoomEveryone: row.waiting_room_everyone === 1,
+      cohosts: emailsOf(row.cohosts),
       muteOnEntry: row.mute_on_entry === 1,
       allowUnmute: row.allow_unmute === 1,
       allowChat: row.allow_chat === 1,
@@ -47,6 +49,16 @@ function toMeeting(row: MeetingsTable): MeetingRecord {
         : null,
     personal: row.personal === 1,
   };
+}
+
+function emailsOf(json: string | null | undefined): string[] {
+  try {
+    const parsed: unknown = JSON.parse(json ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    // Written by this module only; an unreadable value names nobody.
+    return [];
+  }
 }
 
 function scheduleColumns(s: Schedule | null): Partial<MeetingsTable> {
@@ -71,6 +83,8 @@ function settingsColumns(s: Partial<MeetingSettings>): Partial<MeetingsTable> {
   const cols: Partial<MeetingsTable> = {};
   const flag = (v: boolean) => (v ? 1 : 0);
   if (s.waitingRoom !== undefined) cols.waiting_room = flag(s.waitingRoom);
+  if (s.waitingRoomEveryone !== undefined) cols.waiting_room_everyone = flag(s.waitingRoomEveryone);
+  if (s.cohosts !== undefined) cols.cohosts = JSON.stringify(s.cohosts);
   if (s.muteOnEntry !== undefined) cols.mute_on_entry = flag(s.muteOnEntry);
   if (s.allowUnmute !== undefined) cols.allow_unmute = flag(s.allowUnmute);
   if (s.allowChat !== undefined) cols.allow_chat = flag(s.allowChat);

@@ -10,7 +10,7 @@ import { migrationProvider } from './migrations.ts';
 import { BACKENDS, rawDb } from './testing/backends.ts';
 import { Storage } from './Storage.ts';
 
-const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans', '0007_staff_and_recordings', '0008_recording_shares', '0009_identities', '0010_licences_and_audit', '0011_settings', '0012_bbb_api', '0013_lti_tool', '0014_live_meetings', '0015_lti_meeting_contexts'];
+const MIGRATION_NAMES = ['0001_accounts_and_meetings', '0002_meeting_settings_and_bans', '0003_scheduling', '0004_attendance', '0005_prepared_polls', '0006_breakout_plans', '0007_staff_and_recordings', '0008_recording_shares', '0009_identities', '0010_licences_and_audit', '0011_settings', '0012_bbb_api', '0013_lti_tool', '0014_live_meetings', '0015_lti_meeting_contexts', '0016_waiting_room_everyone'];
 /** What later migrations add to a meeting that had none of it. */
 const UNSCHEDULED = { description: '', schedule: null, personal: false };
 
@@ -246,7 +246,7 @@ for (const backend of BACKENDS) {
 
       it('partial settings are stored, the rest defaulted, and read back the same', async () => {
         const u = await owner();
-        const given: Partial<MeetingSettings> = { waitingRoom: false, muteOnEntry: true, allowChat: false, capacity: 25, passcode: 'S3cret42', redirectUrl: 'https://univ.example/after' };
+        const given: Partial<MeetingSettings> = { waitingRoom: false, muteOnEntry: true, allowChat: false, capacity: 25, passcode: 'S3cret42', redirectUrl: 'https://univ.example/after', cohosts: ['panel@u.fr', 'dean@u.fr'] };
         const expected: MeetingSettings = { ...DEFAULT_MEETING_SETTINGS, ...given };
         const created = await storage.meetings.create({ id: 'abc-defg-hjk', title: 'T', ownerId: u.id, now: new Date(), settings: given });
         assert.deepEqual(created.settings, expected);
@@ -258,7 +258,7 @@ for (const backend of BACKENDS) {
 
       it('every flag survives the round trip both ways', async () => {
         const u = await owner();
-        const flags = ['waitingRoom', 'muteOnEntry', 'allowUnmute', 'allowChat', 'allowShare', 'allowRename'] as const;
+        const flags = ['waitingRoom', 'waitingRoomEveryone', 'muteOnEntry', 'allowUnmute', 'allowChat', 'allowShare', 'allowRename'] as const;
         const allOn = Object.fromEntries(flags.map((f) => [f, true])) as Partial<MeetingSettings>;
         const allOff = Object.fromEntries(flags.map((f) => [f, false])) as Partial<MeetingSettings>;
         await storage.meetings.create({ id: 'onn-oooo-onn', title: 'On', ownerId: u.id, now: new Date(), settings: allOn });

@@ -343,6 +343,13 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0016_waiting_room_everyone': {
+    async up(db: Kysely<any>) {
+      // A waiting room that holds signed-in people too, and the co-hosts named in advance who pass it.
+      await db.schema.alterTable('meetings').addColumn('waiting_room_everyone', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('meetings').addColumn('cohosts', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

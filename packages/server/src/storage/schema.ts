@@ -26,6 +26,9 @@ export interface MeetingsTable {
   owner_id: string;
   created_at: string;
   waiting_room: number;
+  waiting_room_everyone: number;
+  /** JSON array of lower-case emails. */
+  cohosts: string;
   mute_on_entry: number;
   allow_unmute: number;
   allow_chat: number;

@@ -7,7 +7,7 @@ export interface MeetingFormValues {
   title: string;
   description: string;
   schedule: MeetingView['schedule'];
-  settings: Pick<MeetingView['settings'], 'waitingRoom' | 'muteOnEntry' | 'allowUnmute' | 'allowShare' | 'allowChat' | 'passcode' | 'redirectUrl'>;
+  settings: Pick<MeetingView['settings'], 'waitingRoom' | 'waitingRoomEveryone' | 'cohosts' | 'muteOnEntry' | 'allowUnmute' | 'allowShare' | 'allowChat' | 'passcode' | 'redirectUrl'>;
 }
 
 const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -39,6 +39,8 @@ export function MeetingForm({ initial, onSubmit, onCancel, submitLabel }: { init
   const [until, setUntil] = useState(initial?.schedule?.recurrence?.until ?? '');
   const [passcode, setPasscode] = useState(initial?.settings.passcode ?? '');
   const [waitingRoom, setWaitingRoom] = useState(initial?.settings.waitingRoom ?? true);
+  const [waitingRoomEveryone, setWaitingRoomEveryone] = useState(initial?.settings.waitingRoomEveryone ?? false);
+  const [cohosts, setCohosts] = useState((initial?.settings.cohosts ?? []).join('\n'));
   const [muteOnEntry, setMuteOnEntry] = useState(initial?.settings.muteOnEntry ?? false);
   const [allowUnmute, setAllowUnmute] = useState(initial?.settings.allowUnmute ?? true);
   const [allowShare, setAllowShare] = useState(initial?.settings.allowShare ?? true);
@@ -58,7 +60,17 @@ export function MeetingForm({ initial, onSubmit, onCancel, submitLabel }: { init
         schedule: scheduled
           ? { startsAt: `${date}T${time}`, timeZone, durationMinutes: duration, recurrence: freq === 'none' ? null : { freq, until: until || date } }
           : null,
-        settings: { waitingRoom, muteOnEntry, allowUnmute, allowShare, allowChat, passcode: passcode.trim() || null, redirectUrl: redirectUrl.trim() || null },
+        settings: {
+          waitingRoom,
+          waitingRoomEveryone: waitingRoom && waitingRoomEveryone,
+          cohosts: cohosts.split(/[\s,;]+/).map((e) => e.trim()).filter(Boolean),
+          muteOnEntry,
+          allowUnmute,
+          allowShare,
+          allowChat,
+          passcode: passcode.trim() || null,
+          redirectUrl: redirectUrl.trim() || null,
+        },
       });
     } catch (err) {
       setError(err instanceof ApiError && err.code === 'http.invalid_body' ? t('form.invalid', { detail: err.message }) : t(`error.${err instanceof ApiError ? err.code : 'generic'}`));
@@ -127,6 +139,14 @@ export function MeetingForm({ initial, onSubmit, onCancel, submitLabel }: { init
         <label className="toggle">
           <input type="checkbox" name="waitingRoom" checked={waitingRoom} onChange={(e) => setWaitingRoom(e.target.checked)} />
           {t('form.waitingRoom')}
+        </label>
+        <label className="toggle">
+          <input type="checkbox" name="waitingRoomEveryone" disabled={!waitingRoom} checked={waitingRoom && waitingRoomEveryone} onChange={(e) => setWaitingRoomEveryone(e.target.checked)} />
+          {t('form.waitingRoomEveryone')}
+        </label>
+        <label>
+          {t('form.cohosts')}
+          <textarea name="cohosts" rows={2} maxLength={20 * 255} value={cohosts} onChange={(e) => setCohosts(e.target.value)} />
         </label>
         <label className="toggle">
           <input type="checkbox" name="muteOnEntry" checked={muteOnEntry} onChange={(e) => setMuteOnEntry(e.target.checked)} />
