@@ -174,7 +174,7 @@ describe('running a class: waiting room, capacity, lock, moderation, chat, hands
     // A client that sends no credential at all is refused while the meeting has removed someone.
     const meetingId = new URL(link).pathname.split('/').pop()!;
     const bare = await WsClient.open(amphi.url);
-    const refused = await bare.request({ type: 'join', meetingId, name: 'Bob by script', clientId: 'made-up', audio: false, video: false });
+    const refused = await bare.request({ type: 'join', meetingId, name: 'Bob by script', clientId: 'made-up-by-a-script-0001', audio: false, video: false });
     bare.close();
     assert.equal(refused.code, 'meeting.browser_unknown', JSON.stringify(refused));
     // Another browser (a fresh profile: no credential of Bob's) still gets in, as anyone would.
