@@ -195,6 +195,39 @@ describe('BBB API sessions', () => {
     assert.equal(live.get(amphiId)?.ended ?? true, true);
   });
 
+  it("a leaked join URL is not a key to the meeting for its life: it works only right after Moodle's own calls (audit, hole 13)", async (t) => {
+    let now = Date.parse('2026-12-07T09:00:00Z');
+    const { app, live } = await bed(t, { now: () => now });
+    const created = await get(app, moodleUrl('create', createParams()));
+    const createTime = tag(created.body, 'createTime')!;
+    const moderatorUrl = (extra: [string, string][]) => moodleUrl('join', [['meetingID', MEETING], ['fullName', 'Prof Martin'], ['password', 'mpw123'], ['logoutURL', 'https://moodle.example/x'], ['role', 'MODERATOR'], ['userID', '7'], ['guest', 'false'], ...extra]);
+    const withTime = moderatorUrl([['createTime', createTime]]);
+    const firstClick = moderatorUrl([]);
+    // The click that created the session: its URL has no createTime, and it follows create at once.
+    const first = await get(app, firstClick);
+    assert.equal(first.statusCode, 302);
+    const target = new URL(first.headers.location!);
+    const teacher = await live.join(target.pathname.slice(3), joinInput('x', { ticket: target.searchParams.get('ticket')! }));
+    assert.equal(teacher.result.kind, 'joined', 'the class is under way');
+    // Ten minutes later, in the middle of the class, someone replays the teacher's URLs from a
+    // browser history: nobody clicked Join in Moodle meanwhile (no getMeetingInfo), so both fail.
+    now += 10 * 60_000;
+    for (const url of [withTime, firstClick]) {
+      const replayed = await get(app, url);
+      assert.equal(replayed.statusCode, 200, 'no redirect to the meeting');
+      assert.match(tag(replayed.body, 'messageKey') ?? '', /^(joinLinkExpired|mismatchCreateTimeParam)$/);
+    }
+    // The teacher clicks Join in Moodle again: Moodle asks getMeetingInfo, then sends the browser.
+    await get(app, moodleUrl('getMeetingInfo', [['meetingID', MEETING]]));
+    now += 2_000;
+    assert.equal((await get(app, withTime)).statusCode, 302, 'a real click goes through');
+    // The URL without createTime stays refused: Moodle sends it only on the click that creates the session.
+    assert.equal(tag((await get(app, firstClick)).body, 'messageKey'), 'mismatchCreateTimeParam');
+    // Past the window after that call, refused again.
+    now += 3 * 60_000;
+    assert.equal(tag((await get(app, withTime)).body, 'messageKey'), 'joinLinkExpired');
+  });
+
   it('a guest under ASK_MODERATOR waits to be let in', async (t) => {
     const { app, live } = await bed(t);
     await get(app, moodleUrl('create', createParams([['guestPolicy', 'ASK_MODERATOR']])));

@@ -58,6 +58,8 @@ export interface HttpDeps {
   sso?: SsoSignIn | undefined;
   /** Outgoing HTTP of the BigBlueButton API's callbacks (tests replace it; default: fetch). */
   bbbFetch?: typeof fetch | undefined;
+  /** The BigBlueButton API's clock (tests move it; default: Date.now). */
+  bbbNow?: (() => number) | undefined;
   /** How often BBB sessions are checked for expiry and ready recordings (default 10 s). */
   bbbTickMs?: number | undefined;
   /** Outgoing HTTP to LTI platforms: Advantage services and dynamic registration (tests may replace it; default: fetch). */
@@ -171,6 +173,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     log: deps.log.child({ component: 'bbb' }),
     removeFiles: recordingsDir ? (id) => removeRecordingFiles(recordingsDir, id) : undefined,
     fetch: deps.bbbFetch,
+    now: deps.bbbNow,
   });
   bbbRoutes(app, { ...ctx, api: bbbApi, bbb: deps.storage.bbb, users: deps.storage.users, licences, audit: deps.storage.licences, log: deps.log.child({ component: 'bbb' }), tickMs: deps.bbbTickMs });
 

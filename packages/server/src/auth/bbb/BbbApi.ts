@@ -34,6 +34,17 @@ export interface BbbApiDeps {
 const EXPIRE_UNJOINED_MS = 5 * 60_000;
 const EXPIRE_EMPTY_MS = 60_000;
 const CALLBACK_TIMEOUT_MS = 5_000;
+/**
+ * A join URL holds no time of its own (Moodle signs the same URL for the same person on every
+ * click), so its validity is read from the consumer's calls: on every click Moodle asks for the
+ * meeting (getMeetingInfo, create) a moment before the browser follows the URL. A join is taken
+ * only this soon after such a call, so a leaked URL is not a key to the meeting for its whole life.
+ */
+export const JOIN_WINDOW_MS = 2 * 60_000;
+/** Moodle's join URL has no createTime only on the click that created the session: such a URL is good this long. */
+export const FIRST_JOIN_WINDOW_MS = 60_000;
+/** The calls that say a consumer is about to send someone to a meeting. */
+const ASKING = new Set(['create', 'getMeetingInfo', 'isMeetingRunning']);
 
 const xml = (body: string): BbbAnswer => ({ kind: 'xml', body });
 const notFound = () => xml(failed('notFound', 'A meeting with that ID does not exist'));
@@ -53,6 +64,11 @@ export class BbbApi {
   readonly #lastOccupied = new Map<string, number>();
   /** Creates of one meetingID run one after the other, so two teachers clicking together get one session. */
   readonly #creating = new Map<string, Promise<unknown>>();
+  /**
+   * When the consumer last asked about each meetingID (see JOIN_WINDOW_MS). In this process's
+   * memory: after a restart a join needs a fresh click (issue 16 moves it to the shared store).
+   */
+  readonly #askedAt = new Map<string, number>();
 
   constructor(deps: BbbApiDeps) {
     this.#d = deps;
@@ -60,6 +76,8 @@ export class BbbApi {
   }
 
   async call(consumer: BbbConsumer, action: string, params: Map<string, string>): Promise<BbbAnswer> {
+    const meetingID = params.get('meetingID');
+    if (ASKING.has(action) && meetingID) this.#askedAt.set(`${consumer.id}\n${meetingID}`, this.#now());
     switch (action) {
       case '':
         return xml(this.version());
@@ -249,6 +267,15 @@ export class BbbApi {
     const createTime = p.get('createTime');
     if (createTime !== undefined && createTime !== '' && createTime !== String(session.createTime)) {
       return xml(failed('mismatchCreateTimeParam', 'The createTime parameter submitted mismatches with the current meeting. Go back and join again.'));
+    }
+    const now = this.#now();
+    if ((createTime === undefined || createTime === '') && now - session.createTime > FIRST_JOIN_WINDOW_MS) {
+      return xml(failed('mismatchCreateTimeParam', 'This join link has expired (it names no createTime and the meeting was created over a minute ago). Go back and join again.'));
+    }
+    const asked = this.#askedAt.get(`${consumer.id}\n${meetingID}`);
+    if (asked === undefined || now - asked > JOIN_WINDOW_MS) {
+      this.#d.log.info('bbb join refused: no call for this meeting lately', { consumer: consumer.id, meetingID });
+      return xml(failed('joinLinkExpired', 'This join link has expired. Go back and join again.'));
     }
     // `role` wins over the password (BBB 2.4 and later); the password still works alone.
     const role = p.get('role')?.toUpperCase();
@@ -503,6 +530,8 @@ export class BbbApi {
    * consumer's secret, as BBB sends it.
    */
   async tick(): Promise<void> {
+    const now = this.#now();
+    for (const [key, at] of this.#askedAt) if (now - at > JOIN_WINDOW_MS) this.#askedAt.delete(key);
     for (const s of await this.#d.bbb.openSessions()) await this.#stillOpen(s);
     const consumers = new Map((await this.#d.bbb.consumers()).map((c) => [c.id, c]));
     for (const s of await this.#d.bbb.endedAwaitingNotice()) {

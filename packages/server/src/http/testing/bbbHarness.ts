@@ -16,13 +16,13 @@ export interface Bed {
   calls: { url: string; init: RequestInit | undefined }[];
 }
 
-export async function bed(t: TestContext): Promise<Bed> {
+export async function bed(t: TestContext, opts: { now?: () => number } = {}): Promise<Bed> {
   const calls: Bed['calls'] = [];
   const bbbFetch = (async (url: string | URL | Request, init?: RequestInit) => {
     calls.push({ url: String(url), init });
     return new Response('ok', { status: 202 });
   }) as typeof fetch;
-  const { app, storage, live } = await freshApp(t, { media: new FakeMediaBackend(), deps: { bbbFetch, bbbTickMs: 20 } });
+  const { app, storage, live } = await freshApp(t, { media: new FakeMediaBackend(), deps: { bbbFetch, bbbTickMs: 20, bbbNow: opts.now } });
   // The consumer of the notes' vectors, with its service account holding a licence.
   const service = await organiser(storage, { email: 'bbb-test@consumers.amphi.invalid', name: 'Moodle (BigBlueButton API)', passwordHash: null, isAdmin: false, isStaff: true });
   await storage.bbb.createConsumer({ id: 'c1', name: 'Moodle', secret: SECRET, serviceUserId: service.id, createdAt: new Date().toISOString() });
