@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../Logger.ts';
-import type { ConvertedDocument, DocumentConverter as DocumentConverterPort } from '../ports/DocumentConverter.ts';
+import type { ConvertedDocument, ConversionTicket, DocumentConverter as DocumentConverterPort } from '../ports/DocumentConverter.ts';
+import { FairLine, type FairLineLimits } from './FairLine.ts';
 
 export type { ConvertedDocument } from '../ports/DocumentConverter.ts';
 
@@ -17,8 +18,10 @@ export interface DocumentConverterOptions {
   timeoutMs?: number;
   /** Most pages a document may have (default 500): more is `document.too_large`. */
   maxPages?: number;
-  /** At most this many conversions wait in line (default 8); more get AppError('http.rate_limited'). */
+  /** At most this many conversions wait in line (default 16); more get AppError('http.rate_limited'). */
   maxQueue?: number;
+  /** What one meeting, address and person may hold in the line (default 3, 6 and 2; see FairLine). */
+  limits?: Partial<Omit<FairLineLimits, 'maxWaiting'>>;
 }
 
 const OOXML = ['pptx', 'ppsx', 'docx', 'xlsx'];
@@ -51,18 +54,19 @@ export function networkIsolation(): string[] | null {
  * Turns an upload into a PDF that browsers can show with pdf.js: PDFs are checked, office
  * documents are converted by LibreOffice first. What a file is comes from its bytes, so a
  * renamed executable is refused before any converter reads it. LibreOffice is heavy (a few
- * hundred MB, a core for seconds), so conversions run one at a time, in a short FIFO line.
+ * hundred MB, a core for seconds), so conversions run one at a time, in a short line that
+ * serves meetings in turn (FairLine): a guest who uploads slow documents holds a few turns of
+ * their own meeting, never another meeting's teacher behind all of them.
  */
 export class DocumentConverter implements DocumentConverterPort {
   readonly #workDir: string;
   readonly #log: Logger;
   readonly #timeoutMs: number;
   readonly #maxPages: number;
-  readonly #maxQueue: number;
-  /** Settles when the last conversion admitted to the line has finished. */
-  #tail: Promise<void> = Promise.resolve();
-  /** Conversions admitted: the one running and those waiting. */
-  #admitted = 0;
+  readonly #line: FairLine;
+  /** Office conversions admitted (running or waiting), so that close() can wait for them. */
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #anonymous = 0;
   #running: { kill(): void } | undefined;
   #closed: Promise<void> | undefined;
 
@@ -71,37 +75,38 @@ export class DocumentConverter implements DocumentConverterPort {
     this.#log = options.log;
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#maxPages = options.maxPages ?? 500;
-    this.#maxQueue = options.maxQueue ?? 8;
+    this.#line = new FairLine({ maxWaiting: options.maxQueue ?? 16, perMeeting: 3, perAddress: 6, perPerson: 2, ...options.limits });
   }
 
   /** Checks what the file is from its bytes (magic numbers), not from its name alone; converts office documents to PDF; validates the PDF and counts its pages. */
-  async convert(data: Buffer, fileName: string): Promise<ConvertedDocument> {
+  async convert(data: Buffer, fileName: string, ticket?: ConversionTicket): Promise<ConvertedDocument> {
     this.#refuseIfClosed();
     const type = detect(data, fileName);
     if (type === 'pdf') return this.#inWorkDir(async (dir) => ({ pdf: data, pages: await this.#countPages(dir, data) }));
-    if (this.#admitted > this.#maxQueue) throw new AppError('http.rate_limited', 'too many documents are being converted; try again in a minute');
-    this.#admitted++;
-    const previous = this.#tail;
-    let done!: () => void;
-    this.#tail = new Promise((resolve) => (done = resolve));
-    try {
-      await previous;
-      this.#refuseIfClosed();
-      return await this.#inWorkDir(async (dir) => {
-        const pdf = await this.#toPdf(dir, data, type);
-        return { pdf, pages: await this.#countPages(dir, pdf) };
-      });
-    } finally {
-      this.#admitted--;
-      done();
-    }
+    const anonymous = `anonymous:${++this.#anonymous}`;
+    const work = (async () => {
+      const release = await this.#line.enter(ticket ?? { meeting: anonymous, address: anonymous, person: anonymous });
+      try {
+        this.#refuseIfClosed();
+        return await this.#inWorkDir(async (dir) => {
+          const pdf = await this.#toPdf(dir, data, type);
+          return { pdf, pages: await this.#countPages(dir, pdf) };
+        });
+      } finally {
+        release();
+      }
+    })();
+    this.#inFlight.add(work);
+    void work.catch(() => {}).finally(() => this.#inFlight.delete(work));
+    return work;
   }
 
   /** Kills a conversion in progress and refuses new ones (idempotent). */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#running?.kill();
-      await this.#tail;
+      // Each one waiting gets its turn and is refused at once (closed), one after the other.
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     })();
     return this.#closed;
   }

@@ -25,7 +25,9 @@ export interface DocumentRoutesContext {
  *   GET  /api/meetings/:id/documents/:docId[?download=1]
  */
 export function documentRoutes(app: FastifyInstance, ctx: DocumentRoutesContext): void {
+  // Counted for the person (account, else browser), not the participant: joining again does not start afresh.
   const uploads = new RateLimiter(20, 600_000);
+  const personOf = (meeting: LiveMeeting, p: Participant) => `${meeting.id}\n${p.userId ? `user:${p.userId}` : p.browser ? `browser:${p.browser}` : `participant:${p.id}`}`;
 
   const participantOf = (req: FastifyRequest<{ Params: { id: string } }>): { meeting: LiveMeeting; participant: Participant } => {
     const auth = req.headers.authorization;
@@ -49,7 +51,7 @@ export function documentRoutes(app: FastifyInstance, ctx: DocumentRoutesContext)
           meeting.documents.assertMayUpload(participant);
           const length = Number(req.headers['content-length'] ?? 0);
           if (length > ctx.maxBytes) throw tooLarge(ctx.maxBytes);
-          if (!uploads.hit(participant.id)) throw new AppError('http.rate_limited', 'too many uploads; try again in a few minutes');
+          if (!uploads.hit(personOf(meeting, participant))) throw new AppError('http.rate_limited', 'too many uploads; try again in a few minutes');
         },
         errorHandler: (err, _req, reply) => {
           const fastifyErr = err as { statusCode?: number };
@@ -63,7 +65,8 @@ export function documentRoutes(app: FastifyInstance, ctx: DocumentRoutesContext)
         const body = req.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new AppError('document.unsupported', 'the upload is empty');
         const name = cleanFileName(req.query.name);
-        const converted = await ctx.converter.convert(body, name);
+        // A turn in the converter's line for this meeting, this address and this person (FairLine).
+        const converted = await ctx.converter.convert(body, name, { meeting: meeting.id, address: req.ip, person: personOf(meeting, participant) });
         const id = meeting.documents.newId();
         await ctx.store.put(meeting.id, id, converted.pdf);
         // They may have left, or the meeting ended, while LibreOffice worked.

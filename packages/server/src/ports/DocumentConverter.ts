@@ -10,5 +10,13 @@ export interface ConvertedDocument {
  * `document.too_large` (too many pages).
  */
 export interface DocumentConverter {
-  convert(data: Buffer, fileName: string): Promise<ConvertedDocument>;
+  /** `ticket` says whose turn it is in the converter's line (meeting, address, person): see FairLine. */
+  convert(data: Buffer, fileName: string, ticket?: ConversionTicket): Promise<ConvertedDocument>;
+}
+
+/** Who asks for a conversion, for the converter's fair line. */
+export interface ConversionTicket {
+  meeting: string;
+  address: string;
+  person: string;
 }
