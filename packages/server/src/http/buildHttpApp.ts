@@ -66,6 +66,13 @@ export interface HttpDeps {
   ltiFetch?: typeof fetch | undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app (method, URL pattern), HEAD left out. */
+    amphiRoutes: readonly { method: string; url: string }[];
+  }
+}
+
 /**
  * Frames a little above the protocol limit still arrive whole so that the client gets a typed
  * `protocol.too_large` error and keeps its connection; beyond this the socket is closed (1009),
@@ -88,6 +95,12 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       raw.code(httpStatusOf(code)).send({ error: { code, message: err.message } });
     },
   });
+  // Every route the app answers, so that the role × action test (accessMatrix.test.ts) covers each.
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+  app.decorate('amphiRoutes', routes);
   const secureCookies = deps.publicUrl.protocol === 'https:';
   const ctx: HttpContext = { sessions: deps.sessions, publicUrl: deps.publicUrl, secureCookies };
   const licences = new Licences(deps.storage.licences, deps.storage.users, deps.licencePolicy ?? { pool: 0, autoStaff: true });
