@@ -20,6 +20,7 @@ import { RetentionJob } from './recordings/RetentionJob.ts';
 import { MjrProcessor } from './recordings/MjrProcessor.ts';
 import { Policies } from './admin/Policies.ts';
 import { recordingReadyMail, RecordingService } from './recordings/RecordingService.ts';
+import type { ClientFiles } from './http/staticRoutes.ts';
 
 /** A running Amphi: the composition root's product. close() stops everything it started. */
 export interface Amphi {
@@ -33,7 +34,7 @@ export interface Amphi {
  * Builds and starts everything from the config (the composition root: the only place that
  * wires adapters to the domain). Order: data folder → database → Janus → HTTP.
  */
-export async function startAmphi(config: Config, log: Logger, clientDir: string | undefined): Promise<Amphi> {
+export async function startAmphi(config: Config, log: Logger, client: ClientFiles | undefined): Promise<Amphi> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -147,7 +148,7 @@ export async function startAmphi(config: Config, log: Logger, clientDir: string 
       live,
       publicUrl: config.publicUrl,
       policy: config.meetings,
-      clientDir,
+      client,
       log,
       documents: { converter, store: documentFiles, maxBytes: config.documents.maxBytes },
       recordingsDir: config.recordings.dir,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './Logger.ts';
 import { startAmphi } from './app.ts';
+import { loadClientFiles } from './http/staticRoutes.ts';
 
 // The only module that reads process.*: everything else gets what it needs from here.
 async function main(): Promise<void> {
@@ -16,8 +17,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const clientDir = fileURLToPath(new URL('../../client/dist', import.meta.url));
-  const amphi = await startAmphi(config, log, clientDir);
+  const client = loadClientFiles(fileURLToPath(new URL('../../client/dist', import.meta.url)));
+  const amphi = await startAmphi(config, log, client);
   log.info('amphi started', { url: amphi.url, publicUrl: config.publicUrl.toString(), janusPid: amphi.janus?.pid });
   process.stdout.write(`\n  Amphi is running at ${config.publicUrl.toString()}\n\n`);
 

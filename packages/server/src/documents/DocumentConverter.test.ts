@@ -262,5 +262,24 @@ describe('LibreOffice on the server reaches no network', () => {
   });
 });
 
+describe('LibreOffice runs fenced in', () => {
+  test('with limits on memory, file size and open files, and a profile that blocks links and macros', async () => {
+    const c = converter();
+    const running = c.convert(await makePptx(20), 'big.pptx');
+    const workDir = workDirOf(c);
+    await libreOfficeRunsIn(workDir);
+    const line = (await processesMentioning(workDir)).find((l) => l.includes('soffice.bin'))!;
+    const pid = Number(line.split(' ')[0]);
+    const limits = fs.readFileSync(`/proc/${pid}/limits`, 'utf8');
+    assert.match(limits, /Max address space\s+4294967296\s+4294967296/);
+    assert.match(limits, /Max file size\s+536870912\s+536870912/);
+    assert.match(limits, /Max open files\s+1024\s+1024/);
+    const profile = /UserInstallation=file:\/\/(\S+)/.exec(line)![1]!;
+    const settings = fs.readFileSync(path.join(decodeURIComponent(profile), 'user', 'registrymodifications.xcu'), 'utf8');
+    for (const key of ['BlockUntrustedRefererLinks', 'DisableMacrosExecution', 'OOXMLRecalcMode', 'ODFRecalcMode']) assert.match(settings, new RegExp(`oor:name="${key}"`));
+    assert.equal((await running).pages, 20, 'and converts as before');
+  });
+});
+
 /** The smallest PNG: one transparent pixel. */
 const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');

@@ -37,6 +37,29 @@ const NO_LIBREOFFICE =
 const NO_ISOLATION =
   'this server cannot convert office documents safely: it cannot give LibreOffice a network namespace without network (util-linux `unshare`, as root or with unprivileged user namespaces); upload a PDF instead';
 
+/**
+ * The fresh profile each conversion starts from: no macros, linked pictures and other links from
+ * the document not followed (BlockUntrustedRefererLinks), and spreadsheets not recalculated on
+ * load (a WEBSERVICE() formula would fetch a URL). The empty network namespace is the wall; this is
+ * the fence before it.
+ */
+const PROFILE = `<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+</oor:items>
+`;
+/**
+ * What one conversion may take besides time: address space (LibreOffice reserves ~1 GB at start),
+ * the size of any file it writes, open files. (Processes cannot be capped this way: the limit
+ * does not bind root, which LibreOffice is inside its namespace; the time limit and the kill of
+ * its whole process group bound them.)
+ */
+const LIMITS = ['prlimit', '--as=4294967296', '--fsize=536870912', '--nofile=1024', '--'];
+
 let isolationProbe: string[] | null | undefined;
 /**
  * The command prefix that runs a program with no network at all: `unshare --net` as root, else
@@ -131,6 +154,8 @@ export class DocumentConverter implements DocumentConverterPort {
     await fs.writeFile(input, data);
     this.#refuseIfClosed();
     const started = Date.now();
+    await fs.mkdir(path.join(dir, 'profile', 'user'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'profile', 'user', 'registrymodifications.xcu'), PROFILE);
     const args = ['--headless', '--norestore', '--nolockcheck', '--nodefault', '--nologo', `-env:UserInstallation=${pathToFileURL(path.join(dir, 'profile')).href}`];
     // Its own process group (soffice is a script that starts oosplash, which starts soffice.bin),
     // so that a kill reaches all three. HOME and TMPDIR point into dir, so nothing is left behind.
@@ -138,7 +163,7 @@ export class DocumentConverter implements DocumentConverterPort {
     // other external references cannot make the server reach any address (hole 1 of the audit).
     const isolation = networkIsolation();
     if (!isolation) throw new AppError('document.unsupported', NO_ISOLATION);
-    const child = spawn(isolation[0]!, [...isolation.slice(1), 'soffice', ...args, '--convert-to', 'pdf', '--outdir', outDir, input], {
+    const child = spawn(isolation[0]!, [...isolation.slice(1), ...LIMITS, 'soffice', ...args, '--convert-to', 'pdf', '--outdir', outDir, input], {
       cwd: dir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -174,8 +199,8 @@ export class DocumentConverter implements DocumentConverterPort {
     // finish the group off and wait for it, so that the next conversion really runs alone.
     if (child.pid) await endGroup(child.pid);
     const log = this.#log.child({ extension, bytes: data.length });
-    // (unshare runs it: a missing soffice is unshare's exit status 127.)
-    if (exit.error?.code === 'ENOENT' || (exit.code === 127 && /soffice/.test(output))) throw new AppError('document.unsupported', NO_LIBREOFFICE, { cause: exit.error });
+    // (unshare and prlimit run it: a missing soffice is their exit status 127.)
+    if (exit.error?.code === 'ENOENT' || (exit.code === 127 && /soffice|prlimit/.test(output))) throw new AppError('document.unsupported', NO_LIBREOFFICE, { cause: exit.error });
     if (exit.error) throw new AppError('internal', 'could not start LibreOffice', { cause: exit.error });
     this.#refuseIfClosed();
     const failed = (message: string) => {

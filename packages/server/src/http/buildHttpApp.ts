@@ -23,7 +23,7 @@ import { sharedRecordingRoutes } from './sharedRecordingRoutes.ts';
 import type { DocumentConverter } from '../ports/DocumentConverter.ts';
 import type { DocumentStore } from '../ports/DocumentStore.ts';
 import { RateLimiter } from '../RateLimiter.ts';
-import { staticRoutes } from './staticRoutes.ts';
+import { staticRoutes, type ClientFiles } from './staticRoutes.ts';
 import { bbbRoutes } from './bbbRoutes.ts';
 import { BbbApi } from '../auth/bbb/BbbApi.ts';
 import { removeRecordingFiles } from '../recordings/RetentionJob.ts';
@@ -44,7 +44,8 @@ export interface HttpDeps {
   policy: MeetingPolicy;
   /** Undefined when no SMTP server is configured: invitations then answer mail.unavailable. */
   mailer?: Mailer | undefined;
-  clientDir: string | undefined;
+  /** The built web client (loadClientFiles); without it, only the API and the integrations answer. */
+  client: ClientFiles | undefined;
   log: Logger;
   /** Presenting documents; without it, uploads answer http.not_found. */
   documents?: { converter: DocumentConverter; store: DocumentStore; maxBytes: number } | undefined;
@@ -234,8 +235,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   // Every page gives the browser its credential (or renews it): the signaling socket reads it back.
-  if (deps.clientDir) {
-    staticRoutes(app, deps.clientDir, (req, reply) => {
+  if (deps.client) {
+    staticRoutes(app, deps.client, (req, reply) => {
       const held = readCookie(req.headers.cookie, BROWSER_COOKIE);
       reply.header('set-cookie', browsers.cookie(browsers.verify(held) ? held! : browsers.issue(), secureCookies));
     });

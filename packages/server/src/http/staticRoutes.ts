@@ -16,12 +16,15 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** The built web client, read into memory: path ("/index.html") → file. */
+export type ClientFiles = ReadonlyMap<string, { body: Buffer; type: string; gzip: Buffer | undefined }>;
+
 /**
- * Serves the built web client from memory: the files are few and small, and reading them
- * once at start keeps the hot path free of disk I/O. Every page path that is not a file gets
- * index.html (the client routes by itself).
+ * Reads the built web client once, at start, before Amphi gives up root (the checkout may be
+ * where its own user cannot read, such as /root): the files are few and small, and serving them
+ * from memory keeps the hot path free of disk I/O.
  */
-export function staticRoutes(app: FastifyInstance, clientDir: string, onPage: (req: FastifyRequest, reply: FastifyReply) => void = () => {}): void {
+export function loadClientFiles(clientDir: string): ClientFiles {
   const files = new Map<string, { body: Buffer; type: string; gzip: Buffer | undefined }>();
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -40,6 +43,11 @@ export function staticRoutes(app: FastifyInstance, clientDir: string, onPage: (r
     throw new Error(`the web client is not built (no ${clientDir}/index.html): run "npm run build"`);
   }
   walk(clientDir);
+  return files;
+}
+
+/** Serves the web client. Every page path that is not a file gets index.html (the client routes by itself). */
+export function staticRoutes(app: FastifyInstance, files: ClientFiles, onPage: (req: FastifyRequest, reply: FastifyReply) => void = () => {}): void {
   const index = files.get('/index.html')!;
 
   const send = (req: FastifyRequest, reply: FastifyReply, file: { body: Buffer; type: string; gzip: Buffer | undefined }) => {

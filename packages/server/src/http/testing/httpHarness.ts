@@ -62,7 +62,7 @@ export async function freshApp(t: TestContext, options: FreshAppOptions = {}): P
     live,
     publicUrl: new URL(options.publicUrl ?? PUBLIC_URL),
     policy,
-    clientDir: undefined,
+    client: undefined,
     log,
     recordingsDir,
     licencePolicy: options.licencePolicy,
