@@ -11,6 +11,8 @@ export interface Config {
   port: number;
   publicUrl: URL;
   dataDir: string;
+  /** Started as root, Amphi becomes this user before it starts anything (privileges.ts); undefined: it stays who it is. */
+  runAs: string | undefined;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   janus:
     | {
@@ -79,6 +81,7 @@ const Env = z.object({
   AMPHI_PORT: Port.default(8080),
   AMPHI_PUBLIC_URL: z.string().url().optional(),
   AMPHI_DATA_DIR: z.string().min(1).default('data'),
+  AMPHI_RUN_AS: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a user name').optional().or(z.literal('').transform(() => undefined)),
   AMPHI_DATABASE_URL: z
     .string()
     .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'expected sqlite:/path/file.sqlite or postgres://user@host/db')
@@ -176,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     port: e.AMPHI_PORT,
     publicUrl,
     dataDir,
+    runAs: e.AMPHI_RUN_AS,
     database,
     janus,
     ice: {
