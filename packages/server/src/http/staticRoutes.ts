@@ -20,9 +20,8 @@ const TYPES: Record<string, string> = {
 export type ClientFiles = ReadonlyMap<string, { body: Buffer; type: string; gzip: Buffer | undefined }>;
 
 /**
- * Reads the built web client once, at start, before Amphi gives up root (the checkout may be
- * where its own user cannot read, such as /root): the files are few and small, and serving them
- * from memory keeps the hot path free of disk I/O.
+ * Reads the built web client once, at start: the files are few and small, and serving them from
+ * memory keeps the hot path free of disk I/O.
  */
 export function loadClientFiles(clientDir: string): ClientFiles {
   const files = new Map<string, { body: Buffer; type: string; gzip: Buffer | undefined }>();
