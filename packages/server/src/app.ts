@@ -21,6 +21,7 @@ import { MjrProcessor } from './recordings/MjrProcessor.ts';
 import { Policies } from './admin/Policies.ts';
 import { recordingReadyMail, RecordingService } from './recordings/RecordingService.ts';
 import type { ClientFiles } from './http/staticRoutes.ts';
+import { MemoryOneTimeStore } from './shared/MemoryOneTimeStore.ts';
 
 /** A running Amphi: the composition root's product. close() stops everything it started. */
 export interface Amphi {
@@ -115,7 +116,9 @@ export async function startAmphi(config: Config, log: Logger, client: ClientFile
     });
     cleanups.push(() => recorder.idle());
 
-    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles, recorder, storage.liveMeetings);
+    // One store for every one-time secret (ADR 8): this process's memory until a shared one is configured.
+    const oneTime = new MemoryOneTimeStore();
+    const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles, recorder, storage.liveMeetings, oneTime);
     const restored = await live.restore(kept);
     if (restored > 0) log.info('live meetings go on after the restart', { meetings: restored });
     // After the restore: the recordings of meetings that go on go on with them.
@@ -154,7 +157,8 @@ export async function startAmphi(config: Config, log: Logger, client: ClientFile
       recordingsDir: config.recordings.dir,
       licencePolicy: config.licences,
       policies,
-      sso: config.sso ? new SsoSignIn(config.sso, config.publicUrl, { users: storage.users, identities: storage.identities, dataDir: config.dataDir }) : undefined,
+      sso: config.sso ? new SsoSignIn(config.sso, config.publicUrl, { users: storage.users, identities: storage.identities, dataDir: config.dataDir }, oneTime) : undefined,
+      oneTime,
     });
     cleanups.push(() => http.close());
     // First thing on stop (cleanups run last-in first): meetings are kept for the next start and

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import type { OneTimeStore } from '../ports/OneTimeStore.ts';
+import { MemoryOneTimeStore } from '../shared/MemoryOneTimeStore.ts';
 
 /** What a join ticket lets its holder do in one meeting (issued by the BBB API's `join`). */
 export interface JoinTicket {
@@ -20,45 +22,27 @@ export interface JoinTicket {
 
 /** How long a join link may sit unopened: a browser follows the redirect at once. */
 const TICKET_TTL_MS = 5 * 60_000;
-const MAX_TICKETS = 10_000;
 
 /**
- * One-use join tickets, in memory: `join` redirects the browser to the pre-join page with a
- * ticket, and the signaling `join` redeems it. A ticket works once, for its meeting, for a few
- * minutes; reloading the page needs a fresh link from the calling system. Kept in this process
- * only, which is enough while one Amphi node serves a meeting.
+ * One-use join tickets: `join` redirects the browser to the pre-join page with a ticket, and the
+ * signaling `join` redeems it. A ticket works once, for its meeting, for a few minutes; reloading
+ * the page needs a fresh link from the calling system. Kept in the one-time store (ADR 8).
  */
 export class JoinTickets {
-  readonly #tickets = new Map<string, JoinTicket & { expiresAt: number }>();
-
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly store: OneTimeStore = new MemoryOneTimeStore()) {}
 
   /** Returns the secret that redeems the ticket (24 random bytes, base64url). */
-  issue(ticket: JoinTicket): string {
-    this.#sweep();
+  async issue(ticket: JoinTicket): Promise<string> {
     const token = crypto.randomBytes(24).toString('base64url');
-    this.#tickets.set(token, { ...ticket, expiresAt: this.now() + TICKET_TTL_MS });
+    await this.store.put('join-ticket', token, ticket, TICKET_TTL_MS);
     return token;
   }
 
   /** The ticket, used up; undefined when unknown, used, expired or for another meeting. */
-  redeem(token: string, meetingId: string): JoinTicket | undefined {
-    const ticket = this.#tickets.get(token);
+  async redeem(token: string, meetingId: string): Promise<JoinTicket | undefined> {
+    // Peeked first: a ticket named for another meeting is refused without being used up.
+    const ticket = (await this.store.peek('join-ticket', token)) as JoinTicket | undefined;
     if (!ticket || ticket.meetingId !== meetingId) return undefined;
-    this.#tickets.delete(token);
-    if (ticket.expiresAt <= this.now()) return undefined;
-    const { expiresAt: _expiresAt, ...rest } = ticket;
-    return rest;
-  }
-
-  #sweep(): void {
-    const now = this.now();
-    for (const [token, t] of this.#tickets) if (t.expiresAt <= now) this.#tickets.delete(token);
-    // A flood of joins must not grow memory without bound: the oldest go first.
-    while (this.#tickets.size >= MAX_TICKETS) {
-      const oldest = this.#tickets.keys().next().value;
-      if (oldest === undefined) break;
-      this.#tickets.delete(oldest);
-    }
+    return (await this.store.take('join-ticket', token)) as JoinTicket | undefined;
   }
 }

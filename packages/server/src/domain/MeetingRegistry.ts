@@ -11,7 +11,8 @@ import { LiveMeeting, type JoinInput, type JoinResult } from './LiveMeeting.ts';
 import type { Participant } from './Participant.ts';
 import type { ParticipantChannel } from '../ports/ParticipantChannel.ts';
 import type { MeetingPolicy } from './MeetingSettings.ts';
-import { JoinTickets } from './JoinTickets.ts';
+import { JoinTickets, type JoinTicket } from './JoinTickets.ts';
+import type { OneTimeStore } from '../ports/OneTimeStore.ts';
 import type { LiveMeetingStore } from '../ports/LiveMeetingStore.ts';
 import type { MeetingRecordForLive } from './LiveMeeting.ts';
 import { parseSnapshot, type MeetingSnapshot } from './MeetingSnapshot.ts';
@@ -59,8 +60,8 @@ export class MeetingRegistry {
    * they are told it ended (with the redirect) rather than that their place was lost.
    */
   readonly #ended = new Map<string, { reason: 'ended-by-host' | 'server-shutdown'; redirectUrl: string | null; until: number }>();
-  /** One-use join tickets that the BBB API issues and `join` redeems. */
-  readonly tickets = new JoinTickets();
+  /** One-use join tickets that the BBB API and LTI issue and `join` redeems. */
+  readonly tickets: JoinTickets;
   readonly #passcodes = new PasscodeGuard();
   /** Snapshot writes: one scheduled per meeting at a time, chained so they land in order. */
   readonly #writes = new Map<string, { timer: ReturnType<typeof setTimeout> | undefined; chain: Promise<void> }>();
@@ -79,7 +80,9 @@ export class MeetingRegistry {
     private readonly documentStore?: DocumentStore,
     private readonly recorder?: CloudRecorder,
     private readonly store?: LiveMeetingStore,
+    oneTime?: OneTimeStore,
   ) {
+    this.tickets = new JoinTickets(oneTime);
     media.on('down', () => {
       for (const m of this.#live.values()) m.mediaDown();
     });
@@ -101,7 +104,7 @@ export class MeetingRegistry {
     if (this.#draining) throw new AppError('server.restarting', 'Amphi is restarting; try again in a few seconds');
     if (input.passcode !== undefined) this.#passcodes.check(meetingId, input.address);
     // Redeemed before the meeting is opened: a used or foreign ticket must not make it live.
-    const ticket = input.ticket !== undefined ? this.tickets.redeem(input.ticket, meetingId) : undefined;
+    const ticket = input.ticket !== undefined ? await this.tickets.redeem(input.ticket, meetingId) : undefined;
     if (input.ticket !== undefined && !ticket) throw new AppError('auth.forbidden', 'this join link was already used or has expired; go back and join again');
     let meeting = await this.#liveMeeting(meetingId);
     // Another join refused meanwhile closed it (nobody was in it): this one opens it again.
@@ -116,7 +119,7 @@ export class MeetingRegistry {
     }
   }
 
-  #joinAs(meeting: LiveMeeting, input: JoinInput, ticket: ReturnType<JoinTickets['redeem']>): JoinResult {
+  #joinAs(meeting: LiveMeeting, input: JoinInput, ticket: JoinTicket | undefined): JoinResult {
     if (!ticket) return meeting.join(input);
     // A host ticket acts for the owner (the consumer's service account, licensed when issued);
     // everyone else comes in unsigned, as the ticket's name, whoever is signed in in this browser.

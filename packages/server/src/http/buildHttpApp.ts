@@ -34,6 +34,7 @@ import { LtiTool } from '../auth/lti/LtiTool.ts';
 import { ToolKeys } from '../auth/lti/ToolKeys.ts';
 import { CourseRoster } from '../auth/lti/CourseRoster.ts';
 import { BROWSER_COOKIE, BrowserCredentials } from '../auth/BrowserCredentials.ts';
+import type { OneTimeStore } from '../ports/OneTimeStore.ts';
 import { readCookie } from './cookies.ts';
 
 export interface HttpDeps {
@@ -63,6 +64,8 @@ export interface HttpDeps {
   bbbNow?: (() => number) | undefined;
   /** How often BBB sessions are checked for expiry and ready recordings (default 10 s). */
   bbbTickMs?: number | undefined;
+  /** Where one-time secrets are kept (ADR 8): the same store as the registry's and the sign-in's; default: this process's memory. */
+  oneTime?: OneTimeStore | undefined;
   /** Outgoing HTTP to LTI platforms: Advantage services and dynamic registration (tests may replace it; default: fetch). */
   ltiFetch?: typeof fetch | undefined;
 }
@@ -195,7 +198,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const ltiLog = deps.log.child({ component: 'lti' });
   ltiRoutes(app, {
     ...ctx,
-    tool: new LtiTool({ lti: deps.storage.lti, meetings: deps.storage.meetings, users: deps.storage.users, live: deps.live, keys: ltiKeys, publicUrl: deps.publicUrl, log: ltiLog }),
+    tool: new LtiTool({ lti: deps.storage.lti, meetings: deps.storage.meetings, users: deps.storage.users, live: deps.live, keys: ltiKeys, publicUrl: deps.publicUrl, log: ltiLog, oneTime: deps.oneTime }),
     keys: ltiKeys,
     roster: new CourseRoster(ltiKeys, deps.ltiFetch),
     lti: deps.storage.lti,
@@ -205,6 +208,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     audit: deps.storage.licences,
     log: ltiLog,
     fetch: deps.ltiFetch,
+    oneTime: deps.oneTime,
   });
 
   const unjoined = new UnjoinedSockets(UNJOINED_SOCKETS_PER_ADDRESS);

@@ -81,12 +81,12 @@ function postLaunch(app: FastifyInstance, fields: Record<string, string>) {
 }
 
 /** The pre-join URL a launch redirected to, and what its ticket grants. */
-function joinOf(bed: Bed, res: LightMyRequestResponse) {
+async function joinOf(bed: Bed, res: LightMyRequestResponse) {
   assert.equal(res.statusCode, 303, res.body);
   const location = new URL(String(res.headers.location));
   assert.equal(location.origin, PUBLIC_URL);
   const meetingId = /^\/m\/([a-z-]+)$/.exec(location.pathname)![1]!;
-  const ticket = bed.live.tickets.redeem(location.searchParams.get('ticket')!, meetingId);
+  const ticket = await bed.live.tickets.redeem(location.searchParams.get('ticket')!, meetingId);
   assert.ok(ticket, 'the ticket redeems once, for its meeting');
   return { meetingId, name: location.searchParams.get('name'), ticket };
 }
@@ -213,7 +213,7 @@ describe('LTI login initiation', () => {
 describe('LTI resource link launch', () => {
   it('an instructor lands on the pre-join page as host of a new meeting; a learner as participant of the same one', async (t) => {
     const b = await bed(t);
-    const teacher = joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM Physique' } })).res);
+    const teacher = (await joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM Physique' } })).res));
     assert.equal(teacher.name, 'Marie Curie');
     assert.equal(teacher.ticket.role, 'host');
     assert.equal(teacher.ticket.externalUserId, TEACHER.sub);
@@ -221,24 +221,24 @@ describe('LTI resource link launch', () => {
     assert.equal(meeting?.title, 'CM Physique');
     assert.equal(meeting?.ownerId, b.serviceUserId, 'owned by the platform’s service account');
 
-    const student = joinOf(b, (await launch(b.app, { user: STUDENT, resourceLink: { id: '5' } })).res);
+    const student = (await joinOf(b, (await launch(b.app, { user: STUDENT, resourceLink: { id: '5' } })).res));
     assert.equal(student.meetingId, teacher.meetingId);
     assert.equal(student.ticket.role, 'participant');
     assert.equal(student.name, 'Léo Martin');
 
     // A second launch of the same resource link reuses the meeting; another link gets its own.
-    const again = joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5' } })).res);
+    const again = (await joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5' } })).res));
     assert.equal(again.meetingId, teacher.meetingId);
-    const other = joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '6' } })).res);
+    const other = (await joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '6' } })).res));
     assert.notEqual(other.meetingId, teacher.meetingId);
     assert.equal((await b.storage.meetings.byOwner(b.serviceUserId)).length, 2);
   });
 
   it('administrators host; other roles (mentor, teaching assistant) join as participants', async (t) => {
     const b = await bed(t);
-    const admin = joinOf(b, (await launch(b.app, { user: { sub: '1', name: 'Site Admin', roles: ['http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator', 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator'] } })).res);
+    const admin = (await joinOf(b, (await launch(b.app, { user: { sub: '1', name: 'Site Admin', roles: ['http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator', 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator'] } })).res));
     assert.equal(admin.ticket.role, 'host');
-    const ta = joinOf(b, (await launch(b.app, { user: { sub: '9', name: 'TA', roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant'] } })).res);
+    const ta = (await joinOf(b, (await launch(b.app, { user: { sub: '9', name: 'TA', roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant'] } })).res));
     assert.equal(ta.ticket.role, 'participant');
   });
 
@@ -283,7 +283,7 @@ describe('LTI resource link launch', () => {
   it('refuses a replayed launch: the same post again, or its token under a new login', async (t) => {
     const b = await bed(t);
     const first = await launch(b.app, { user: TEACHER });
-    joinOf(b, first.res);
+    (await joinOf(b, first.res));
     assertRefused(await postLaunch(b.app, first.fields));
     // A fresh login (new state and nonce) with the old token: the nonce is not this login's.
     const prepared = await platform.prepare({ user: TEACHER });
@@ -340,7 +340,7 @@ describe('LTI deep linking', () => {
       assert.ok((await platform.deepLinks()).some((d) => (d.payload?.[`${DL}content_items`] as { custom: { amphi_meeting: string } }[] | undefined)?.[0]?.custom.amphi_meeting === meetingId));
 
       // The activity Moodle made carries the meeting as a custom parameter: its launches land there.
-      const launched = joinOf(b, (await launch(b.app, { user: STUDENT, resourceLink: { id: '88' }, custom: { amphi_meeting: meetingId } })).res);
+      const launched = (await joinOf(b, (await launch(b.app, { user: STUDENT, resourceLink: { id: '88' }, custom: { amphi_meeting: meetingId } })).res));
       assert.equal(launched.meetingId, meetingId);
       assert.equal(launched.ticket.role, 'participant');
       // The picker page is used up with its answer.
@@ -351,7 +351,7 @@ describe('LTI deep linking', () => {
 
   it('a teacher may pick a meeting this platform already uses; learners cannot deep link', async (t) => {
     const b = await bed(t);
-    const first = joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM' } })).res);
+    const first = (await joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM' } })).res));
     const { res } = await launch(b.app, { user: TEACHER, messageType: 'LtiDeepLinkingRequest' });
     assert.match(res.body, new RegExp(`value="${first.meetingId}"`));
     const chosen = await b.app.inject({ method: 'POST', url: '/lti/deep-link', headers: FORM, payload: new URLSearchParams({ token: hiddenFields(res.body).token!, meeting: first.meetingId }).toString() });
@@ -369,24 +369,24 @@ describe('LTI: a course reaches only its own meetings (audit, hole 3)', () => {
 
   it('a teacher of another course who names a meeting in the custom parameters gets a meeting of their own, not host of that one', async (t) => {
     const b = await bed(t);
-    const physics = joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM Physique' } })).res);
+    const physics = (await joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM Physique' } })).res));
     // The attack: an activity in Chimie 2 whose custom parameters name the physics meeting.
-    const attack = joinOf(b, (await launch(b.app, { user: OTHER_TEACHER, context: OTHER, resourceLink: { id: '31', title: 'TD Chimie' }, custom: { amphi_meeting: physics.meetingId } })).res);
+    const attack = (await joinOf(b, (await launch(b.app, { user: OTHER_TEACHER, context: OTHER, resourceLink: { id: '31', title: 'TD Chimie' }, custom: { amphi_meeting: physics.meetingId } })).res));
     assert.notEqual(attack.meetingId, physics.meetingId, 'the named meeting belongs to another course');
     assert.equal(attack.ticket.role, 'host', 'a meeting of Chimie 2 for its teacher');
     assert.equal((await b.storage.meetings.byId(attack.meetingId))?.title, 'TD Chimie');
     // Launched again, the Chimie activity keeps its own meeting; a Chimie student never reaches physics.
-    assert.equal(joinOf(b, (await launch(b.app, { user: OTHER_TEACHER, context: OTHER, resourceLink: { id: '31' }, custom: { amphi_meeting: physics.meetingId } })).res).meetingId, attack.meetingId);
+    assert.equal((await joinOf(b, (await launch(b.app, { user: OTHER_TEACHER, context: OTHER, resourceLink: { id: '31' }, custom: { amphi_meeting: physics.meetingId } })).res)).meetingId, attack.meetingId);
     const student = await launch(b.app, { user: STUDENT, context: OTHER, resourceLink: { id: '32' }, custom: { amphi_meeting: physics.meetingId } });
     assert.equal(student.res.statusCode, 200, 'no meeting of Chimie 2 behind this activity yet: the student waits');
     assert.match(student.res.body, /data-testid="lti-waiting"/);
     // In its own course, the named meeting still lands (an activity Moodle gave a new resource link id).
-    assert.equal(joinOf(b, (await launch(b.app, { user: STUDENT, resourceLink: { id: '6' }, custom: { amphi_meeting: physics.meetingId } })).res).meetingId, physics.meetingId);
+    assert.equal((await joinOf(b, (await launch(b.app, { user: STUDENT, resourceLink: { id: '6' }, custom: { amphi_meeting: physics.meetingId } })).res)).meetingId, physics.meetingId);
   });
 
   it("the deep-linking picker lists and accepts this course's meetings only", async (t) => {
     const b = await bed(t);
-    const physics = joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM Physique' } })).res);
+    const physics = (await joinOf(b, (await launch(b.app, { user: TEACHER, resourceLink: { id: '5', title: 'CM Physique' } })).res));
     const { res } = await launch(b.app, { user: OTHER_TEACHER, context: OTHER, messageType: 'LtiDeepLinkingRequest' });
     assert.equal(res.statusCode, 200, res.body);
     assert.doesNotMatch(res.body, new RegExp(physics.meetingId), 'the physics meeting is not offered in Chimie 2');
@@ -402,9 +402,9 @@ describe('LTI: a course reaches only its own meetings (audit, hole 3)', () => {
     assert.match((await launch(b.app, { user: OTHER_TEACHER, context: OTHER, messageType: 'LtiDeepLinkingRequest' })).res.body, new RegExp(`value="${chimie}"`));
     assert.doesNotMatch((await launch(b.app, { user: TEACHER, messageType: 'LtiDeepLinkingRequest' })).res.body, new RegExp(chimie));
     // Its activity's launches land in it from Chimie 2, and not from physics.
-    assert.equal(joinOf(b, (await launch(b.app, { user: STUDENT, context: OTHER, resourceLink: { id: '40' }, custom: { amphi_meeting: chimie } })).res).meetingId, chimie);
+    assert.equal((await joinOf(b, (await launch(b.app, { user: STUDENT, context: OTHER, resourceLink: { id: '40' }, custom: { amphi_meeting: chimie } })).res)).meetingId, chimie);
     const fromPhysics = await launch(b.app, { user: TEACHER, resourceLink: { id: '41' }, custom: { amphi_meeting: chimie } });
-    assert.notEqual(joinOf(b, fromPhysics.res).meetingId, chimie);
+    assert.notEqual((await joinOf(b, fromPhysics.res)).meetingId, chimie);
   });
 });
 
@@ -441,7 +441,7 @@ describe('LTI Names and Roles: breakout rooms from the course groups', () => {
 
   it('learners get no breakout grant', async (t) => {
     const b = await bed(t);
-    joinOf(b, (await launch(b.app, { user: TEACHER })).res);
+    (await joinOf(b, (await launch(b.app, { user: TEACHER })).res));
     const { res } = await launch(b.app, { user: STUDENT, documentTarget: 'iframe' });
     assert.equal(res.statusCode, 200);
     assert.doesNotMatch(res.body, /name="grant"/);

@@ -8,6 +8,7 @@ import type { Licences } from '../auth/Licences.ts';
 import type { CourseRoster } from '../auth/lti/CourseRoster.ts';
 import { registerWithPlatform } from '../auth/lti/DynamicRegistration.ts';
 import { OneUseTokens } from '../auth/lti/OneUseTokens.ts';
+import type { OneTimeStore } from '../ports/OneTimeStore.ts';
 import type { LoginRequest, LtiTool } from '../auth/lti/LtiTool.ts';
 import type { ToolKeys } from '../auth/lti/ToolKeys.ts';
 import type { BreakoutPlanRepository } from '../storage/BreakoutPlanRepository.ts';
@@ -29,6 +30,8 @@ export interface LtiRoutesDeps extends HttpContext {
   log: Logger;
   /** Outgoing HTTP to platforms (dynamic registration); default: fetch. */
   fetch?: typeof fetch | undefined;
+  /** Where one-use registration URLs are kept (ADR 8); default: this process's memory. */
+  oneTime?: OneTimeStore | undefined;
 }
 
 /** Requests per address and minute: a lecture hall behind one campus NAT launches together (two requests each). */
@@ -146,7 +149,7 @@ export function ltiRoutes(app: FastifyInstance, deps: LtiRoutesDeps): void {
     scope.post('/lti/deep-link', async (req, reply) => {
       const form = formOf(req);
       const token = field(form, 'token') ?? '';
-      const lang = langOf(deps.tool.deepLinkRequest(token)?.locale);
+      const lang = langOf((await deps.tool.deepLinkRequest(token))?.locale);
       try {
         throttle(req);
         const meetingId = field(form, 'meeting')?.trim();
@@ -169,7 +172,7 @@ export function ltiRoutes(app: FastifyInstance, deps: LtiRoutesDeps): void {
 
     scope.post('/lti/breakouts', async (req, reply) => {
       const form = formOf(req);
-      const grant = deps.tool.breakoutGrants.take(field(form, 'grant') ?? '');
+      const grant = await deps.tool.breakoutGrants.take(field(form, 'grant') ?? '');
       const lang = langOf(grant?.locale);
       try {
         throttle(req);
@@ -209,7 +212,7 @@ export function ltiRoutes(app: FastifyInstance, deps: LtiRoutesDeps): void {
     deepLinkingUrl: url('/lti/launch'),
   });
   const view = (r: LtiRegistration): LtiRegistrationView => ({ id: r.id, name: r.name, issuer: r.issuer, clientId: r.clientId, deploymentIds: r.deploymentIds, authUrl: r.authUrl, jwksUrl: r.jwksUrl, tokenUrl: r.tokenUrl, createdAt: r.createdAt });
-  const dynamic = new OneUseTokens<User>(DYNAMIC_TTL_MS);
+  const dynamic = new OneUseTokens<User>('lti.registration-url', DYNAMIC_TTL_MS, deps.oneTime);
   const audit = (admin: User, action: string, r: LtiRegistration) => deps.audit.audit({ actor: { id: admin.id, name: admin.name }, action, target: { id: r.id, name: `${r.name} (${r.issuer})` } });
 
   app.get('/api/admin/lti', async (req, reply): Promise<{ tool: LtiToolView; registrations: LtiRegistrationView[] }> => {
@@ -257,7 +260,7 @@ export function ltiRoutes(app: FastifyInstance, deps: LtiRoutesDeps): void {
   app.post('/api/admin/lti/registration-url', async (req, reply) => {
     noStore(reply);
     const admin = await requireAdmin(req);
-    const key = dynamic.issue(admin);
+    const key = await dynamic.issue(admin);
     return { url: url(`/lti/register?key=${encodeURIComponent(key)}`), expiresInS: DYNAMIC_TTL_MS / 1000 };
   });
 
@@ -266,7 +269,7 @@ export function ltiRoutes(app: FastifyInstance, deps: LtiRoutesDeps): void {
     const str = (n: string) => (typeof q[n] === 'string' ? q[n] : '');
     try {
       throttle(req);
-      const admin = dynamic.take(str('key'));
+      const admin = await dynamic.take(str('key'));
       if (!admin) throw new AppError('lti.launch_refused', 'this registration URL is unknown, used or expired; make a new one in Amphi’s admin console');
       if (!str('openid_configuration')) throw new AppError('lti.launch_refused', 'open this URL from the platform’s tool registration (it adds openid_configuration)');
       const platform = await registerWithPlatform(str('openid_configuration'), str('registration_token'), { launchUrl: url('/lti/launch'), loginUrl: url('/lti/login'), jwksUrl: url('/lti/jwks') }, deps.fetch);

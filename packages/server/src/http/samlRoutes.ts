@@ -4,7 +4,6 @@ import { RateLimiter } from '../RateLimiter.ts';
 import { SESSION_COOKIE } from '../auth/SessionService.ts';
 import type { SignInPolicy, SsoSignIn } from '../auth/sso/SsoSignIn.ts';
 import { sessionCookie } from './cookies.ts';
-import { SamlArrivals } from '../auth/sso/saml/SamlRequests.ts';
 import { noStore, type HttpContext } from './context.ts';
 
 /** A SAMLResponse is a few kB; federations' signed ones with many attributes stay well under this. */
@@ -25,7 +24,6 @@ export function samlRoutes(
   ctx: HttpContext & { sso: SsoSignIn | undefined; policy: SignInPolicy; fail: (reply: FastifyReply, err: unknown) => unknown; bindingCookie: (value: string, expires: Date) => string; bindingOf: (req: FastifyRequest) => string | undefined },
 ): void {
   const perIpAcs = new RateLimiter(30, 60_000);
-  const arrivals = new SamlArrivals<{ userId: string; next: string }>();
 
   // The browser that started the sign-in comes here from the ACS (a top-level GET: its Lax binding
   // cookie comes with it); another browser that was made to post someone's answer does not get in.
@@ -34,7 +32,7 @@ export function samlRoutes(
     reply.header('set-cookie', ctx.bindingCookie('', new Date(0)));
     try {
       if (!perIpAcs.hit(req.ip)) throw new AppError('http.rate_limited', 'too many sign-in attempts; try again in a minute');
-      const arrived = typeof req.query.code === 'string' ? arrivals.take(req.query.code, ctx.bindingOf(req)) : undefined;
+      const arrived = typeof req.query.code === 'string' ? await ctx.sso?.samlArrivals.take(req.query.code, ctx.bindingOf(req)) : undefined;
       if (!arrived) throw new AppError('auth.sso_state', 'this sign-in was not started in this browser, has expired or was already used; start again');
       const session = await ctx.sessions.create(arrived.userId);
       reply.header('set-cookie', [ctx.bindingCookie('', new Date(0)), sessionCookie(SESSION_COOKIE, session.token, { secure: ctx.secureCookies, expires: session.expiresAt })]);
@@ -62,7 +60,7 @@ export function samlRoutes(
         if (ctx.sso?.protocolOf(req.params.provider) !== 'saml') throw new AppError('http.not_found', 'no such SAML provider');
         const form = req.body instanceof URLSearchParams ? req.body : new URLSearchParams();
         const { user, next, bindingHash } = await ctx.sso.finishSaml(req.params.provider, { SAMLResponse: form.get('SAMLResponse') ?? undefined, RelayState: form.get('RelayState') ?? undefined }, ctx.policy);
-        const code = arrivals.leave({ userId: user.id, next }, bindingHash);
+        const code = await ctx.sso.samlArrivals.leave({ userId: user.id, next }, bindingHash);
         return reply.redirect(`/auth/sso/${encodeURIComponent(req.params.provider)}/acs/done?code=${code}`, 303);
       } catch (err) {
         return ctx.fail(reply, err);

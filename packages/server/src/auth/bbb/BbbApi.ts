@@ -291,7 +291,7 @@ export class BbbApi {
     if (session.options.maxParticipants !== null && live && !live.ended && live.size >= session.options.maxParticipants) {
       return xml(failed('maxParticipantsReached', 'The number of participants allowed for this meeting has been reached.'));
     }
-    const ticket = this.#d.live.tickets.issue({
+    const ticket = await this.#d.live.tickets.issue({
       meetingId: session.amphiMeetingId,
       name: fullName,
       role: moderator && !guest ? 'host' : 'participant',

@@ -10,6 +10,8 @@ import type { MeetingRecord, MeetingRepository } from '../../storage/MeetingRepo
 import type { UserRepository } from '../../storage/UserRepository.ts';
 import { verifyLaunch, type Launch } from './launchToken.ts';
 import { OneUseTokens } from './OneUseTokens.ts';
+import type { OneTimeStore } from '../../ports/OneTimeStore.ts';
+import { MemoryOneTimeStore } from '../../shared/MemoryOneTimeStore.ts';
 import { amphiRoleOf, type LtiRole } from './roles.ts';
 import type { ToolKeys } from './ToolKeys.ts';
 
@@ -73,6 +75,8 @@ export interface LtiToolDeps {
   log: Logger;
   /** The platform's keyset (tests may replace it); default: fetched from its JWKS URL and cached. */
   platformKeys?: (registration: LtiRegistration) => JWTVerifyGetKey;
+  /** Where logins, deep links and grants under way are kept (ADR 8); default: this process's memory. */
+  oneTime?: OneTimeStore;
   now?: () => number;
 }
 
@@ -95,9 +99,10 @@ export class LtiTool {
   constructor(deps: LtiToolDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
-    this.#logins = new OneUseTokens(LOGIN_TTL_MS, this.#now);
-    this.#deepLinks = new OneUseTokens(DEEP_LINK_TTL_MS, this.#now);
-    this.breakoutGrants = new OneUseTokens(BREAKOUT_GRANT_TTL_MS, this.#now);
+    const store = deps.oneTime ?? new MemoryOneTimeStore(this.#now);
+    this.#logins = new OneUseTokens('lti.login', LOGIN_TTL_MS, store);
+    this.#deepLinks = new OneUseTokens('lti.deep-link', DEEP_LINK_TTL_MS, store);
+    this.breakoutGrants = new OneUseTokens('lti.breakout-grant', BREAKOUT_GRANT_TTL_MS, store);
   }
 
   /** The one URL the platform posts launches to (resource links and deep linking alike). */
@@ -116,7 +121,7 @@ export class LtiTool {
     if (req.lti_deployment_id && !registration.deploymentIds.includes(req.lti_deployment_id)) throw new AppError('lti.launch_refused', `deployment "${req.lti_deployment_id}" is not registered for this platform`);
     if (!this.#isAmphiUrl(req.target_link_uri)) throw new AppError('lti.launch_refused', 'the target link is not an Amphi URL');
     const nonce = crypto.randomBytes(24).toString('base64url');
-    const state = this.#logins.issue({ registrationId: registration.id, nonce });
+    const state = await this.#logins.issue({ registrationId: registration.id, nonce });
     const auth = new URL(registration.authUrl);
     const params: Record<string, string> = {
       scope: 'openid',
@@ -137,7 +142,7 @@ export class LtiTool {
 
   /** The platform's answer to the authentication request: validates the token and acts on it. */
   async launch(form: { id_token?: string | undefined; state?: string | undefined; error?: string | undefined; error_description?: string | undefined }): Promise<LaunchOutcome> {
-    const pending = form.state ? this.#logins.take(form.state) : undefined;
+    const pending = form.state ? await this.#logins.take(form.state) : undefined;
     if (form.error) throw new AppError('lti.launch_refused', `the platform refused the login: ${form.error}${form.error_description ? ` (${form.error_description})` : ''}`);
     if (!pending) throw new AppError('lti.launch_refused', 'this launch does not belong to a login Amphi started (unknown, expired or already used state); launch again from the course');
     if (!form.id_token) throw new AppError('lti.launch_refused', 'the launch carries no id_token');
@@ -200,14 +205,14 @@ export class LtiTool {
     if (!meeting) return { kind: 'wait', locale: launch.locale, platformOrigin, title: launch.resourceLink?.title ?? launch.context?.title ?? '' };
 
     const name = (launch.name ?? (role === 'host' ? 'Teacher' : 'Student')).replace(/\s+/g, ' ').trim().slice(0, MAX_DISPLAY_NAME_LENGTH).trim();
-    const ticket = this.#d.live.tickets.issue({ meetingId: meeting.id, name, role, waitingRoom: false, externalUserId: launch.subject, mayRecord: false });
+    const ticket = await this.#d.live.tickets.issue({ meetingId: meeting.id, name, role, waitingRoom: false, externalUserId: launch.subject, mayRecord: false });
     const join = new URL(`/m/${meeting.id}`, this.#d.publicUrl);
     join.searchParams.set('ticket', ticket);
     join.searchParams.set('name', name);
     const lang = launch.locale?.toLowerCase().replace('_', '-');
     if (lang && /^[a-z]{2,3}(-[a-z]{2,4})?$/.test(lang)) join.searchParams.set('lang', lang);
     const inFrame = launch.documentTarget === 'iframe' || launch.documentTarget === 'frame';
-    const breakoutGrant = role === 'host' && launch.membershipsUrl ? this.breakoutGrants.issue({ meetingId: meeting.id, locale: launch.locale }) : undefined;
+    const breakoutGrant = role === 'host' && launch.membershipsUrl ? await this.breakoutGrants.issue({ meetingId: meeting.id, locale: launch.locale }) : undefined;
     return { kind: 'join', role, meetingId: meeting.id, joinUrl: join.toString(), inFrame, locale: launch.locale, platformOrigin, breakoutGrant };
   }
 
@@ -219,11 +224,11 @@ export class LtiTool {
     // This course's meetings only: the platform's service account owns every course's.
     const ofCourse = new Set(await this.#d.lti.meetingsOfContext(registration.id, request.contextId));
     const meetings = (await this.#d.meetings.byOwner(registration.serviceUserId)).filter((m) => ofCourse.has(m.id));
-    return { kind: 'deep-link', token: this.#deepLinks.issue(request), request, meetings, platformOrigin };
+    return { kind: 'deep-link', token: await this.#deepLinks.issue(request), request, meetings, platformOrigin };
   }
 
   /** The deep-linking request behind a picker page, while it lives (the page shows it). */
-  deepLinkRequest(token: string): DeepLinkRequest | undefined {
+  deepLinkRequest(token: string): Promise<DeepLinkRequest | undefined> {
     return this.#deepLinks.peek(token);
   }
 
@@ -236,7 +241,7 @@ export class LtiTool {
     token: string,
     choice: { kind: 'new'; title: string } | { kind: 'existing'; meetingId: string },
   ): Promise<{ returnUrl: string; jwt: string; platformOrigin: string; meetingId: string; registration: LtiRegistration; request: DeepLinkRequest }> {
-    const request = this.#deepLinks.take(token);
+    const request = await this.#deepLinks.take(token);
     if (!request) throw new AppError('lti.launch_refused', 'this page has expired; select the content again from the course');
     const registration = await this.#d.lti.registration(request.registrationId);
     if (!registration) throw new AppError('lti.launch_refused', 'this platform is no longer registered in Amphi');

@@ -1,20 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MemoryOneTimeStore } from '../../shared/MemoryOneTimeStore.ts';
 import { OneUseTokens } from './OneUseTokens.ts';
 
 describe('OneUseTokens', () => {
-  it('gives a value back once, and not after its lifetime', () => {
+  it('gives a value back once, and not after its lifetime', async () => {
     let now = 1_000;
-    const tokens = new OneUseTokens<string>(60_000, () => now);
-    const a = tokens.issue('a');
-    const b = tokens.issue('b');
+    const store = new MemoryOneTimeStore(() => now);
+    const tokens = new OneUseTokens<string>('test', 60_000, store);
+    const a = await tokens.issue('a');
+    const b = await tokens.issue('b');
     assert.notEqual(a, b);
-    assert.equal(tokens.peek(a), 'a');
-    assert.equal(tokens.take(a), 'a');
-    assert.equal(tokens.take(a), undefined, 'used up');
+    assert.equal(await tokens.peek(a), 'a');
+    assert.equal(await tokens.take(a), 'a');
+    assert.equal(await tokens.take(a), undefined, 'used up');
     now += 60_000;
-    assert.equal(tokens.peek(b), undefined);
-    assert.equal(tokens.take(b), undefined, 'expired');
-    assert.equal(tokens.take('made-up'), undefined);
+    assert.equal(await tokens.peek(b), undefined);
+    assert.equal(await tokens.take(b), undefined, 'expired');
+    assert.equal(await tokens.take('made-up'), undefined);
+    // Another kind in the same store does not see them.
+    const other = new OneUseTokens<string>('other', 60_000, store);
+    const c = await tokens.issue('c');
+    assert.equal(await other.take(c), undefined);
+    assert.equal(await tokens.take(c), 'c');
   });
 });

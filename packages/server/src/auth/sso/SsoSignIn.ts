@@ -8,7 +8,10 @@ import { OidcClient, pkcePair } from './OidcClient.ts';
 import { PendingSignIns } from './PendingSignIns.ts';
 import { profileFromClaims, type SsoProfile } from './profile.ts';
 import { SamlServiceProvider, type AcsForm } from './saml/SamlServiceProvider.ts';
-import { AssertionReplayCache, SamlRequests } from './saml/SamlRequests.ts';
+import { AssertionReplayCache, SamlArrivals, SamlRequests } from './saml/SamlRequests.ts';
+import { UsedTickets } from './cas/UsedTickets.ts';
+import type { OneTimeStore } from '../../ports/OneTimeStore.ts';
+import { MemoryOneTimeStore } from '../../shared/MemoryOneTimeStore.ts';
 import { loadSpCredentials } from './saml/SpCredentials.ts';
 import type { SsoSettings } from './SsoSettings.ts';
 
@@ -34,17 +37,22 @@ export class SsoSignIn {
   readonly #saml = new Map<string, SamlServiceProvider>();
   readonly #cas = new Map<string, CasClient>();
   readonly #pending: PendingSignIns;
+  /** Verified SAML answers waiting for the browser that started them (see samlRoutes). */
+  readonly samlArrivals: SamlArrivals<{ userId: string; next: string }>;
 
   constructor(
     private readonly settings: SsoSettings,
     publicUrl: URL,
     /** `dataDir` keeps the SAML SP keys made at first start. */
     private readonly deps: { users: UserRepository; identities: IdentityRepository; dataDir?: string | undefined },
-    pending = new PendingSignIns(),
+    /** Where sign-ins under way and answers already used are kept (ADR 8); default: this process's memory. */
+    oneTime: OneTimeStore = new MemoryOneTimeStore(),
   ) {
-    this.#pending = pending;
-    const samlRequests = new SamlRequests();
-    const replays = new AssertionReplayCache();
+    this.#pending = new PendingSignIns(oneTime);
+    this.samlArrivals = new SamlArrivals(oneTime);
+    const samlRequests = new SamlRequests(oneTime);
+    const replays = new AssertionReplayCache(oneTime);
+    const usedTickets = new UsedTickets(oneTime);
     for (const p of settings.providers) {
       switch (p.type) {
         case 'oidc':
@@ -59,7 +67,7 @@ export class SsoSignIn {
           break;
         }
         case 'cas':
-          this.#cas.set(p.id, new CasClient(p, new URL(`/auth/sso/${p.id}/callback`, publicUrl).toString()));
+          this.#cas.set(p.id, new CasClient(p, new URL(`/auth/sso/${p.id}/callback`, publicUrl).toString(), usedTickets));
           break;
         default:
           assertNever(p);
@@ -106,13 +114,13 @@ export class SsoSignIn {
   async start(providerId: string, next: string): Promise<{ redirect: URL; binding: string }> {
     const cas = this.#cas.get(providerId);
     if (cas) {
-      const { state, binding } = this.#pending.start({ provider: providerId, next });
+      const { state, binding } = await this.#pending.start({ provider: providerId, next });
       return { redirect: cas.loginUrl(cas.serviceUrl(state)), binding };
     }
     const client = this.#client(providerId);
     const { verifier, challenge } = pkcePair();
     const nonce = crypto.randomBytes(24).toString('base64url');
-    const { state, binding } = this.#pending.start({ provider: providerId, nonce, codeVerifier: verifier, next });
+    const { state, binding } = await this.#pending.start({ provider: providerId, nonce, codeVerifier: verifier, next });
     return { redirect: await client.authorizationUrl({ state, nonce, codeChallenge: challenge }), binding };
   }
 
@@ -122,7 +130,7 @@ export class SsoSignIn {
    */
   async finish(providerId: string, params: CallbackParams, binding: string | undefined, policy: SignInPolicy): Promise<{ user: User; next: string }> {
     if (!this.#clients.has(providerId) && !this.#cas.has(providerId)) throw new AppError('http.not_found', 'no such sign-in provider');
-    const attempt = params.state ? this.#pending.take(params.state, binding) : undefined;
+    const attempt = params.state ? await this.#pending.take(params.state, binding) : undefined;
     if (!attempt || attempt.provider !== providerId) {
       throw new AppError('auth.sso_state', 'this sign-in was not started in this browser, has expired or was already used; start again');
     }

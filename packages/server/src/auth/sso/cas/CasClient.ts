@@ -54,7 +54,7 @@ export class CasClient {
    */
   async validate(ticket: string, service: string, roles: RoleMapping): Promise<CasResult> {
     if (!SERVICE_TICKET.test(ticket)) throw new AppError('auth.sso_token', 'the CAS server sent no valid service ticket');
-    if (!this.#used.claim(ticket)) throw new AppError('auth.sso_token', 'this CAS ticket was already used');
+    if (!(await this.#used.claim(ticket))) throw new AppError('auth.sso_token', 'this CAS ticket was already used');
     const url = new URL(`${this.settings.serverUrl}/p3/serviceValidate`);
     url.searchParams.set('service', service);
     url.searchParams.set('ticket', ticket);

@@ -4,6 +4,7 @@ import { AppError } from '../../../errors.ts';
 import { CasClient, claimsFromCasAttributes } from './CasClient.ts';
 import { parseServiceResponse } from './serviceResponse.ts';
 import { UsedTickets } from './UsedTickets.ts';
+import { MemoryOneTimeStore } from '../../../shared/MemoryOneTimeStore.ts';
 
 const ROLES = { attribute: 'eduPersonAffiliation', staff: ['staff', 'faculty', 'employee'], student: ['student'] };
 
@@ -110,13 +111,13 @@ describe('CasClient', () => {
 });
 
 describe('UsedTickets', () => {
-  it('claims a ticket once, and forgets it after its time', () => {
+  it('claims a ticket once, and forgets it after its time', async () => {
     let now = 0;
-    const used = new UsedTickets(() => now);
-    assert.equal(used.claim('ST-1'), true);
-    assert.equal(used.claim('ST-1'), false);
-    assert.equal(used.claim('ST-2'), true);
+    const used = new UsedTickets(new MemoryOneTimeStore(() => now));
+    assert.equal(await used.claim('ST-1'), true);
+    assert.equal(await used.claim('ST-1'), false);
+    assert.equal(await used.claim('ST-2'), true);
     now += 16 * 60_000;
-    assert.equal(used.claim('ST-1'), true);
+    assert.equal(await used.claim('ST-1'), true);
   });
 });

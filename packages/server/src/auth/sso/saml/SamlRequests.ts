@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import type { OneTimeStore } from '../../../ports/OneTimeStore.ts';
+import { MemoryOneTimeStore } from '../../../shared/MemoryOneTimeStore.ts';
 
 /** A SAML sign-in under way: the AuthnRequest Amphi sent, and where to go afterwards. */
 export interface SamlRequest {
@@ -16,42 +18,30 @@ const TTL_MS = 10 * 60_000;
 export function bindingHash(binding: string): string {
   return crypto.createHash('sha256').update(binding).digest('base64url');
 }
-const MAX_PENDING = 10_000;
 
 /**
  * AuthnRequests sent and not yet answered, keyed by their ID: the signed assertion must say
  * InResponseTo one of these IDs, and each can be taken once, by the first answer naming it,
  * right or wrong. Each is also bound to the browser that started it by a secret in its binding
  * cookie; the IdP's answer comes as a cross-site POST, which carries no SameSite=Lax cookie, so
- * the check is made on the GET the ACS redirects to (see samlRoutes). In memory, so per node.
+ * the check is made on the GET the ACS redirects to (see samlRoutes). In the one-time store (ADR 8).
  */
 export class SamlRequests {
-  readonly #byId = new Map<string, SamlRequest & { expiresAt: number }>();
-
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly store: OneTimeStore = new MemoryOneTimeStore()) {}
 
   /** A fresh request ID (an NCName: SAML IDs may not start with a digit), RelayState and the browser's binding secret. */
-  start(provider: string, next: string): { id: string; relayState: string; binding: string } {
-    const t = this.now();
-    for (const [id, entry] of this.#byId) {
-      if (entry.expiresAt > t && this.#byId.size < MAX_PENDING) break;
-      this.#byId.delete(id);
-    }
+  async start(provider: string, next: string): Promise<{ id: string; relayState: string; binding: string }> {
     const id = `_${crypto.randomBytes(20).toString('hex')}`;
     const relayState = crypto.randomBytes(18).toString('base64url');
     const binding = crypto.randomBytes(24).toString('base64url');
-    this.#byId.set(id, { provider, next, relayState, bindingHash: bindingHash(binding), expiresAt: t + TTL_MS });
+    const request: SamlRequest = { provider, next, relayState, bindingHash: bindingHash(binding) };
+    await this.store.put('saml.request', id, request, TTL_MS);
     return { id, relayState, binding };
   }
 
   /** The live request with this ID, removed; undefined when unknown, expired or already used. */
-  take(id: string): SamlRequest | undefined {
-    const entry = this.#byId.get(id);
-    if (!entry) return undefined;
-    this.#byId.delete(id);
-    if (entry.expiresAt <= this.now()) return undefined;
-    const { expiresAt: _e, ...request } = entry;
-    return request;
+  async take(id: string): Promise<SamlRequest | undefined> {
+    return (await this.store.take('saml.request', id)) as SamlRequest | undefined;
   }
 }
 
@@ -61,17 +51,14 @@ export class SamlRequests {
  * sign anyone in a second time, whatever its InResponseTo.
  */
 export class AssertionReplayCache {
-  readonly #until = new Map<string, number>();
-
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly store: OneTimeStore = new MemoryOneTimeStore(),
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Records the ID; false when it was already seen. */
-  firstUse(assertionId: string, keepUntil: number): boolean {
-    const t = this.now();
-    for (const [id, until] of this.#until) if (until <= t) this.#until.delete(id);
-    if (this.#until.has(assertionId)) return false;
-    this.#until.set(assertionId, keepUntil);
-    return true;
+  async firstUse(assertionId: string, keepUntil: number): Promise<boolean> {
+    return this.store.put('saml.assertion', assertionId, true, Math.max(1, keepUntil - this.now()));
   }
 }
 
@@ -82,24 +69,18 @@ export class AssertionReplayCache {
  * the sign-in gets a session: an attacker's own answer, posted by a victim's browser, does not.
  */
 export class SamlArrivals<T> {
-  readonly #byCode = new Map<string, { value: T; bindingHash: string; expiresAt: number }>();
+  constructor(private readonly store: OneTimeStore = new MemoryOneTimeStore()) {}
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  leave(value: T, bindingHashOfRequest: string): string {
-    const t = this.now();
-    for (const [code, entry] of this.#byCode) if (entry.expiresAt <= t || this.#byCode.size >= MAX_PENDING) this.#byCode.delete(code);
+  async leave(value: T, bindingHashOfRequest: string): Promise<string> {
     const code = crypto.randomBytes(24).toString('base64url');
-    this.#byCode.set(code, { value, bindingHash: bindingHashOfRequest, expiresAt: t + ARRIVAL_TTL_MS });
+    await this.store.put('saml.arrival', code, { value, bindingHash: bindingHashOfRequest }, ARRIVAL_TTL_MS);
     return code;
   }
 
   /** The answer for this code if the browser holds the binding of the request it answered; once. */
-  take(code: string, binding: string | undefined): T | undefined {
-    const entry = this.#byCode.get(code);
-    if (!entry) return undefined;
-    this.#byCode.delete(code);
-    if (entry.expiresAt <= this.now() || !binding) return undefined;
+  async take(code: string, binding: string | undefined): Promise<T | undefined> {
+    const entry = (await this.store.take('saml.arrival', code)) as { value: T; bindingHash: string } | undefined;
+    if (!entry || !binding) return undefined;
     const a = Buffer.from(bindingHash(binding));
     const b = Buffer.from(entry.bindingHash);
     return a.length === b.length && crypto.timingSafeEqual(a, b) ? entry.value : undefined;

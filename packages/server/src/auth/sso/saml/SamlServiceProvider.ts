@@ -125,7 +125,7 @@ export class SamlServiceProvider {
   /** The IdP's address with a signed AuthnRequest (HTTP-Redirect binding), and the browser's binding secret; remembers `next`. */
   async loginUrl(next: string): Promise<{ redirect: URL; binding: string }> {
     const idp = await this.#metadata.get();
-    const { id, relayState, binding } = this.requests.start(this.settings.id, next);
+    const { id, relayState, binding } = await this.requests.start(this.settings.id, next);
     const url = await this.#requestId.run(id, () => this.#saml(idp).getAuthorizeUrlAsync(relayState, undefined, {}));
     return { redirect: new URL(url), binding };
   }
@@ -167,11 +167,11 @@ export class SamlServiceProvider {
     const conditions = child(assertion, ASSERTION, 'Conditions')[0];
     const expiresAt = Math.max(instant(confirmation.getAttribute('NotOnOrAfter')) ?? 0, instant(conditions?.getAttribute('NotOnOrAfter') ?? null) ?? 0);
 
-    if (!this.replays.firstUse(`${idp.entityId} ${assertionId}`, expiresAt + SKEW_MS)) {
+    if (!(await this.replays.firstUse(`${idp.entityId} ${assertionId}`, expiresAt + SKEW_MS))) {
       throw new AppError('auth.sso_state', 'this SAML assertion was already used');
     }
     // Unsolicited (IdP-initiated) answers are refused: nothing binds them to a browser.
-    const request = inResponseTo ? this.requests.take(inResponseTo) : undefined;
+    const request = inResponseTo ? await this.requests.take(inResponseTo) : undefined;
     if (!request || request.provider !== this.settings.id) throw new AppError('auth.sso_state', 'this SAML answer is not for a sign-in Amphi started, has expired or was already used');
     if (form.RelayState !== undefined && form.RelayState !== request.relayState) throw new AppError('auth.sso_state', 'the RelayState does not match the sign-in');
 
