@@ -21,7 +21,10 @@ import { MjrProcessor } from './recordings/MjrProcessor.ts';
 import { Policies } from './admin/Policies.ts';
 import { recordingReadyMail, RecordingService } from './recordings/RecordingService.ts';
 import type { ClientFiles } from './http/staticRoutes.ts';
+import { Redis } from 'ioredis';
+import type { OneTimeStore } from './ports/OneTimeStore.ts';
 import { MemoryOneTimeStore } from './shared/MemoryOneTimeStore.ts';
+import { RedisOneTimeStore } from './shared/RedisOneTimeStore.ts';
 
 /** A running Amphi: the composition root's product. close() stops everything it started. */
 export interface Amphi {
@@ -116,8 +119,15 @@ export async function startAmphi(config: Config, log: Logger, client: ClientFile
     });
     cleanups.push(() => recorder.idle());
 
-    // One store for every one-time secret (ADR 8): this process's memory until a shared one is configured.
-    const oneTime = new MemoryOneTimeStore();
+    // One store for every one-time secret (ADR 8): a Redis shared by the nodes, else this process's memory.
+    let oneTime: OneTimeStore = new MemoryOneTimeStore();
+    if (config.redisUrl) {
+      const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 5_000 });
+      cleanups.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
+      await redis.ping().catch((err: unknown) => Promise.reject(new Error(`AMPHI_REDIS_URL: cannot reach Redis (${String(err)})`)));
+      oneTime = new RedisOneTimeStore(redis);
+      log.info('one-time secrets are kept in Redis', { url: new URL(config.redisUrl).host });
+    }
     const live = new MeetingRegistry(media, storage.meetings, config.meetings, config.ice.iceServers, log, storage.attendance, documentFiles, recorder, storage.liveMeetings, oneTime);
     const restored = await live.restore(kept);
     if (restored > 0) log.info('live meetings go on after the restart', { meetings: restored });

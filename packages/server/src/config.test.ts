@@ -105,3 +105,15 @@ test('cloud recordings live in the data folder and are kept 60 days unless told 
     assert.throws(() => loadConfig({ AMPHI_RECORDING_RETENTION_DAYS: days }, '/'), /AMPHI_RECORDING_RETENTION_DAYS/, days);
   }
 });
+
+test('a shared Redis and the user to run as are named, checked, and off by default', () => {
+  const defaults = loadConfig({}, '/');
+  assert.equal(defaults.redisUrl, undefined);
+  assert.equal(defaults.runAs, undefined);
+  const set = loadConfig({ AMPHI_REDIS_URL: 'redis://10.0.0.7:6379', AMPHI_RUN_AS: 'amphi' }, '/');
+  assert.equal(set.redisUrl, 'redis://10.0.0.7:6379');
+  assert.equal(set.runAs, 'amphi');
+  assert.throws(() => loadConfig({ AMPHI_REDIS_URL: 'http://10.0.0.7:6379' }, '/'), /AMPHI_REDIS_URL/);
+  assert.throws(() => loadConfig({ AMPHI_RUN_AS: 'Amphi; rm -rf /' }, '/'), /AMPHI_RUN_AS/);
+  assert.equal(loadConfig({ AMPHI_RUN_AS: '' }, '/').runAs, undefined, 'empty: stay who it is');
+});

@@ -11,6 +11,8 @@ export interface Config {
   port: number;
   publicUrl: URL;
   dataDir: string;
+  /** A Redis shared by several Amphi nodes (one-time secrets, ADR 8); undefined: each process keeps its own. */
+  redisUrl: string | undefined;
   /** Started as root, Amphi becomes this user before it starts anything (privileges.ts); undefined: it stays who it is. */
   runAs: string | undefined;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
@@ -81,6 +83,7 @@ const Env = z.object({
   AMPHI_PORT: Port.default(8080),
   AMPHI_PUBLIC_URL: z.string().url().optional(),
   AMPHI_DATA_DIR: z.string().min(1).default('data'),
+  AMPHI_REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'expected redis://host:port').optional(),
   AMPHI_RUN_AS: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a user name').optional().or(z.literal('').transform(() => undefined)),
   AMPHI_DATABASE_URL: z
     .string()
@@ -180,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     publicUrl,
     dataDir,
     runAs: e.AMPHI_RUN_AS,
+    redisUrl: e.AMPHI_REDIS_URL,
     database,
     janus,
     ice: {
