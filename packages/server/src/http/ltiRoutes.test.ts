@@ -6,7 +6,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { STUDENT, TEACHER, startLtiPlatform, type LaunchSpec, type TestPlatform } from '../../../../tests/fixtures/ltiPlatform.ts';
+import { decodeHtml as decode, hiddenFields, STUDENT, TEACHER, startLtiPlatform, type LaunchSpec, type TestPlatform } from '../../../../tests/fixtures/ltiPlatform.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import type { MeetingRegistry } from '../domain/MeetingRegistry.ts';
 import { FakeMediaBackend } from '../domain/testing/fakes.ts';
@@ -54,12 +54,6 @@ async function bed(t: TestContext): Promise<Bed> {
   return { app, storage, live, admin, registrationId, serviceUserId: registration!.serviceUserId };
 }
 
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-function hiddenFields(html: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[decode(m[1]!)] = decode(m[2]!);
-  return fields;
-}
 function formAction(html: string): string {
   return decode(/<form[^>]*action="([^"]+)"/.exec(html)![1]!);
 }

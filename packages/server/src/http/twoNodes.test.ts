@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { STUDENT, TEACHER, startLtiPlatform, type TestPlatform } from '../../../../tests/fixtures/ltiPlatform.ts';
+import { hiddenFields, STUDENT, TEACHER, startLtiPlatform, type TestPlatform } from '../../../../tests/fixtures/ltiPlatform.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { SessionService } from '../auth/SessionService.ts';
 import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
@@ -63,12 +63,6 @@ async function cluster(t: TestContext): Promise<{ a: AmphiNode; b: AmphiNode; st
   return { a, b, storage };
 }
 
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-function hiddenFields(html: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[decode(m[1]!)] = decode(m[2]!);
-  return fields;
-}
 
 describe('two Amphi nodes share their one-time secrets through Redis', () => {
   it('an LTI launch begun at one node finishes at the other, once; its join link works at either node, once', async (t) => {
