@@ -191,6 +191,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     removeFiles: recordingsDir ? (id) => removeRecordingFiles(recordingsDir, id) : undefined,
     fetch: deps.bbbFetch,
     now: deps.bbbNow,
+    oneTime: deps.oneTime,
   });
   bbbRoutes(app, { ...ctx, api: bbbApi, bbb: deps.storage.bbb, users: deps.storage.users, licences, audit: deps.storage.licences, log: deps.log.child({ component: 'bbb' }), tickMs: deps.bbbTickMs });
 

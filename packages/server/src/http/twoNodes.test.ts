@@ -10,6 +10,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { hiddenFields, STUDENT, TEACHER, startLtiPlatform, type TestPlatform } from '../../../../tests/fixtures/ltiPlatform.ts';
+import { computeChecksum } from '../auth/bbb/checksum.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { SessionService } from '../auth/SessionService.ts';
 import { MeetingRegistry } from '../domain/MeetingRegistry.ts';
@@ -105,5 +106,24 @@ describe('two Amphi nodes share their one-time secrets through Redis', () => {
     // And the other way round, for a student.
     const student = await launchThrough(b, a, STUDENT);
     assert.equal(student.res.statusCode, 303, student.res.body);
+  });
+
+  it("Moodle's BigBlueButton calls reach one node and the browser's join another: the join is taken there", async (t) => {
+    const { a, b, storage } = await cluster(t);
+    const service = await storage.users.create({ email: 'bbb@consumers.amphi.invalid', name: 'Moodle (BBB)', passwordHash: null, isAdmin: false, isStaff: true });
+    await storage.licences.grant(service.id, null, 0);
+    const secret = 'two-nodes-bbb-secret-0123456789abcdef';
+    await storage.bbb.createConsumer({ id: 'c1', name: 'Moodle', secret, serviceUserId: service.id, createdAt: new Date().toISOString() });
+    const call = (node: AmphiNode, action: string, params: [string, string][]) => {
+      const query = new URLSearchParams(params).toString();
+      return node.app.inject({ method: 'GET', url: `/bigbluebutton/api/${action}?${query}&checksum=${computeChecksum('sha256', action, query, secret)}` });
+    };
+    const created = await call(a, 'create', [['meetingID', 'm-2-5'], ['name', 'Physique'], ['attendeePW', 'ap'], ['moderatorPW', 'mp']]);
+    assert.match(created.body, /<returncode>SUCCESS<\/returncode>/);
+    const createTime = /<createTime>(\d+)<\/createTime>/.exec(created.body)![1]!;
+    await call(a, 'getMeetingInfo', [['meetingID', 'm-2-5']]);
+    // The browser's join lands on node B, which never saw Moodle's calls: it knows of them.
+    const join = await call(b, 'join', [['meetingID', 'm-2-5'], ['fullName', 'Prof'], ['role', 'MODERATOR'], ['userID', '7'], ['createTime', createTime]]);
+    assert.equal(join.statusCode, 302, join.body);
   });
 });

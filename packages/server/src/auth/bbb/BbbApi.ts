@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import type { OneTimeStore } from '../../ports/OneTimeStore.ts';
+import { MemoryOneTimeStore } from '../../shared/MemoryOneTimeStore.ts';
 import { MAX_DISPLAY_NAME_LENGTH, MAX_MEETING_TITLE_LENGTH } from '@amphi/protocol';
 import type { Logger } from '../../Logger.ts';
 import type { MeetingRegistry } from '../../domain/MeetingRegistry.ts';
@@ -27,6 +29,8 @@ export interface BbbApiDeps {
   removeFiles?: ((id: string) => Promise<void>) | undefined;
   /** Outgoing HTTP for the callbacks (tests replace it). */
   fetch?: typeof fetch;
+  /** Where the consumer's recent calls are noted (ADR 8), so that any node takes the join; default: this process's memory. */
+  oneTime?: OneTimeStore | undefined;
   now?: () => number;
 }
 
@@ -43,6 +47,8 @@ const CALLBACK_TIMEOUT_MS = 5_000;
 export const JOIN_WINDOW_MS = 2 * 60_000;
 /** Moodle's join URL has no createTime only on the click that created the session: such a URL is good this long. */
 export const FIRST_JOIN_WINDOW_MS = 60_000;
+/** Calls are noted by time slots of this length: the window is JOIN_WINDOW_MS to JOIN_WINDOW_MS + one slot. */
+const ASKED_SLOT_MS = 30_000;
 /** The calls that say a consumer is about to send someone to a meeting. */
 const ASKING = new Set(['create', 'getMeetingInfo', 'isMeetingRunning']);
 
@@ -65,19 +71,38 @@ export class BbbApi {
   /** Creates of one meetingID run one after the other, so two teachers clicking together get one session. */
   readonly #creating = new Map<string, Promise<unknown>>();
   /**
-   * When the consumer last asked about each meetingID (see JOIN_WINDOW_MS). In this process's
-   * memory: after a restart a join needs a fresh click (issue 16 moves it to the shared store).
+   * That the consumer asked about a meetingID lately (see JOIN_WINDOW_MS), noted in the one-time
+   * store by time slot, so that the node the browser's join reaches knows of a call made to another.
    */
-  readonly #askedAt = new Map<string, number>();
+  readonly #asked: OneTimeStore;
 
   constructor(deps: BbbApiDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
+    this.#asked = deps.oneTime ?? new MemoryOneTimeStore();
+  }
+
+  #slotKey(consumer: BbbConsumer, meetingID: string, slot: number): string {
+    return `${consumer.id}\n${meetingID}\n${slot}`;
+  }
+
+  /** Notes a call about the meeting in the current time slot (kept a little longer than the window). */
+  async #noteAsked(consumer: BbbConsumer, meetingID: string): Promise<void> {
+    await this.#asked.put('bbb.asked', this.#slotKey(consumer, meetingID, Math.floor(this.#now() / ASKED_SLOT_MS)), true, JOIN_WINDOW_MS + 2 * ASKED_SLOT_MS);
+  }
+
+  /** Whether the consumer asked about the meeting within the window (to the slot: at most ASKED_SLOT_MS more). */
+  async #askedLately(consumer: BbbConsumer, meetingID: string): Promise<boolean> {
+    const slot = Math.floor(this.#now() / ASKED_SLOT_MS);
+    for (let back = 0; back <= JOIN_WINDOW_MS / ASKED_SLOT_MS; back++) {
+      if (await this.#asked.peek('bbb.asked', this.#slotKey(consumer, meetingID, slot - back))) return true;
+    }
+    return false;
   }
 
   async call(consumer: BbbConsumer, action: string, params: Map<string, string>): Promise<BbbAnswer> {
     const meetingID = params.get('meetingID');
-    if (ASKING.has(action) && meetingID) this.#askedAt.set(`${consumer.id}\n${meetingID}`, this.#now());
+    if (ASKING.has(action) && meetingID) await this.#noteAsked(consumer, meetingID);
     switch (action) {
       case '':
         return xml(this.version());
@@ -272,8 +297,7 @@ export class BbbApi {
     if ((createTime === undefined || createTime === '') && now - session.createTime > FIRST_JOIN_WINDOW_MS) {
       return xml(failed('mismatchCreateTimeParam', 'This join link has expired (it names no createTime and the meeting was created over a minute ago). Go back and join again.'));
     }
-    const asked = this.#askedAt.get(`${consumer.id}\n${meetingID}`);
-    if (asked === undefined || now - asked > JOIN_WINDOW_MS) {
+    if (!(await this.#askedLately(consumer, meetingID))) {
       this.#d.log.info('bbb join refused: no call for this meeting lately', { consumer: consumer.id, meetingID });
       return xml(failed('joinLinkExpired', 'This join link has expired. Go back and join again.'));
     }
@@ -530,8 +554,6 @@ export class BbbApi {
    * consumer's secret, as BBB sends it.
    */
   async tick(): Promise<void> {
-    const now = this.#now();
-    for (const [key, at] of this.#askedAt) if (now - at > JOIN_WINDOW_MS) this.#askedAt.delete(key);
     for (const s of await this.#d.bbb.openSessions()) await this.#stillOpen(s);
     const consumers = new Map((await this.#d.bbb.consumers()).map((c) => [c.id, c]));
     for (const s of await this.#d.bbb.endedAwaitingNotice()) {
