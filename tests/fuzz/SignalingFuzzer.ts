@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { CLOSE_CODES, ERROR_CODES, MAX_SIGNALING_MESSAGE_BYTES, ServerMessage } from '@amphi/protocol';
-import { CLIENT_MESSAGE_EXAMPLES } from '../../packages/protocol/src/examples.ts';
+import { CLIENT_MESSAGE_EXAMPLES, prng } from '../../packages/protocol/src/examples.ts';
 
 /*
  * A signaling fuzzer against a real Amphi (issue 15): connections that send mutations of every
@@ -42,17 +42,6 @@ export interface FuzzReport {
   durationMs: number;
 }
 
-/** mulberry32: a small seeded PRNG, so that a failing run can be replayed with its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TYPES = Object.keys(CLIENT_MESSAGE_EXAMPLES);
 const DOCUMENTED_CLOSES = new Set<number>([1000, 1005, 1008, 1009, ...Object.values(CLOSE_CODES)]);

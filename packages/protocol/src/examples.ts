@@ -61,3 +61,15 @@ export const CLIENT_MESSAGE_EXAMPLES: Record<ClientMessageType, Record<string, u
   'recording-pause': { type: 'recording-pause', rid: 48, paused: true },
   annotate: { type: 'annotate', surface: 'doc:d1:2', op: { kind: 'put', stroke: { id: 's1', tool: 'pen', width: 0.004, points: [[0.1, 0.2], [0.3, 0.4]] } } },
 } satisfies Record<ClientMessageType, Record<string, unknown>>;
+
+/** mulberry32: a small seeded PRNG, so that a failing run (the parser's robustness test, the fuzzer) replays from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { ERROR_CODES } from './errors.ts';
 import { MAX_DISPLAY_NAME_LENGTH, MAX_SDP_LENGTH, MAX_SIGNALING_MESSAGE_BYTES } from './limits.ts';
 import { parseClientMessage, type ParseResult } from './parse.ts';
-import { CLIENT_MESSAGE_EXAMPLES } from './examples.ts';
+import { CLIENT_MESSAGE_EXAMPLES, prng } from './examples.ts';
 import { CLIENT_MESSAGE_TYPES, ClientMessage, REACTIONS, ServerMessage } from './signaling.ts';
 
 const VALID = CLIENT_MESSAGE_EXAMPLES;
@@ -251,17 +251,6 @@ describe('parseClientMessage: size limit → protocol.too_large', () => {
 // ---------------------------------------------------------------------------
 // Robustness: the parser never throws, whatever it is fed.
 
-/** mulberry32: a tiny seeded PRNG, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = ['{', '}', '[', ']', '"', ':', ',', '\\', 'u', '0', '1', '-', '.', 'e', 'a', 'type', 'rid', 'null', 'true', ' ', 'é', '\u0000', '\ud800', '😀'];
 const INTERESTING_KEYS = [
